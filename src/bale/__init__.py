@@ -1,0 +1,3 @@
+"""bale: one fast tool for Python packages, environments and projects."""
+
+__version__ = "0.1.0"

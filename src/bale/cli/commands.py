@@ -1,0 +1,448 @@
+"""Each command: turn parsed arguments into settings, call one use case, print its outcome."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bale.cli.printer import Printer
+from bale.errors import BaleError
+from bale.ops.settings import DEFAULT_INDEX_URL, GlobalSettings, IndexSettings, InstallSettings
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value else None
+
+
+def _env_flag(name: str) -> bool:
+    return (os.environ.get(name) or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def global_settings(args: argparse.Namespace) -> GlobalSettings:
+    cache_dir = getattr(args, "cache_dir", None) or _env("BALE_CACHE_DIR")
+    return GlobalSettings(
+        cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
+        no_cache=bool(getattr(args, "no_cache", False)) or _env_flag("BALE_NO_CACHE"),
+        offline=bool(getattr(args, "offline", False)) or _env_flag("BALE_OFFLINE"),
+        verbosity=(getattr(args, "verbose", 0) or 0) - (getattr(args, "quiet", 0) or 0),
+    )
+
+
+def index_settings(args: argparse.Namespace) -> tuple[IndexSettings, bool]:
+    """CLI > BALE_* environment > default; the flag says whether --index-url was given explicitly."""
+    explicit = getattr(args, "index_url", None) or _env("BALE_INDEX_URL")
+    extra = list(getattr(args, "extra_index_url", []) or []) or (_env("BALE_EXTRA_INDEX_URL") or "").split()
+    find_links = list(getattr(args, "find_links", []) or []) or (_env("BALE_FIND_LINKS") or "").split()
+    resolved_links = tuple(_absolute_link(link) for link in find_links)
+    return IndexSettings(
+        index_url=explicit or DEFAULT_INDEX_URL,
+        extra_index_urls=tuple(extra),
+        find_links=resolved_links,
+        no_index=bool(getattr(args, "no_index", False)) or _env_flag("BALE_NO_INDEX"),
+    ), bool(explicit)
+
+
+def _absolute_link(link: str) -> str:
+    if "://" in link:
+        return link
+    return str(Path(link).expanduser().resolve())
+
+
+def run(args: argparse.Namespace, printer: Printer) -> int:
+    handlers: dict[str, Callable[[argparse.Namespace, Printer], int]] = {
+        "venv": cmd_venv,
+        "python": cmd_python,
+        "pip": cmd_pip,
+        "cache": cmd_cache,
+    }
+    return handlers[args.command](args, printer)
+
+
+def _context(args: argparse.Namespace, printer: Printer):  # type: ignore[no-untyped-def]
+    from bale.cli.progress import CliReporter
+    from bale.context import Context
+
+    return Context(global_settings(args), CliReporter(printer))
+
+
+def _elapsed(seconds: float) -> str:
+    return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.2f}s"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# --- venv and python ---------------------------------------------------------------------------------------
+
+
+def cmd_venv(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.python.discover import find_interpreter
+    from bale.python.venv import create_venv
+
+    ctx = _context(args, printer)
+    path = Path(args.path or _env("BALE_PROJECT_ENVIRONMENT") or ".venv")
+    cwd = Path.cwd()
+    interpreter = find_interpreter(
+        args.python or _env("BALE_PYTHON"), cwd=cwd, cache_dir=ctx.cache.bucket("interpreters-v1")
+    )
+    implementation = "CPython" if interpreter.implementation == "cpython" else interpreter.implementation
+    printer.info(f"Using {implementation} {interpreter.version} interpreter at: {interpreter.executable}")
+    printer.info(f"Creating virtual environment{' with seed packages' if args.seed else ''} at: {path}")
+    create_venv(
+        path,
+        interpreter,
+        prompt=args.prompt,
+        seed=args.seed,
+        clear=args.clear,
+        allow_existing=args.allow_existing,
+        system_site_packages=args.system_site_packages,
+    )
+    activate = path / ("Scripts/activate" if os.name == "nt" else "bin/activate")
+    printer.info(f"Activate with: source {activate}")
+    return 0
+
+
+def cmd_python(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.python.discover import find_interpreter, list_interpreters
+
+    ctx = _context(args, printer)
+    cache_dir = ctx.cache.bucket("interpreters-v1")
+    if args.python_command == "find":
+        found = find_interpreter(args.request, cwd=Path.cwd(), cache_dir=cache_dir)
+        printer.data(str(found.executable))
+        return 0
+    if args.python_command == "list":
+        for interpreter in list_interpreters(cache_dir=cache_dir):
+            key = f"{interpreter.implementation}-{interpreter.version}"
+            printer.data(f"{key:<24} {interpreter.executable}")
+        return 0
+    raise BaleError("bale python needs a command: list or find", hint="bale python list")
+
+
+# --- pip ---
+
+
+def cmd_pip(args: argparse.Namespace, printer: Printer) -> int:
+    handlers: dict[str, Callable[[argparse.Namespace, Printer], int]] = {
+        "install": pip_install,
+        "sync": pip_install,
+        "uninstall": pip_uninstall,
+        "list": pip_list,
+        "show": pip_show,
+        "freeze": pip_freeze,
+        "check": pip_check,
+        "download": pip_download,
+    }
+    if args.pip_command is None:
+        raise BaleError(
+            "bale pip needs a command: install, sync, uninstall, list, show, freeze, check, download",
+            hint="bale pip --help",
+        )
+    return handlers[args.pip_command](args, printer)
+
+
+def _stdin_file(paths: list[str]) -> tuple[Path, ...]:
+    """``-`` means standard input: copy it to a temporary file so errors can still name a line."""
+    result = []
+    for text in paths:
+        if text == "-":
+            import tempfile
+
+            with tempfile.NamedTemporaryFile("w", suffix="-stdin.txt", delete=False) as handle:
+                handle.write(sys.stdin.read())
+            result.append(Path(handle.name))
+        else:
+            result.append(Path(text))
+    return tuple(result)
+
+
+def pip_install(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.ops.install import install
+
+    start = time.perf_counter()
+    index, explicit = index_settings(args)
+    exact = args.pip_command == "sync"
+    settings = InstallSettings(
+        packages=tuple(getattr(args, "packages", ()) or ()),
+        requirement_files=_stdin_file(args.src_files if exact else args.requirement),
+        constraint_files=tuple(Path(p) for p in args.constraint),
+        editables=tuple(getattr(args, "editable", ()) or ()),
+        python=args.python,
+        index=index,
+        explicit_index=explicit,
+        exact=exact,
+        no_deps=exact or args.no_deps,
+        reinstall=args.reinstall,
+        reinstall_packages=tuple(args.reinstall_package),
+        upgrade=getattr(args, "upgrade", False),
+        upgrade_packages=tuple(getattr(args, "upgrade_package", ()) or ()),
+        dry_run=args.dry_run,
+        require_hashes=args.require_hashes or _env_flag("BALE_REQUIRE_HASHES"),
+        compile_bytecode=args.compile_bytecode or _env_flag("BALE_COMPILE_BYTECODE"),
+        link_mode=args.link_mode,
+        prerelease=args.prerelease,
+        allow_empty=getattr(args, "allow_empty_requirements", False),
+    )
+    ctx = _context(args, printer)
+    try:
+        outcome = install(ctx, settings)
+    finally:
+        ctx.reporter.finish()
+        ctx.close()
+    printer.info(printer.dim(f"Using Python {outcome.python_version} environment at: {outcome.environment}"))
+    for warning in outcome.warnings:
+        printer.warn(warning)
+    total = time.perf_counter() - start
+    printer.info(
+        printer.dim(
+            f"Resolved {_plural(outcome.resolved, 'package')} in "
+            f"{_elapsed(outcome.timings.get('resolve', total))}"
+        )
+    )
+    if outcome.dry_run:
+        if not outcome.installed and not outcome.removed:
+            printer.info("Would make no changes")
+        else:
+            printer.info(f"Would install {_plural(len(outcome.installed), 'package')}")
+        _changes(printer, outcome.removed, outcome.installed)
+        return 0
+    if outcome.prepared:
+        printer.info(
+            printer.dim(
+                f"Prepared {_plural(outcome.prepared, 'package')} in "
+                f"{_elapsed(outcome.timings.get('prepare', 0.0))}"
+            )
+        )
+    if outcome.removed:
+        printer.info(printer.dim(f"Uninstalled {_plural(len(outcome.removed), 'package')}"))
+    if outcome.installed:
+        printer.info(
+            printer.dim(
+                f"Installed {_plural(len(outcome.installed), 'package')} in "
+                f"{_elapsed(outcome.timings.get('install', 0.0))}"
+            )
+        )
+    if not outcome.installed and not outcome.removed:
+        printer.info(printer.dim("Audited " + _plural(outcome.kept, "package") + " in " + _elapsed(total)))
+    _changes(printer, outcome.removed, outcome.installed)
+    return 0
+
+
+def _changes(printer: Printer, removed: list[tuple[str, str]], installed: list[tuple[str, str]]) -> None:
+    lines = [(name, 0, f" {printer.red('-')} {printer.bold(name)}=={version}") for name, version in removed]
+    lines += [
+        (name, 1, f" {printer.green('+')} {printer.bold(name)}=={version}") for name, version in installed
+    ]
+    for _, _, text in sorted(lines):
+        printer.info(text)
+
+
+def pip_uninstall(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.ops.uninstall import uninstall
+
+    ctx = _context(args, printer)
+    outcome = uninstall(
+        ctx, list(args.packages), [Path(p) for p in args.requirement], args.python, dry_run=args.dry_run
+    )
+    for name in outcome.missing:
+        printer.warn(f"Skipping {name}: it is not installed")
+    if outcome.removed:
+        verb = "Would uninstall" if args.dry_run else "Uninstalled"
+        printer.info(printer.dim(f"{verb} {_plural(len(outcome.removed), 'package')}"))
+        _changes(printer, outcome.removed, [])
+    return 0
+
+
+def _filtered(args: argparse.Namespace, rows: list) -> list:  # type: ignore[type-arg]
+    from packaging.utils import canonicalize_name
+
+    excluded = {canonicalize_name(n) for n in getattr(args, "exclude", []) or []}
+    result = []
+    for row in rows:
+        if canonicalize_name(row.name) in excluded:
+            continue
+        if getattr(args, "exclude_editable", False) and row.editable_location:
+            continue
+        if getattr(args, "editable", False) and args.pip_command == "list" and not row.editable_location:
+            continue
+        result.append(row)
+    return result
+
+
+def pip_list(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.ops.inspect import listed, snapshot
+
+    ctx = _context(args, printer)
+    env, dists = snapshot(ctx, args.python)
+    rows = _filtered(args, listed(dists.values()))
+    if args.outdated:
+        from bale.ops.outdated import outdated
+
+        index, _ = index_settings(args)
+        rows = outdated(ctx, env, rows, index)
+    if args.format == "json":
+        items = []
+        for row in rows:
+            item: dict[str, str] = {"name": row.name, "version": row.version}
+            if row.editable_location:
+                item["editable_project_location"] = row.editable_location
+            if args.outdated:
+                item["latest_version"] = row.latest or ""
+                item["latest_filetype"] = row.latest_kind or ""
+            items.append(item)
+        printer.data(json.dumps(items))
+        return 0
+    if args.format == "freeze":
+        from bale.ops.inspect import freeze_lines
+
+        for line in freeze_lines(rows):
+            printer.data(line)
+        return 0
+    headers = ["Package", "Version"] + (["Latest", "Type"] if args.outdated else [])
+    if any(r.editable_location for r in rows):
+        headers.append("Editable project location")
+    table = []
+    for row in rows:
+        cells = [row.name, row.version]
+        if args.outdated:
+            cells += [row.latest or "", row.latest_kind or ""]
+        if "Editable project location" in headers:
+            cells.append(row.editable_location or "")
+        table.append(cells)
+    if not table:
+        return 0
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
+    printer.data(" ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    printer.data(" ".join("-" * w for w in widths))
+    for cells in table:
+        printer.data(" ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+    return 0
+
+
+def pip_freeze(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.ops.inspect import freeze_lines, listed, snapshot
+
+    ctx = _context(args, printer)
+    _, dists = snapshot(ctx, args.python)
+    for line in freeze_lines(_filtered(args, listed(dists.values()))):
+        printer.data(line)
+    return 0
+
+
+def pip_show(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.model.names import normalize
+    from bale.ops.inspect import show, snapshot
+
+    ctx = _context(args, printer)
+    _, dists = snapshot(ctx, args.python)
+    missing = [p for p in args.packages if normalize(p) not in dists]
+    first = True
+    for name in args.packages:
+        dist = dists.get(normalize(name))
+        if dist is None:
+            continue
+        if not first:
+            printer.data("---")
+        first = False
+        info = show(dist, dists, files=args.files)
+        for key, value in info.fields:
+            printer.data(f"{key}: {value}")
+        if args.files:
+            printer.data("Files:")
+            for path in info.files:
+                printer.data(f"  {path}")
+    if missing:
+        printer.warn(f"Package(s) not found: {', '.join(missing)}")
+        return 1
+    return 0
+
+
+def pip_check(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.ops.inspect import check, snapshot
+
+    ctx = _context(args, printer)
+    env, dists = snapshot(ctx, args.python)
+    problems = check(dists, dict(env.interpreter.target().markers))
+    for line in problems:
+        printer.data(line)
+    if problems:
+        printer.info(
+            f"Found {_plural(len(problems), 'broken requirement')} among "
+            f"{_plural(len(dists), 'installed package')}"
+        )
+        return 1
+    printer.info(f"Checked {_plural(len(dists), 'package')}: no broken requirements found")
+    return 0
+
+
+def pip_download(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.ops.download import download
+
+    index, explicit = index_settings(args)
+    ctx = _context(args, printer)
+    try:
+        saved = download(
+            ctx,
+            packages=list(args.packages),
+            requirement_files=[Path(p) for p in args.requirement],
+            dest=Path(args.dest),
+            python=args.python,
+            index=index,
+            explicit_index=explicit,
+            no_deps=args.no_deps,
+            require_hashes=args.require_hashes,
+        )
+    finally:
+        ctx.reporter.finish()
+    for path, cached in saved:
+        printer.info(f"{'Saved' if not cached else 'Kept'} {path}")
+    return 0
+
+
+# --- cache ---
+
+
+def _human(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.1f}{unit}" if unit != "B" else f"{int(size)}B"
+        size /= 1024
+    return f"{size:.1f}GiB"
+
+
+def cmd_cache(args: argparse.Namespace, printer: Printer) -> int:
+    ctx = _context(args, printer)
+    cache = ctx.cache
+    command = args.cache_command
+    if command == "dir":
+        printer.data(str(cache.root))
+        return 0
+    if command == "size":
+        size = cache.size()
+        printer.data(_human(size) if args.human else str(size))
+        return 0
+    if command == "clean":
+        if args.packages:
+            total_entries = total_bytes = 0
+            for name in args.packages:
+                removed = cache.clean(name)
+                total_entries += removed.entries
+                total_bytes += removed.bytes
+                entries = "1 entry" if removed.entries == 1 else f"{removed.entries} entries"
+                printer.info(f"Removed {entries} for {name} ({_human(removed.bytes)})")
+            return 0
+        removed = cache.clean(None)
+        printer.info(f"Cleaned {cache.root}: removed {removed.entries} entries ({_human(removed.bytes)})")
+        return 0
+    if command == "prune":
+        removed = cache.prune()
+        printer.info(f"Pruned {cache.root}: removed {removed.entries} entries ({_human(removed.bytes)})")
+        return 0
+    raise BaleError("bale cache needs a command: dir, clean, prune or size", hint="bale cache --help")

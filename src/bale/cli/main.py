@@ -1,0 +1,262 @@
+"""Entry point: argv -> settings -> one command -> exit status."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+
+from bale import __version__
+
+# Importing only argparse here keeps `bale --version` well under 60 ms; each command imports its own modules.
+
+_ENV_TRUE = ("1", "true", "yes", "on")
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in _ENV_TRUE
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage mistakes in bale's one-paragraph error format (exit 2 like argparse)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(
+            f"error: {message}\n  usage: {self.format_usage().strip().removeprefix('usage: ')}\n"
+            f"hint: run `{self.prog} --help` for the options\n"
+        )
+        raise SystemExit(2)
+
+
+def _add_global(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "-q", "--quiet", action="count", default=default if suppress else 0, help="print less (errors only)"
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default if suppress else 0,
+        help="print more (requests, decisions, tracebacks)",
+    )
+    parser.add_argument("--cache-dir", default=default, help="cache directory [env: BALE_CACHE_DIR]")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=default if suppress else False,
+        help="use a temporary cache for this run [env: BALE_NO_CACHE]",
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=default if suppress else False,
+        help="never touch the network; use only the cache and local files [env: BALE_OFFLINE]",
+    )
+
+
+def _add_index(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("index options")
+    group.add_argument("-i", "--index-url", help="the main package index [env: BALE_INDEX_URL]")
+    group.add_argument(
+        "--extra-index-url",
+        action="append",
+        default=[],
+        help="more indexes, consulted after --index-url [env: BALE_EXTRA_INDEX_URL]",
+    )
+    group.add_argument(
+        "-f",
+        "--find-links",
+        action="append",
+        default=[],
+        help="a folder or page of links to distributions [env: BALE_FIND_LINKS]",
+    )
+    group.add_argument("--no-index", action="store_true", help="ignore every index [env: BALE_NO_INDEX]")
+
+
+def _add_python(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("-p", "--python", help=help_text + " [env: BALE_PYTHON]")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="bale", description="bale: one fast tool for Python packages, environments and projects."
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"bale {__version__}")
+    _add_global(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    venv = commands.add_parser("venv", help="create a virtual environment")
+    _add_global(venv, suppress=True)
+    venv.add_argument(
+        "path", nargs="?", default=None, help="where (default: .venv) [env: BALE_PROJECT_ENVIRONMENT]"
+    )
+    _add_python(venv, "the interpreter: 3.12, cpython3.12, >=3.11, or a path")
+    venv.add_argument("--seed", action="store_true", help="install pip into the environment")
+    venv.add_argument("--prompt", help="the prompt shown when the environment is active")
+    venv.add_argument("--clear", action="store_true", help="replace an existing virtual environment")
+    venv.add_argument("--allow-existing", action="store_true", help="keep an existing environment's packages")
+    venv.add_argument(
+        "--system-site-packages", action="store_true", help="see the base interpreter's packages"
+    )
+
+    python = commands.add_parser("python", help="find interpreters")
+    _add_global(python, suppress=True)
+    python_commands = python.add_subparsers(dest="python_command", metavar="COMMAND", parser_class=_Parser)
+    python_list = python_commands.add_parser("list", help="list the interpreters bale can find")
+    _add_global(python_list, suppress=True)
+    python_find = python_commands.add_parser("find", help="print the interpreter a request selects")
+    _add_global(python_find, suppress=True)
+    python_find.add_argument("request", nargs="?", help="3.12, >=3.11, cpython3.12, a path; default: any")
+
+    pip = commands.add_parser("pip", help="pip-compatible commands")
+    _add_global(pip, suppress=True)
+    pip_commands = pip.add_subparsers(dest="pip_command", metavar="COMMAND", parser_class=_Parser)
+
+    install = pip_commands.add_parser("install", help="install packages into an environment")
+    sync = pip_commands.add_parser("sync", help="make an environment exactly match requirement files")
+    for sub in (install, sync):
+        _add_global(sub, suppress=True)
+        _add_index(sub)
+        _add_python(sub, "the environment or interpreter to install into")
+        sub.add_argument("--require-hashes", action="store_true", help="every requirement must carry --hash")
+        sub.add_argument("--reinstall", action="store_true", help="reinstall every package")
+        sub.add_argument("--reinstall-package", action="append", default=[], metavar="NAME")
+        sub.add_argument("--dry-run", action="store_true", help="show what would change and change nothing")
+        sub.add_argument("--compile-bytecode", action="store_true", help="write .pyc files after installing")
+        sub.add_argument(
+            "--link-mode",
+            choices=["hardlink", "copy", "symlink"],
+            help="how files are placed from the cache [env: BALE_LINK_MODE]",
+        )
+        sub.add_argument(
+            "--prerelease",
+            choices=["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"],
+        )
+        sub.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE")
+    install.add_argument("packages", nargs="*", metavar="PACKAGE")
+    install.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+    install.add_argument("-e", "--editable", action="append", default=[], metavar="PATH")
+    install.add_argument("--no-deps", action="store_true", help="install only the named packages")
+    install.add_argument("-U", "--upgrade", action="store_true", help="upgrade named packages to the newest")
+    install.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME")
+    sync.add_argument("src_files", nargs="+", metavar="FILE", help="requirements files (- for stdin)")
+    sync.add_argument("--allow-empty-requirements", action="store_true")
+
+    uninstall = pip_commands.add_parser("uninstall", help="remove packages from an environment")
+    _add_global(uninstall, suppress=True)
+    _add_python(uninstall, "the environment")
+    uninstall.add_argument("packages", nargs="*", metavar="PACKAGE")
+    uninstall.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+    uninstall.add_argument("-y", "--yes", action="store_true", help="accepted for pip compatibility")
+    uninstall.add_argument("--dry-run", action="store_true")
+
+    pip_list = pip_commands.add_parser("list", help="list installed packages")
+    _add_global(pip_list, suppress=True)
+    _add_python(pip_list, "the environment")
+    _add_index(pip_list)
+    pip_list.add_argument("--format", choices=["columns", "freeze", "json"], default="columns")
+    pip_list.add_argument("-o", "--outdated", action="store_true", help="only packages with a newer version")
+    pip_list.add_argument("-e", "--editable", action="store_true", help="only editable installs")
+    pip_list.add_argument("--exclude-editable", action="store_true")
+    pip_list.add_argument("--exclude", action="append", default=[], metavar="NAME")
+
+    show = pip_commands.add_parser("show", help="show installed packages' metadata")
+    _add_global(show, suppress=True)
+    _add_python(show, "the environment")
+    show.add_argument("packages", nargs="+", metavar="PACKAGE")
+    show.add_argument("-f", "--files", action="store_true", help="list installed files")
+
+    freeze = pip_commands.add_parser("freeze", help="list installed packages as requirements")
+    _add_global(freeze, suppress=True)
+    _add_python(freeze, "the environment")
+    freeze.add_argument("--exclude-editable", action="store_true")
+    freeze.add_argument("--exclude", action="append", default=[], metavar="NAME")
+
+    check = pip_commands.add_parser("check", help="check that installed packages' requirements are met")
+    _add_global(check, suppress=True)
+    _add_python(check, "the environment")
+
+    download = pip_commands.add_parser("download", help="download distributions into a folder")
+    _add_global(download, suppress=True)
+    _add_index(download)
+    _add_python(download, "the interpreter the files must suit")
+    download.add_argument("packages", nargs="*", metavar="PACKAGE")
+    download.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+    download.add_argument("-d", "--dest", default=".", help="the folder (default: .)")
+    download.add_argument("--no-deps", action="store_true", help="only the named packages")
+    download.add_argument("--require-hashes", action="store_true")
+
+    cache = commands.add_parser("cache", help="manage bale's cache")
+    _add_global(cache, suppress=True)
+    cache_commands = cache.add_subparsers(dest="cache_command", metavar="COMMAND", parser_class=_Parser)
+    for name, text in (
+        ("dir", "print the cache directory"),
+        ("prune", "remove unused entries"),
+        ("size", "print the cache's size"),
+    ):
+        sub = cache_commands.add_parser(name, help=text)
+        _add_global(sub, suppress=True)
+        if name == "size":
+            sub.add_argument("-H", "--human", action="store_true", help="human-readable size")
+    clean = cache_commands.add_parser("clean", help="remove everything, or one package's entries")
+    _add_global(clean, suppress=True)
+    clean.add_argument("packages", nargs="*", metavar="PACKAGE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    namespace = parser.parse_args(args)
+    verbosity = (namespace.verbose or 0) - (namespace.quiet or 0)
+    from bale.cli.printer import Printer
+
+    printer = Printer(verbosity)
+    if namespace.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    from bale.errors import INTERNAL_ERROR, BaleError
+
+    try:
+        from bale.cli import commands
+
+        return commands.run(namespace, printer)
+    except BaleError as err:
+        if verbosity >= 1:
+            import traceback
+
+            traceback.print_exc()
+        printer.error(err)
+        return err.code
+    except KeyboardInterrupt:
+        printer.info("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug in bale: say so plainly, traceback only with -v
+        if verbosity >= 1:
+            import traceback
+
+            traceback.print_exc()
+        printer.error(
+            BaleError(
+                f"bale failed unexpectedly: {type(exc).__name__}: {exc}",
+                hint="this is a bug in bale; run again with -v for the traceback and report it",
+                code=INTERNAL_ERROR,
+            )
+        )
+        return INTERNAL_ERROR
+
+
+def entry() -> None:
+    code = main()
+    with contextlib.suppress(BrokenPipeError):
+        sys.stdout.flush()
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,1 @@
+"""Distributions on disk: wheel validation and unpacking, downloaded wheels kept in the cache."""

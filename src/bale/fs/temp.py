@@ -1,0 +1,58 @@
+"""Temp directories created inside a chosen parent, so finishing them is a same-filesystem rename."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+TEMP_PREFIX = ".tmp-"
+
+
+def make_temp_dir(parent: Path, *, prefix: str = TEMP_PREFIX) -> Path:
+    """Create a fresh, empty directory inside ``parent`` (created if missing) and return it.
+
+    Unlike ``tempfile.mkdtemp`` (mode 0o700) the directory gets the umask's usual mode: it becomes a
+    cache entry by rename, and a cache shared between users must stay readable.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        # The pid in the name tells a human which process left a temp dir behind.
+        path = parent / f"{prefix}{os.getpid()}-{os.urandom(6).hex()}"
+        try:
+            os.mkdir(path, 0o777)
+        except FileExistsError:
+            continue
+        return path
+
+
+@contextmanager
+def temp_dir(parent: Path, *, prefix: str = TEMP_PREFIX) -> Iterator[Path]:
+    """A temp directory inside ``parent``, removed on exit unless it was renamed away meanwhile."""
+    path = make_temp_dir(parent, prefix=prefix)
+    try:
+        yield path
+    finally:
+        remove_tree(path)
+
+
+def remove_tree(path: Path) -> None:
+    """Delete ``path`` (a directory tree, a file or a symlink) if it exists; what is gone is fine."""
+    try:
+        is_dir = stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return
+    if not is_dir:
+        with suppress(FileNotFoundError):
+            os.unlink(path)
+        return
+    try:
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        # Read-only files (Windows) or a concurrent remover: best effort, a later prune retries.
+        shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""HTTP client: pooled connections, retries, TLS, credentials, page cache and streamed downloads."""

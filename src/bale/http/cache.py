@@ -1,0 +1,137 @@
+"""An RFC 9111-style on-disk cache of fetched pages: freshness from max-age, revalidation by validators."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# Headers worth keeping: the body's type, its validators and its freshness.
+_KEPT_HEADERS = ("content-type", "etag", "last-modified", "cache-control", "expires", "date", "age")
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    """A stored response: final URL, kept headers, body and when it was stored (epoch seconds)."""
+
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    stored_at: float
+
+    def is_fresh(self, now: float) -> bool:
+        """True while the response's max-age (or Expires) has not run out; no-cache means never."""
+        lifetime = freshness_lifetime(self.headers)
+        if lifetime is None:
+            return False
+        age = max(0.0, now - self.stored_at) + _int_or_zero(self.headers.get("age"))
+        return age < lifetime
+
+    def validators(self) -> dict[str, str]:
+        """Conditional request headers that let the server answer 304 Not Modified."""
+        out: dict[str, str] = {}
+        if etag := self.headers.get("etag"):
+            out["If-None-Match"] = etag
+        if modified := self.headers.get("last-modified"):
+            out["If-Modified-Since"] = modified
+        return out
+
+
+def _directives(headers: Mapping[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in headers.get("cache-control", "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name:
+            out[name.lower()] = value.strip().strip('"')
+    return out
+
+
+def _int_or_zero(text: str | None) -> int:
+    try:
+        return max(0, int(text)) if text else 0
+    except ValueError:
+        return 0
+
+
+def freshness_lifetime(headers: Mapping[str, str]) -> float | None:
+    """Seconds a response stays fresh, or None when it must be revalidated before every use."""
+    directives = _directives(headers)
+    if "no-cache" in directives or "no-store" in directives:
+        return None
+    if "max-age" in directives:
+        try:
+            return float(int(directives["max-age"]))
+        except ValueError:
+            return None
+    expires, date = headers.get("expires"), headers.get("date")
+    if expires and date:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return (parsedate_to_datetime(expires) - parsedate_to_datetime(date)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def is_storable(headers: Mapping[str, str]) -> bool:
+    return "no-store" not in _directives(headers)
+
+
+class PageCache:
+    """Pages under ``root``, one file per (URL, Accept) pair, named by the pair's sha256.
+
+    Each file is one JSON line (url, headers, stored_at) followed by the body; written to a temp file
+    and renamed, so concurrent readers see an old entry or a new one, never half of one.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, url: str, accept: str) -> Path:
+        digest = hashlib.sha256(f"{url}\0{accept}".encode()).hexdigest()
+        return self.root / digest[:2] / digest
+
+    def load(self, url: str, accept: str) -> CachedPage | None:
+        try:
+            raw = self._path(url, accept).read_bytes()
+        except OSError:
+            return None
+        import json
+
+        head, sep, body = raw.partition(b"\n")
+        if not sep:
+            return None
+        try:
+            meta = json.loads(head)
+            return CachedPage(str(meta["url"]), dict(meta["headers"]), body, float(meta["stored_at"]))
+        except (ValueError, KeyError, TypeError):
+            return None  # an entry from another format version or a torn disk: refetch
+
+    def store(self, url: str, accept: str, page: CachedPage) -> None:
+        import json
+        import tempfile
+
+        path = self._path(url, accept)
+        headers = {k: v for k, v in page.headers.items() if k in _KEPT_HEADERS}
+        head = json.dumps({"url": page.url, "headers": headers, "stored_at": page.stored_at})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(head.encode() + b"\n" + page.body)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            # A read-only or full cache only costs a refetch next time; it must not fail the command.
+            return
+
+
+def keep_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The subset of (lower-cased) response headers the cache stores."""
+    return {k: v for k, v in headers.items() if k in _KEPT_HEADERS}

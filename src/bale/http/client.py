@@ -1,0 +1,639 @@
+"""The one HTTP client: pooled connections, retries with backoff, TLS, credentials, page cache, downloads."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+from urllib.parse import unquote, urljoin, urlsplit
+
+from bale import __version__
+from bale.errors import BaleError, HashMismatchError, OfflineError
+from bale.http.auth import CredentialStore, host_key, redact_url
+from bale.http.cache import CachedPage, PageCache, is_storable, keep_headers
+from bale.report import NULL_REPORTER, Reporter
+
+if TYPE_CHECKING:
+    import ssl
+
+    import urllib3
+
+USER_AGENT = f"bale/{__version__}"
+CHUNK_SIZE = 256 * 1024
+MAX_REDIRECTS = 10
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+# A server asking for a long Retry-After would stall a resolution; past this we retry sooner anyway.
+_MAX_RETRY_AFTER = 10.0
+
+_AUTH_HINT = (
+    "Give credentials in the index URL (https://USER:PASSWORD@host/simple), "
+    "in a netrc file (NETRC or ~/.netrc), or in the keyring."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A whole response; ``headers`` have lower-case names, ``url`` is the final one without credentials."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
+    from_cache: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+@dataclass(frozen=True, slots=True)
+class ByteRange:
+    """Bytes ``start .. start + len(data)`` of a resource of ``total`` bytes (None when unknown)."""
+
+    data: bytes
+    start: int
+    total: int | None
+
+
+class HttpStatusError(BaleError):
+    """A server answered with an error status (after retries, for 5xx and 429)."""
+
+    def __init__(self, url: str, status: int, *, retries: int = 0, hint: str | None = None) -> None:
+        from http import HTTPStatus
+
+        try:
+            phrase = f" {HTTPStatus(status).phrase}"
+        except ValueError:
+            phrase = ""
+        tail = f" ({retries} retries)" if retries else ""
+        super().__init__(f"Could not fetch {redact_url(url)}: HTTP {status}{phrase}{tail}", hint=hint)
+        self.url = redact_url(url)
+        self.status = status
+
+
+class _Truncated(Exception):
+    def __init__(self, received: int, expected: int) -> None:
+        super().__init__(f"response truncated: received {received} of {expected} bytes")
+
+
+def is_file_url(url: str) -> bool:
+    return url[:5].lower() == "file:"
+
+
+def file_url_to_path(url: str) -> Path:
+    """The local path of a ``file://`` URL (``file:///x``, ``file://localhost/x``)."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise BaleError(f"Cannot read {url}: file URLs on other hosts are not supported")
+    if os.name == "nt":
+        from nturl2path import url2pathname
+
+        return Path(url2pathname(parts.path))
+    return Path(unquote(parts.path))
+
+
+def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return ""
+
+
+def _discard(resp: urllib3.BaseHTTPResponse) -> None:
+    """Drop a response without reading its body: close the socket so an unread body is never reused."""
+    resp.close()
+    resp.release_conn()
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    from urllib3 import exceptions as e
+
+    return (e.TimeoutError, e.ProtocolError, e.SSLError, e.ProxyError, _Truncated)
+
+
+class HttpClient:
+    """Thread-safe client for index pages, byte ranges and downloads; ``file://`` URLs are read locally.
+
+    Connection errors, timeouts, 5xx and 429 are retried ``retries`` times with exponential backoff
+    (``backoff``, 2x, 4x... plus jitter); other statuses are not. Every failure is a BaleError naming
+    the URL with credentials redacted. With ``offline`` any network access raises OfflineError, but
+    ``file://`` URLs and cached pages (stale or not) are still served.
+    """
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.2,
+        offline: bool = False,
+        native_tls: bool = True,
+        cert: Path | None = None,
+        pool_maxsize: int = 16,
+        cache_dir: Path | None = None,
+        reporter: Reporter = NULL_REPORTER,
+        credentials: CredentialStore | None = None,
+    ) -> None:
+        env_timeout = os.environ.get("BALE_HTTP_TIMEOUT")
+        if env_timeout:
+            try:
+                read_timeout = float(env_timeout)
+            except ValueError:
+                raise BaleError(
+                    f"BALE_HTTP_TIMEOUT must be a number of seconds, not {env_timeout!r}"
+                ) from None
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.offline = offline
+        self.native_tls = native_tls
+        self.cert = cert
+        self.pool_maxsize = pool_maxsize
+        self.reporter = reporter
+        self.auth = credentials if credentials is not None else CredentialStore()
+        self._page_cache = PageCache(cache_dir) if cache_dir is not None else None
+        self._lock = threading.Lock()
+        self._pools: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
+        self._proxies: dict[str, str] | None = None
+
+    # --- public API -------------------------------------------------------------------------------
+
+    def get(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        cache: bool = False,
+        missing_ok: bool = False,
+    ) -> Response:
+        """Fetch ``url``; ``cache`` uses the page cache, ``missing_ok`` returns 404/410 instead of raising."""
+        url = self.auth.learn(url)
+        if is_file_url(url):
+            return self._get_file(url, missing_ok)
+        request_headers = {"Accept-Encoding": "gzip, deflate"}
+        request_headers.update(headers or {})
+        accept = _header(request_headers, "accept")
+        entry: CachedPage | None = None
+        if cache and self._page_cache is not None:
+            entry = self._page_cache.load(url, accept)
+            if entry is not None and (self.offline or entry.is_fresh(time.time())):
+                self.reporter.debug(f"cache hit: {redact_url(url)}")
+                return Response(200, entry.headers, entry.body, entry.url, from_cache=True)
+            if entry is not None:
+                request_headers.update(entry.validators())
+        resp, final = self._request(url, request_headers, preload=True)
+        status = resp.status
+        got = _lower_headers(resp.headers)
+        body = resp.data
+        resp.release_conn()
+        if status == 304 and entry is not None and self._page_cache is not None:
+            self.reporter.debug(f"revalidated: {redact_url(url)}")
+            merged = {**entry.headers, **keep_headers(got)}
+            self._page_cache.store(url, accept, CachedPage(entry.url, merged, entry.body, time.time()))
+            return Response(200, merged, entry.body, entry.url, from_cache=True)
+        if status in (404, 410) and missing_ok:
+            return Response(status, got, body, final)
+        if not 200 <= status < 300:
+            raise HttpStatusError(final, status)
+        if cache and self._page_cache is not None and status == 200 and is_storable(got):
+            self._page_cache.store(url, accept, CachedPage(final, keep_headers(got), body, time.time()))
+        return Response(status, got, body, final)
+
+    def get_range(self, url: str, start: int, length: int) -> ByteRange | None:
+        """Bytes ``start .. start + length`` of ``url``; None when the server does not serve ranges."""
+        return self._range(url, f"bytes={start}-{start + length - 1}", start, length)
+
+    def get_suffix(self, url: str, length: int) -> ByteRange | None:
+        """The last ``length`` bytes of ``url`` (all of it when shorter); None without range support."""
+        return self._range(url, f"bytes=-{length}", None, length)
+
+    def download(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        expected: Mapping[str, str] | None = None,
+        label: str | None = None,
+        reporter: Reporter | None = None,
+    ) -> dict[str, str]:
+        """Stream ``url`` into ``dest`` (via a temp file beside it), checking size and hashes on the way.
+
+        Returns the digests computed: sha256 plus every algorithm ``expected`` names. On a size or hash
+        mismatch nothing is left at ``dest``; a mismatch raises HashMismatchError.
+        """
+        url = self.auth.learn(url)
+        reporter = reporter if reporter is not None else self.reporter
+        label = label or url.rsplit("/", 1)[-1]
+        key = redact_url(url)
+        if is_file_url(url):
+            path = file_url_to_path(url)
+            try:
+                src = path.open("rb")
+            except OSError as err:
+                raise BaleError(f"Could not read {url}: {err.strerror or err}") from err
+            with src:
+                return self._write_verified(
+                    url, src, dest, expected, reporter, key, label, path.stat().st_size
+                )
+        attempt = 0
+        while True:
+            resp, final = self._request(url, {"Accept-Encoding": "identity"}, preload=False)
+            try:
+                if resp.status != 200:
+                    raise HttpStatusError(final, resp.status)
+                if resp.headers.get("content-encoding", "identity").lower() == "identity":
+                    total = _int_or_none(resp.headers.get("content-length"))
+                else:
+                    total = None
+                return self._write_verified(url, resp, dest, expected, reporter, key, label, total)
+            except _transient_errors() as err:
+                if attempt < self.retries:
+                    self._sleep(attempt, None)
+                    attempt += 1
+                    continue
+                tail = f" ({attempt} retries)" if attempt else ""
+                raise BaleError(f"Could not download {redact_url(url)}: {self._describe(err)}{tail}") from err
+            finally:
+                _discard(resp)
+
+    def close(self) -> None:
+        """Close pooled connections (the client stays usable; pools reopen on demand)."""
+        with self._lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+        for pool in pools:
+            pool.clear()
+
+    # --- local files ------------------------------------------------------------------------------
+
+    def _get_file(self, url: str, missing_ok: bool) -> Response:
+        path = file_url_to_path(url)
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError:
+            if missing_ok:
+                return Response(404, {}, b"", url)
+            raise BaleError(f"Could not read {url}: no such file") from None
+        except OSError as err:
+            raise BaleError(f"Could not read {url}: {err.strerror or err}") from err
+        suffix = path.suffix.lower()
+        kind = {".json": "application/json", ".html": "text/html", ".htm": "text/html"}.get(suffix, "")
+        return Response(200, {"content-type": kind, "content-length": str(len(body))}, body, url)
+
+    def _range(self, url: str, spec: str, start: int | None, length: int) -> ByteRange | None:
+        url = self.auth.learn(url)
+        if is_file_url(url):
+            path = file_url_to_path(url)
+            try:
+                with path.open("rb") as fh:
+                    total = os.fstat(fh.fileno()).st_size
+                    begin = max(0, total - length) if start is None else start
+                    fh.seek(begin)
+                    return ByteRange(fh.read(length), begin, total)
+            except OSError as err:
+                raise BaleError(f"Could not read {url}: {err.strerror or err}") from err
+        resp, final = self._request(url, {"Range": spec, "Accept-Encoding": "identity"}, preload=False)
+        try:
+            if resp.status in (200, 416):
+                # 200 means the server ignores Range: the caller falls back rather than get the whole file.
+                return None
+            if resp.status != 206:
+                raise HttpStatusError(final, resp.status)
+            try:
+                data = resp.read()
+            except _transient_errors() as err:
+                raise BaleError(f"Could not fetch {redact_url(url)}: {self._describe(err)}") from err
+            return _parse_content_range(resp.headers.get("content-range", ""), data, start)
+        finally:
+            _discard(resp)
+
+    def _write_verified(
+        self,
+        url: str,
+        src: BinaryIO | urllib3.BaseHTTPResponse,
+        dest: Path,
+        expected: Mapping[str, str] | None,
+        reporter: Reporter,
+        key: str,
+        label: str,
+        total: int | None,
+    ) -> dict[str, str]:
+        import hashlib
+
+        hashers = {"sha256": hashlib.sha256()}
+        for algo in expected or {}:
+            name = algo.lower()
+            if name not in hashers:
+                try:
+                    hashers[name] = hashlib.new(name)
+                except ValueError:
+                    continue  # an algorithm this Python lacks cannot vouch either way
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with _temp_beside(dest) as (tmp, out):
+            received = 0
+            reporter.download_start(key, label, total)
+            try:
+                while chunk := src.read(CHUNK_SIZE):
+                    out.write(chunk)
+                    for hasher in hashers.values():
+                        hasher.update(chunk)
+                    received += len(chunk)
+                    reporter.download_progress(key, len(chunk))
+            finally:
+                reporter.download_done(key)
+            out.close()
+            if total is not None and received != total:
+                raise _Truncated(received, total)
+            actual = {algo: h.hexdigest() for algo, h in hashers.items()}
+            _verify(url, expected, actual)
+            os.replace(tmp, dest)
+        return actual
+
+    # --- the network ------------------------------------------------------------------------------
+
+    def _request(
+        self, url: str, headers: Mapping[str, str], *, preload: bool
+    ) -> tuple[urllib3.BaseHTTPResponse, str]:
+        """Send a GET, following redirects and retrying transient failures; 4xx other than 401/403 return."""
+        if self.offline:
+            raise OfflineError(
+                f"Cannot fetch {redact_url(url)} while offline",
+                hint="Run without --offline to allow network access.",
+            )
+        attempt = 0
+        while True:
+            try:
+                resp, final = self._send(url, headers, preload=preload)
+            except _transient_errors() as err:
+                if attempt < self.retries and not _is_certificate_error(err):
+                    self.reporter.debug(f"retrying {redact_url(url)}: {self._describe(err)}")
+                    self._sleep(attempt, None)
+                    attempt += 1
+                    continue
+                verb = "connect to" if _is_connect_error(err) else "fetch"
+                tail = f" ({attempt} retries)" if attempt else ""
+                raise BaleError(f"Could not {verb} {redact_url(url)}: {self._describe(err)}{tail}") from err
+            if resp.status == 429 or resp.status >= 500:
+                retry_after = resp.headers.get("retry-after")
+                _discard(resp)
+                if attempt < self.retries:
+                    self.reporter.debug(f"retrying {redact_url(url)}: HTTP {resp.status}")
+                    self._sleep(attempt, retry_after)
+                    attempt += 1
+                    continue
+                raise HttpStatusError(final, resp.status, retries=attempt)
+            return resp, final
+
+    def _send(
+        self, url: str, headers: Mapping[str, str], *, preload: bool
+    ) -> tuple[urllib3.BaseHTTPResponse, str]:
+        for _ in range(MAX_REDIRECTS + 1):
+            creds = self.auth.lookup(url)
+            resp = self._send_once(url, headers, preload, creds.header() if creds else None)
+            if resp.status == 401 and creds is None:
+                keyring_creds = self.auth.lookup_keyring(url)
+                if keyring_creds is not None:
+                    _discard(resp)
+                    creds = keyring_creds
+                    resp = self._send_once(url, headers, preload, creds.header())
+            if resp.status in (401, 403):
+                _discard(resp)
+                host = host_key(url)
+                need = "requires authentication" if resp.status == 401 else "denied access"
+                state = "were rejected" if creds else "are missing"
+                raise BaleError(
+                    f"{redact_url(url)} {need} (HTTP {resp.status}); credentials for {host} {state}",
+                    hint=_AUTH_HINT,
+                )
+            location = resp.headers.get("location")
+            if resp.status in _REDIRECTS and location:
+                _discard(resp)
+                url = self.auth.learn(urljoin(url, location))
+                continue
+            return resp, url
+        raise BaleError(f"Could not fetch {redact_url(url)}: more than {MAX_REDIRECTS} redirects")
+
+    def _send_once(
+        self, url: str, headers: Mapping[str, str], preload: bool, authorization: str | None
+    ) -> urllib3.BaseHTTPResponse:
+        import urllib3
+
+        request_headers = {"User-Agent": USER_AGENT, **headers}
+        if authorization is not None:
+            request_headers["Authorization"] = authorization
+        return self._pool_for(url).request(
+            "GET",
+            url,
+            headers=request_headers,
+            preload_content=preload,
+            redirect=False,
+            retries=False,
+            timeout=urllib3.Timeout(connect=self.connect_timeout, read=self.read_timeout),
+        )
+
+    def _sleep(self, attempt: int, retry_after: str | None) -> None:
+        import random
+
+        delay = self.backoff * (2**attempt) + random.uniform(0, self.backoff)
+        seconds = _int_or_none(retry_after)
+        if seconds is not None:
+            delay = max(delay, min(float(seconds), _MAX_RETRY_AFTER))
+        time.sleep(delay)
+
+    def _describe(self, err: BaseException) -> str:
+        from urllib3 import exceptions as e
+
+        if isinstance(err, _Truncated):
+            return str(err)
+        if isinstance(err, e.NameResolutionError):
+            return "could not resolve the host name"
+        if isinstance(err, e.NewConnectionError):
+            if _in_chain(err, ConnectionRefusedError) or "refused" in str(err).lower():
+                return "connection refused"
+            return str(err).split("new connection: ", 1)[-1]
+        if isinstance(err, e.ConnectTimeoutError):
+            return f"connection timed out after {self.connect_timeout:g} s"
+        if isinstance(err, e.ReadTimeoutError):
+            return f"no response within {self.read_timeout:g} s"
+        if isinstance(err, e.SSLError):
+            return f"TLS error: {err}"
+        if isinstance(err, e.ProxyError):
+            return f"proxy error: {err}"
+        args: tuple[object, ...] = err.args
+        for arg in args:
+            if isinstance(arg, e.IncompleteRead):
+                return f"response truncated: received {arg.partial} bytes, {arg.expected} more expected"
+        detail = args[1] if len(args) > 1 else (args[0] if args else err)
+        return f"connection broken ({detail})"
+
+    def _pool_for(self, url: str) -> urllib3.PoolManager:
+        proxy = self._proxy_for(url)
+        # Plain-http pools get no TLS context: building one loads the trust store (~20 ms).
+        key = (proxy, url[:6].lower() == "https:" or (proxy is not None and proxy[:6].lower() == "https:"))
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None:
+                pool = self._pools[key] = self._make_pool(*key)
+            return pool
+
+    def _make_pool(self, proxy: str | None, tls: bool) -> urllib3.PoolManager:
+        import urllib3
+
+        ctx = self._ssl_context() if tls else None
+        if proxy is None:
+            return urllib3.PoolManager(num_pools=32, maxsize=self.pool_maxsize, block=False, ssl_context=ctx)
+        proxy_url, user, password = _split_proxy(proxy)
+        proxy_headers = None
+        if user is not None:
+            proxy_headers = urllib3.make_headers(proxy_basic_auth=f"{user}:{password or ''}")
+        return urllib3.ProxyManager(
+            proxy_url,
+            num_pools=32,
+            maxsize=self.pool_maxsize,
+            block=False,
+            proxy_headers=proxy_headers,
+            ssl_context=ctx,
+        )
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        import ssl
+
+        # OpenSSL itself reads SSL_CERT_FILE when loading the default paths; REQUESTS_CA_BUNDLE it ignores.
+        env_bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+        cafile = str(self.cert) if self.cert is not None else env_bundle
+        ctx: ssl.SSLContext | None = None
+        if self.native_tls and cafile is None and not os.environ.get("SSL_CERT_FILE"):
+            try:
+                import truststore  # type: ignore[import-not-found,unused-ignore]
+            except ImportError:
+                pass
+            else:
+                ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        if ctx is None:
+            ctx = ssl.create_default_context()
+            if cafile and cafile != os.environ.get("SSL_CERT_FILE"):
+                try:
+                    ctx.load_verify_locations(cafile=cafile)
+                except (OSError, ssl.SSLError) as err:
+                    raise BaleError(f"Could not load the CA certificates in {cafile}: {err}") from err
+        return ctx
+
+    def _proxy_for(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host in _LOOPBACK:
+            return None
+        with self._lock:
+            if self._proxies is None:
+                import urllib.request
+
+                self._proxies = urllib.request.getproxies()
+            proxies = self._proxies
+        proxy = proxies.get(parts.scheme)
+        if not proxy:
+            return None
+        import urllib.request
+
+        # proxy_bypass reads NO_PROXY (and the OS settings on macOS and Windows).
+        return None if urllib.request.proxy_bypass(host) else proxy
+
+
+@contextmanager
+def _temp_beside(dest: Path) -> Iterator[tuple[Path, BinaryIO]]:
+    """A temp file in ``dest``'s folder (so the final rename is atomic), removed unless renamed."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    tmp = Path(name)
+    out = os.fdopen(fd, "wb")
+    try:
+        yield tmp, out
+    finally:
+        out.close()
+        tmp.unlink(missing_ok=True)
+
+
+def _verify(url: str, expected: Mapping[str, str] | None, actual: Mapping[str, str]) -> None:
+    if not expected:
+        return
+    shared = [algo for algo in expected if algo.lower() in actual]
+    if not shared:
+        raise BaleError(
+            f"Cannot verify {redact_url(url)}: none of its hash algorithms ({', '.join(sorted(expected))}) "
+            "is available"
+        )
+    for algo in shared:
+        want, got = expected[algo].lower(), actual[algo.lower()]
+        if want != got:
+            raise HashMismatchError(
+                f"Hash mismatch for {redact_url(url)}",
+                context=[f"expected {algo.lower()}:{want}", f"actual   {algo.lower()}:{got}"],
+                hint="The file changed on the server or was corrupted in transit; "
+                "if the new file is trusted, update the expected hash.",
+            )
+
+
+def _parse_content_range(header: str, data: bytes, start: int | None) -> ByteRange | None:
+    # "bytes 100-199/12345" (total may be "*")
+    unit, _, spec = header.strip().partition(" ")
+    if unit.lower() != "bytes" or "-" not in spec:
+        return ByteRange(data, start, None) if start is not None else None
+    span, _, total_text = spec.partition("/")
+    first = _int_or_none(span.partition("-")[0])
+    if first is None:
+        return None
+    return ByteRange(data, first, _int_or_none(total_text))
+
+
+def _int_or_none(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def _in_chain(err: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = err
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _is_connect_error(err: BaseException) -> bool:
+    from urllib3 import exceptions as e
+
+    return isinstance(err, e.ConnectTimeoutError)  # NewConnectionError and NameResolutionError included
+
+
+def _is_certificate_error(err: BaseException) -> bool:
+    import ssl
+
+    return _in_chain(err, ssl.SSLCertVerificationError)
+
+
+def _split_proxy(proxy: str) -> tuple[str, str | None, str | None]:
+    from bale.http.auth import split_credentials
+
+    return split_credentials(proxy)

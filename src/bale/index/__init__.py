@@ -1,0 +1,1 @@
+"""Package indexes: simple API pages, find-links sources and wheel metadata."""

@@ -1,0 +1,181 @@
+"""Where distributions come from (indexes, find-links) and the client that lists a project's files there."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName
+
+from bale.errors import BaleError
+from bale.http.auth import split_credentials
+from bale.http.pool import OnceMap, shared_executor
+from bale.index.simple import ACCEPT, parse_links_page, parse_project_page
+from bale.model.dists import IndexFile, parse_filename
+from bale.report import NULL_REPORTER, Reporter
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from bale.http.client import HttpClient
+
+PYPI_SIMPLE = "https://pypi.org/simple"
+_FLAT_PAGE_ACCEPT = "text/html, */*;q=0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSources:
+    """The indexes and find-links locations to search.
+
+    Indexes are asked in ``search_order()``: extra indexes first, then ``index_urls`` (the primary,
+    default ``https://pypi.org/simple``, last), and the first that knows a project supplies all of its
+    files, so a public index cannot shadow a private one. Find-links files are always added.
+    """
+
+    index_urls: tuple[str, ...] = (PYPI_SIMPLE,)
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+
+    def search_order(self) -> tuple[str, ...]:
+        if self.no_index:
+            return ()
+        return tuple(dict.fromkeys((*self.extra_index_urls, *self.index_urls)))
+
+
+def _is_url(location: str) -> bool:
+    scheme, sep, _ = location.partition("://")
+    return bool(sep) and scheme.isalpha() and len(scheme) > 1  # "C://" is a Windows drive, not a URL
+
+
+class IndexClient:
+    """Lists a project's files across the configured sources; memoized per process and thread-safe.
+
+    ``project_files`` costs one page fetch per index asked (usually one: the first index that has the
+    project wins), served from the HTTP page cache when fresh. ``prefetch`` starts those fetches on the
+    shared pool so that the resolver's later ``project_files`` calls find them done.
+    """
+
+    def __init__(
+        self,
+        http: HttpClient,
+        sources: IndexSources,
+        reporter: Reporter = NULL_REPORTER,
+        *,
+        executor: Executor | None = None,
+    ) -> None:
+        self.http = http
+        self.sources = sources
+        self.reporter = reporter
+        self._executor = executor
+        self._projects: OnceMap[NormalizedName, tuple[IndexFile, ...]] = OnceMap()
+        self._find_links: OnceMap[str, tuple[IndexFile, ...]] = OnceMap()
+
+    def project_files(self, name: NormalizedName) -> list[IndexFile]:
+        """Every file of ``name`` the sources list (empty when none has it). Raises BaleError on failure."""
+        return list(self._projects.get(name, lambda: self._fetch_project(name)))
+
+    def prefetch(self, names: Iterable[NormalizedName]) -> None:
+        """Start fetching these projects' pages in the background; errors surface in ``project_files``."""
+        executor = self._executor or shared_executor()
+        for name in names:
+            if name not in self._projects:
+                executor.submit(self._prefetch_one, name)
+
+    def _prefetch_one(self, name: NormalizedName) -> None:
+        # The once-map keeps any error for the caller that needs this project.
+        with contextlib.suppress(Exception):
+            self.project_files(name)
+
+    def _fetch_project(self, name: NormalizedName) -> tuple[IndexFile, ...]:
+        files: list[IndexFile] = []
+        for index in self.sources.search_order():
+            found = self._from_index(index, name)
+            if found is not None:
+                files.extend(found)
+                break
+        for location in self.sources.find_links:
+            files.extend(f for f in self._find_links_files(location) if f.name == name)
+        unique = {f.url: f for f in reversed(files)}  # the first listing of a URL wins
+        return tuple(f for f in files if unique.get(f.url) is f)
+
+    # --- indexes --------------------------------------------------------------------------------------
+
+    def _from_index(self, index: str, name: NormalizedName) -> list[IndexFile] | None:
+        """The project's files on one index, or None when that index does not have the project."""
+        source = split_credentials(index)[0].rstrip("/")
+        if index[:5].lower() == "file:":
+            return self._from_file_index(index, name, source)
+        url = f"{index.rstrip('/')}/{name}/"
+        response = self.http.get(url, {"Accept": ACCEPT}, cache=True, missing_ok=True)
+        if response.status in (404, 410):
+            self.reporter.debug(f"{name} is not on {source}")
+            return None
+        return parse_project_page(response.body, response.content_type, response.url, name, source=source)
+
+    def _from_file_index(self, index: str, name: NormalizedName, source: str) -> list[IndexFile] | None:
+        from bale.http.client import file_url_to_path
+
+        folder = file_url_to_path(index) / name
+        for page, content_type in (("index.json", "application/vnd.pypi.simple.v1+json"), ("index.html", "")):
+            path = folder / page
+            if path.is_file():
+                response = self.http.get(path.as_uri())
+                return parse_project_page(response.body, content_type, path.as_uri(), name, source=source)
+        if folder.is_dir():
+            return [f for f in _list_folder(folder, source) if f.name == name]
+        return None
+
+    # --- find-links -----------------------------------------------------------------------------------
+
+    def _find_links_files(self, location: str) -> tuple[IndexFile, ...]:
+        return self._find_links.get(location, lambda: self._list(location))
+
+    def _list(self, location: str) -> tuple[IndexFile, ...]:
+        """Every distribution file one find-links location offers."""
+        source = split_credentials(location)[0]
+        if _is_url(location) and location[:5].lower() != "file:":
+            response = self.http.get(location, {"Accept": _FLAT_PAGE_ACCEPT}, cache=True)
+            return tuple(parse_links_page(response.body, response.content_type, response.url, source=source))
+        if _is_url(location):
+            from bale.http.client import file_url_to_path
+
+            path = file_url_to_path(location)
+        else:
+            path = Path(location).absolute()
+        if path.is_dir():
+            return tuple(_list_folder(path, source))
+        if path.is_file():
+            body = self.http.get(path.as_uri()).body
+            return tuple(parse_links_page(body, "text/html", path.as_uri(), source=source))
+        raise BaleError(
+            f"The find-links location {source} does not exist",
+            hint="Pass an existing folder, an HTML page of links, or a URL.",
+        )
+
+
+def _list_folder(folder: Path, source: str) -> list[IndexFile]:
+    out: list[IndexFile] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as err:
+        raise BaleError(f"Could not list the find-links folder {folder}: {err.strerror or err}") from err
+    for entry in entries:
+        parsed = parse_filename(entry.name)
+        if parsed is None or not entry.is_file():
+            continue
+        out.append(
+            IndexFile(
+                filename=entry.name,
+                url=Path(entry.path).as_uri(),
+                name=parsed.name,
+                version=parsed.version,
+                kind=parsed.kind,
+                source=source,
+            )
+        )
+    return out

@@ -1,0 +1,44 @@
+"""The RECORD file of a wheel or an installed distribution: rows in, rows out, file hashes."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+from collections.abc import Iterable
+
+# (path, "sha256=<urlsafe base64, no padding>" or "", size in bytes as text or "")
+RecordRow = tuple[str, str, str]
+
+
+def parse_record(text: str) -> list[RecordRow]:
+    """The rows of a RECORD file; short rows are padded with empty fields, blank lines skipped."""
+    rows: list[RecordRow] = []
+    for fields in csv.reader(io.StringIO(text)):
+        if not fields or not fields[0]:
+            continue
+        path = fields[0]
+        digest = fields[1] if len(fields) > 1 else ""
+        size = fields[2] if len(fields) > 2 else ""
+        rows.append((path, digest, size))
+    return rows
+
+
+def format_record(rows: Iterable[RecordRow]) -> str:
+    """RECORD text for ``rows``, one per line, quoted only where a path needs it."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def record_hash(data: bytes) -> str:
+    """The RECORD spelling of the sha256 of ``data`` (PEP 376/427: urlsafe base64 without padding)."""
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return "sha256=" + digest.decode("ascii")
+
+
+def row_for(path: str, data: bytes) -> RecordRow:
+    """A RECORD row for a file bale generated with content ``data``."""
+    return (path, record_hash(data), str(len(data)))

@@ -1,0 +1,96 @@
+"""Distribution files as an index or a find-links folder advertises them, before anything is fetched."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from functools import lru_cache
+
+from packaging.tags import Tag
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
+
+
+class FileKind(Enum):
+    WHEEL = "wheel"
+    SDIST = "sdist"
+
+
+@dataclass(frozen=True)
+class ParsedFilename:
+    """What a distribution's file name says about it (PEP 427 wheels, PEP 625 sdists)."""
+
+    name: NormalizedName
+    version: Version
+    kind: FileKind
+    tags: frozenset[Tag] = frozenset()
+    build: tuple[int, str] | tuple[()] = ()
+
+
+@lru_cache(maxsize=65536)
+def parse_filename(filename: str) -> ParsedFilename | None:
+    """Parse a wheel or sdist file name; None for anything else (or a name that does not parse)."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, build, tags = parse_wheel_filename(filename)
+            return ParsedFilename(name, version, FileKind.WHEEL, tags, build)
+        if filename.endswith(SDIST_SUFFIXES):
+            if filename.endswith((".tar.bz2", ".tar.xz", ".tgz", ".tar")) and not filename.endswith(
+                ".tar.gz"
+            ):
+                # Legacy sdist formats: packaging only parses .tar.gz/.zip, so normalise the suffix first.
+                stem = filename.rsplit(".tar", 1)[0] if ".tar" in filename else filename[: -len(".tgz")]
+                name, version = parse_sdist_filename(stem + ".tar.gz")
+            else:
+                name, version = parse_sdist_filename(filename)
+            return ParsedFilename(name, version, FileKind.SDIST)
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
+        return None
+    return None
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """One file of one version of a project, as listed by a simple index page or a find-links folder.
+
+    ``url`` is absolute (``https://``, ``http://`` or ``file://``) without the hash fragment; ``hashes``
+    maps algorithm to lower-case hex digest. ``yanked`` is None when not yanked, else the reason ("" when
+    the index gave none). ``metadata_hashes`` is None when the index does not advertise a PEP 658 file,
+    else the hashes of that file (possibly empty when the index said only "true").
+    """
+
+    filename: str
+    url: str
+    name: NormalizedName
+    version: Version
+    kind: FileKind
+    hashes: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    requires_python: str | None = None
+    yanked: str | None = None
+    upload_time: datetime | None = None
+    size: int | None = None
+    metadata_hashes: Mapping[str, str] | None = field(default=None, compare=False, hash=False)
+    source: str = ""  # the index URL or find-links location that listed it, credentials removed
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.kind is FileKind.WHEEL
+
+    @property
+    def tags(self) -> frozenset[Tag]:
+        parsed = parse_filename(self.filename)
+        return parsed.tags if parsed else frozenset()
+
+    @property
+    def is_yanked(self) -> bool:
+        return self.yanked is not None

@@ -1,0 +1,377 @@
+"""``pip install`` and ``pip sync``: requirements -> wheels -> plan -> prepare -> link -> remove."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from bale.context import Context
+from bale.errors import BaleError
+from bale.model.names import NormalizedName, normalize
+from bale.model.requirement import RequirementSpec
+from bale.ops.settings import IndexSettings, InstallSettings
+from bale.ops.sources import Artifact, direct_artifact, registry_artifact
+from bale.plan import Plan, Present, Wanted, make_plan
+from bale.resolver.candidates import PreReleases
+
+if TYPE_CHECKING:
+    from bale.install.installed import InstalledDist
+    from bale.ops.prepare import Prepared
+    from bale.python.venv import PythonEnvironment
+
+# bale never removes itself from an environment it runs from, as uv keeps uv.
+PROTECTED: frozenset[NormalizedName] = frozenset({normalize("bale")})
+
+
+@dataclass
+class InstallOutcome:
+    environment: Path
+    python_version: str
+    installed: list[tuple[str, str]] = field(default_factory=list)  # (name, version) added
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    kept: int = 0
+    prepared: int = 0
+    resolved: int = 0
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    requirements: tuple[RequirementSpec, ...]
+    constraints: tuple[RequirementSpec, ...]
+    index: IndexSettings
+    require_hashes: bool
+    pre: bool
+
+
+def gather_inputs(settings: InstallSettings, *, read_stdin: bool = True) -> Inputs:
+    """Requirements from the command line and from ``-r`` / ``-c`` files, with the files' index options."""
+    from bale.requirements import parse_requirement_arg, parse_requirements_file
+
+    requirements: list[RequirementSpec] = [parse_requirement_arg(text) for text in settings.packages]
+    constraints: list[RequirementSpec] = []
+    index = settings.index
+    require_hashes = settings.require_hashes
+    pre = False
+    for editable in settings.editables:
+        raise BaleError(
+            f"Cannot install {editable} in editable mode: editable installs need a build backend, "
+            "and bale cannot build from source yet",
+            hint="build a wheel of the project (python -m build) and install that file",
+        )
+    for path in settings.requirement_files:
+        parsed = parse_requirements_file(path)
+        requirements.extend(parsed.requirements)
+        constraints.extend(parsed.constraints)
+        index = index.merged_with_file(
+            parsed.index_url,
+            tuple(parsed.extra_index_urls),
+            tuple(parsed.find_links),
+            parsed.no_index,
+            explicit_index=settings.explicit_index,
+        )
+        require_hashes = require_hashes or parsed.require_hashes
+        pre = pre or parsed.pre
+    for path in settings.constraint_files:
+        parsed = parse_requirements_file(path, is_constraints=True)
+        constraints.extend(parsed.requirements)
+        constraints.extend(parsed.constraints)
+    return Inputs(tuple(requirements), tuple(constraints), index, require_hashes, pre)
+
+
+def _check_hash_mode(requirements: Iterable[RequirementSpec], forced: bool) -> bool:
+    """pip's rule: hash-checking mode is on with --require-hashes or as soon as any requirement has --hash."""
+    reqs = list(requirements)
+    if not forced and not any(r.hashes for r in reqs):
+        return False
+    problems: list[str] = []
+    for req in reqs:
+        if not req.hashes:
+            problems.append(f"{req} (at {req.origin}) has no --hash")
+            continue
+        if req.requirement is not None and req.url is None:
+            specs = list(req.requirement.specifier)
+            if not (len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version):
+                problems.append(f"{req} (at {req.origin}) is not pinned with ==")
+    if problems:
+        raise BaleError(
+            "In hash-checking mode every requirement must be pinned with == and carry --hash",
+            context=problems,
+            hint="generate hashes with `bale pip compile --generate-hashes`, or drop --require-hashes",
+        )
+    return True
+
+
+def _label(index: IndexSettings) -> str:
+    if index.no_index:
+        return (
+            "the --find-links locations"
+            if index.find_links
+            else "any index: --no-index is set and no --find-links location is given"
+        )
+    from bale.http.auth import redact_url
+
+    names = [redact_url(index.index_url), *(redact_url(u) for u in index.extra_index_urls)]
+    if index.find_links:
+        names.append("--find-links")
+    return ", ".join(names)
+
+
+def _prerelease_policy(settings: InstallSettings, pre: bool) -> PreReleases:
+    if pre:
+        return PreReleases.ALLOW
+    if settings.prerelease:
+        return PreReleases(settings.prerelease)
+    env = os.environ.get("BALE_PRERELEASE")
+    return PreReleases(env) if env else PreReleases.IF_NECESSARY_OR_EXPLICIT
+
+
+def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
+    start = time.perf_counter()
+    inputs = gather_inputs(settings)
+    if not inputs.requirements and not settings.exact:
+        raise BaleError(
+            "Nothing to install: name packages or pass -r FILE", hint="for example: bale pip install requests"
+        )
+    if settings.exact and not inputs.requirements and not settings.allow_empty:
+        raise BaleError(
+            "The requirements files list no packages; syncing would remove every package",
+            hint="pass --allow-empty-requirements to empty the environment on purpose",
+        )
+    if not settings.exact and not settings.no_deps:
+        raise BaleError(
+            "bale pip install resolves dependencies only with the resolver, which this version lacks",
+            context=[
+                "pass --no-deps to install exactly the named packages (and their dependencies yourself)"
+            ],
+            hint="bale pip install --no-deps ...  or  bale pip sync requirements.txt with every pin listed",
+        )
+    _check_hash_mode(inputs.requirements, inputs.require_hashes)
+    env = ctx.environment(settings.python)
+    target = env.interpreter.target()
+    markers = dict(target.markers)
+    outcome = InstallOutcome(
+        environment=env.root, python_version=str(env.interpreter.version), dry_run=settings.dry_run
+    )
+
+    from bale.fs.lock import FileLock
+    from bale.install.installed import scan_site_packages
+
+    lock_timeout = float(os.environ.get("BALE_LOCK_TIMEOUT", "300"))
+    with FileLock(env.root / ".lock", timeout=lock_timeout, label=f"the environment {env.root}"):
+        installed = scan_site_packages(env.site_packages())
+        present = {name: Present(name, dist.version, _present_url(dist)) for name, dist in installed.items()}
+        wanted_specs = _applicable(inputs.requirements, markers, ctx)
+        constraints = _constraint_map(inputs.constraints, markers)
+        reinstall: set[NormalizedName] | bool = settings.reinstall or {
+            normalize(n) for n in settings.reinstall_packages
+        }
+        upgrade_all = settings.upgrade
+        upgrade = {normalize(n) for n in settings.upgrade_packages}
+
+        artifacts: dict[NormalizedName, Artifact] = {}
+        to_query: list[tuple[RequirementSpec, SpecifierSet]] = []
+        for spec in wanted_specs:
+            if spec.name is None or spec.url is not None or spec.path is not None:
+                artifact = direct_artifact(spec)
+                _add(artifacts, artifact, spec)
+                continue
+            specifier = _combined(spec, constraints.get(spec.name))
+            current = installed.get(spec.name)
+            forced = reinstall is True or (isinstance(reinstall, set) and spec.name in reinstall)
+            keep = (
+                current is not None
+                and not forced
+                and not upgrade_all
+                and spec.name not in upgrade
+                and _present_url(current) is None
+                and specifier.contains(current.version, prereleases=True)
+            )
+            if keep:
+                assert current is not None
+                outcome.kept += 1
+                # A satisfied requirement stays as it is: an exact sync keeps it too.
+                artifacts.setdefault(spec.name, _keep_marker(spec.name, current.version))
+                continue
+            to_query.append((spec, specifier))
+
+        if to_query:
+            index = ctx.index_client(inputs.index)
+            index.prefetch([spec.name for spec, _ in to_query if spec.name])
+            policy = _prerelease_policy(settings, inputs.pre)
+            label = _label(inputs.index)
+            for spec, specifier in to_query:
+                assert spec.name is not None
+                files = index.project_files(spec.name)
+                artifact = registry_artifact(spec, specifier, files, target, policy, label)
+                if artifact.warning:
+                    outcome.warnings.append(artifact.warning)
+                _add(artifacts, artifact, spec)
+        outcome.resolved = len(artifacts)
+        outcome.timings["resolve"] = time.perf_counter() - start
+
+        wanted = [Wanted(a.name, a.version, a.direct_url, a) for a in artifacts.values()]
+        plan = make_plan(wanted, present, exact=settings.exact, reinstall=reinstall, protected=PROTECTED)
+        if settings.dry_run:
+            _fill(outcome, plan)
+            return outcome
+        if plan.is_noop:
+            return outcome
+
+        from bale.ops.prepare import prepare_all
+
+        prep_start = time.perf_counter()
+        fetch = [w.payload for w in plan.to_fetch() if not _is_keep_marker(w.payload)]
+        prepared = prepare_all(ctx, fetch)
+        outcome.prepared = sum(1 for p in prepared if not p.from_cache)
+        outcome.timings["prepare"] = time.perf_counter() - prep_start
+
+        link_start = time.perf_counter()
+        added = _execute(ctx, env, plan, prepared, installed, settings)
+        outcome.timings["install"] = time.perf_counter() - link_start
+        _fill(outcome, plan)
+        if settings.compile_bytecode and added:
+            _compile(ctx, env, added)
+    return outcome
+
+
+def _present_url(dist: InstalledDist) -> str | None:
+    value = dist.direct_url
+    if isinstance(value, dict):
+        url = value.get("url")
+        return url if isinstance(url, str) else None
+    return None
+
+
+def _applicable(
+    requirements: Iterable[RequirementSpec], markers: dict[str, str], ctx: Context
+) -> list[RequirementSpec]:
+    result: list[RequirementSpec] = []
+    for spec in requirements:
+        marker = spec.requirement.marker if spec.requirement is not None else None
+        if marker is not None and not marker.evaluate({**markers, "extra": ""}):
+            ctx.reporter.debug(
+                f"skipping {spec} (at {spec.origin}): its marker does not match this environment"
+            )
+            continue
+        result.append(spec)
+    return result
+
+
+def _constraint_map(
+    constraints: Iterable[RequirementSpec], markers: dict[str, str]
+) -> dict[NormalizedName, SpecifierSet]:
+    result: dict[NormalizedName, SpecifierSet] = {}
+    for spec in constraints:
+        if spec.name is None or spec.requirement is None:
+            continue
+        marker = spec.requirement.marker
+        if marker is not None and not marker.evaluate({**markers, "extra": ""}):
+            continue
+        result[spec.name] = result.get(spec.name, SpecifierSet()) & spec.requirement.specifier
+    return result
+
+
+def _combined(spec: RequirementSpec, constraint: SpecifierSet | None) -> SpecifierSet:
+    specifier = spec.requirement.specifier if spec.requirement is not None else SpecifierSet()
+    return specifier & constraint if constraint is not None else specifier
+
+
+def _keep_marker(name: NormalizedName, version: Version) -> Artifact:
+    from bale.model.dists import FileKind, IndexFile
+
+    file = IndexFile(filename="", url="", name=name, version=version, kind=FileKind.WHEEL, source="installed")
+    return Artifact(name, version, file, direct=False, requested=True)
+
+
+def _is_keep_marker(artifact: Artifact) -> bool:
+    return artifact.file.source == "installed"
+
+
+def _add(artifacts: dict[NormalizedName, Artifact], artifact: Artifact, spec: RequirementSpec) -> None:
+    other = artifacts.get(artifact.name)
+    if other is not None and (other.version != artifact.version or other.direct_url != artifact.direct_url):
+        raise BaleError(
+            f"Conflicting requirements for {artifact.name}: {other.name}=={other.version} and "
+            f"{artifact.name}=={artifact.version} (from {spec.origin})",
+            hint="list each package once",
+        )
+    artifacts[artifact.name] = artifact
+
+
+def _fill(outcome: InstallOutcome, plan: Plan[Artifact]) -> None:
+    outcome.removed = sorted(
+        [(p.name, str(p.version)) for p in plan.remove] + [(p.name, str(p.version)) for p, _ in plan.replace]
+    )
+    outcome.installed = sorted([(w.name, str(w.version)) for w in plan.to_fetch()])
+    outcome.kept = len(plan.keep)
+
+
+def _execute(
+    ctx: Context,
+    env: PythonEnvironment,
+    plan: Plan[Artifact],
+    prepared: list[Prepared],
+    installed: Mapping[NormalizedName, InstalledDist],
+    settings: InstallSettings,
+) -> list[InstalledDist]:
+    """Touch the environment only now that every wheel is in the cache: replace, add, then remove."""
+    from bale.fs.link import Linker, link_mode_from_env
+    from bale.install.uninstall import uninstall
+    from bale.install.wheel import install_tree
+
+    scheme = env.scheme()
+    mode = settings.link_mode or link_mode_from_env()
+    linker = Linker(mode)  # type: ignore[arg-type]  # argparse restricts --link-mode to the three modes
+    for old, _new in plan.replace:
+        uninstall(installed[old.name], scheme)
+
+    def link(item: Prepared) -> InstalledDist:
+        artifact = item.artifact
+        return install_tree(
+            item.tree,
+            scheme,
+            name=artifact.name,
+            version=str(artifact.version),
+            requested=artifact.requested,
+            direct_url=artifact.direct_url_json(item.sha256),
+            linker=linker,
+        )
+
+    # os.link and file writes release the GIL: linking jupyter's 100 wheels on 8 threads takes about a
+    # third of the time it takes on one.
+    if len(prepared) > 1:
+        with ThreadPoolExecutor(max_workers=min(8, len(prepared)), thread_name_prefix="bale-link") as pool:
+            added = list(pool.map(link, prepared))
+    else:
+        added = [link(item) for item in prepared]
+    for old in plan.remove:
+        uninstall(installed[old.name], scheme)
+    return added
+
+
+def _compile(ctx: Context, env: PythonEnvironment, dists: list[InstalledDist]) -> None:
+    """Byte-compile the modules these distributions just installed (their RECORDs name them)."""
+    from bale.install.bytecode import compile_bytecode
+    from bale.install.record import parse_record
+
+    sources: list[Path] = []
+    for dist in dists:
+        base = dist.dist_info.parent
+        record = (dist.dist_info / "RECORD").read_text(encoding="utf-8")
+        sources.extend(
+            (base / row[0]).resolve() for row in parse_record(record) if row[0].endswith(".py")
+        )
+    failed = compile_bytecode(sources, env.scheme().python)
+    for path in failed[:5]:
+        ctx.reporter.warn(f"could not compile {path} to bytecode (it does not parse with this Python)")

@@ -1,0 +1,78 @@
+"""Frozen settings for each use case, already merged from the command line, environment and defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_INDEX_URL = "https://pypi.org/simple"
+
+
+@dataclass(frozen=True)
+class GlobalSettings:
+    cache_dir: Path | None = None  # None: BALE_CACHE_DIR or the platform cache directory
+    no_cache: bool = False
+    offline: bool = False
+    verbosity: int = 0
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    index_url: str = DEFAULT_INDEX_URL
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+
+    def merged_with_file(
+        self,
+        index_url: str | None,
+        extra: tuple[str, ...],
+        find_links: tuple[str, ...],
+        no_index: bool,
+        *,
+        explicit_index: bool,
+    ) -> IndexSettings:
+        """Add what a requirements file says; the command line's ``--index-url`` wins over the file's."""
+        return IndexSettings(
+            index_url=self.index_url if explicit_index or index_url is None else index_url,
+            extra_index_urls=tuple(dict.fromkeys((*self.extra_index_urls, *extra))),
+            find_links=tuple(dict.fromkeys((*self.find_links, *find_links))),
+            no_index=self.no_index or no_index,
+        )
+
+
+@dataclass(frozen=True)
+class InstallSettings:
+    """``bale pip install`` and ``bale pip sync``."""
+
+    packages: tuple[str, ...] = ()
+    requirement_files: tuple[Path, ...] = ()
+    constraint_files: tuple[Path, ...] = ()
+    editables: tuple[str, ...] = ()
+    python: str | None = None
+    index: IndexSettings = field(default_factory=IndexSettings)
+    explicit_index: bool = False
+    exact: bool = False  # sync: remove what is not listed
+    no_deps: bool = False
+    reinstall: bool = False
+    reinstall_packages: tuple[str, ...] = ()
+    upgrade: bool = False
+    upgrade_packages: tuple[str, ...] = ()
+    dry_run: bool = False
+    require_hashes: bool = False
+    compile_bytecode: bool = False
+    link_mode: str | None = None
+    prerelease: str | None = None
+    allow_empty: bool = False
+
+
+@dataclass(frozen=True)
+class DownloadSettings:
+    packages: tuple[str, ...]
+    requirement_files: tuple[Path, ...]
+    dest: Path
+    python: str | None
+    index: IndexSettings
+    explicit_index: bool
+    no_deps: bool
+    require_hashes: bool = False

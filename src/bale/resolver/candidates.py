@@ -1,0 +1,192 @@
+"""Pick the best installable file of a package for a target, or explain why none fits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from bale.model.dists import FileKind, IndexFile, parse_filename
+from bale.model.target import TargetEnv
+
+
+class PreReleases(Enum):
+    """When a pre-release may be chosen (uv's ``--prerelease`` values)."""
+
+    DISALLOW = "disallow"
+    ALLOW = "allow"
+    IF_NECESSARY = "if-necessary"
+    EXPLICIT = "explicit"
+    IF_NECESSARY_OR_EXPLICIT = "if-necessary-or-explicit"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why one version of a package cannot be used; ``detail`` completes "name version: ..."."""
+
+    version: Version
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The chosen file, plus a warning when the choice deserves one (a yanked exact pin)."""
+
+    file: IndexFile
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoCandidate:
+    """No file fits: every version considered with the reason it was turned down."""
+
+    rejections: tuple[Rejection, ...]
+    matching_versions: int  # versions that satisfied the specifier, before file checks
+    total_versions: int
+
+
+@dataclass(frozen=True, slots=True)
+class SelectOptions:
+    prereleases: PreReleases = PreReleases.IF_NECESSARY_OR_EXPLICIT
+    allow_sdist: bool = False
+    # Only for the lowest strategies of the resolver; installs always want the highest.
+    lowest: bool = False
+
+
+@lru_cache(maxsize=4096)
+def _requires_python(spec: str) -> SpecifierSet | None:
+    try:
+        return SpecifierSet(spec)
+    except InvalidSpecifier:
+        return None  # an index typo must not hide the file; pip ignores such values too
+
+
+def python_allows(requires_python: str | None, python: Version) -> bool:
+    if not requires_python:
+        return True
+    spec = _requires_python(requires_python)
+    return spec is None or spec.contains(python, prereleases=True)
+
+
+def _names_prerelease(spec: SpecifierSet) -> bool:
+    for item in spec:
+        try:
+            if Version(item.version.removesuffix(".*")).is_prerelease:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _is_exact_pin(spec: SpecifierSet) -> bool:
+    specs = list(spec)
+    return len(specs) == 1 and specs[0].operator in ("==", "===") and not specs[0].version.endswith(".*")
+
+
+def _build_key(file: IndexFile) -> tuple[int, str]:
+    parsed = parse_filename(file.filename)
+    if parsed is None or not parsed.build:
+        return (0, "")
+    return parsed.build
+
+
+def _best_file(
+    files: Sequence[IndexFile], target: TargetEnv, allow_sdist: bool
+) -> tuple[IndexFile | None, str]:
+    """Best file of one version; when none fits, the reason in words."""
+    best: IndexFile | None = None
+    best_key: tuple[int, int, str] | None = None
+    sdist: IndexFile | None = None
+    wheel_tags: list[str] = []
+    python_blocked: str | None = None
+    for file in files:
+        if not python_allows(file.requires_python, target.python_version):
+            python_blocked = file.requires_python
+            continue
+        if file.kind is FileKind.SDIST:
+            sdist = sdist or file
+            continue
+        rank = target.tag_rank(file.tags)
+        if rank is None:
+            wheel_tags.extend(sorted(str(t) for t in file.tags))
+            continue
+        number, label = _build_key(file)
+        # A lower tag rank is better; among equal tags the higher build number wins (PEP 427).
+        key = (rank, -number, label)
+        if best_key is None or key < best_key:
+            best, best_key = file, key
+    if best is not None:
+        return best, ""
+    if sdist is not None:
+        if allow_sdist:
+            return sdist, ""
+        return None, "has only a source distribution here, and building from source is not supported yet"
+    if wheel_tags:
+        distinct = list(dict.fromkeys(wheel_tags))
+        more = len(distinct) - 3
+        tail = f" and {more} more" if more > 0 else ""
+        return None, f"has no wheel for this platform (its wheels are for {', '.join(distinct[:3])}{tail})"
+    if python_blocked is not None:
+        return None, f"requires Python {python_blocked}"
+    return None, "has no installable files"
+
+
+def group_by_version(files: Iterable[IndexFile]) -> dict[Version, list[IndexFile]]:
+    by_version: dict[Version, list[IndexFile]] = {}
+    for file in files:
+        by_version.setdefault(file.version, []).append(file)
+    return by_version
+
+
+def select(
+    files: Iterable[IndexFile],
+    specifier: SpecifierSet,
+    target: TargetEnv,
+    options: SelectOptions = SelectOptions(),
+) -> Choice | NoCandidate:
+    """The highest (or lowest) version satisfying ``specifier`` that has a file for ``target``.
+
+    Yanked files count only for an exact ``==`` pin (PEP 592), with a warning. Pre-releases follow
+    ``options.prereleases``; a specifier that names a pre-release allows them for this package.
+    """
+    by_version = group_by_version(files)
+    versions = sorted(by_version, reverse=not options.lowest)
+    exact = _is_exact_pin(specifier)
+    explicit_pre = _names_prerelease(specifier)
+    policy = options.prereleases
+    allow_pre = policy is PreReleases.ALLOW or (
+        explicit_pre and policy in (PreReleases.EXPLICIT, PreReleases.IF_NECESSARY_OR_EXPLICIT)
+    )
+    rejections: list[Rejection] = []
+    matching = [v for v in versions if specifier.contains(v, prereleases=True)]
+    finals = [v for v in matching if not v.is_prerelease]
+    if not allow_pre and policy in (PreReleases.IF_NECESSARY, PreReleases.IF_NECESSARY_OR_EXPLICIT):
+        # "if necessary": pre-releases count only when no final release satisfies the specifier.
+        allow_pre = not finals
+    for version in matching:
+        if version.is_prerelease and not allow_pre:
+            rejections.append(Rejection(version, "is a pre-release (allow it with --prerelease allow)"))
+            continue
+        candidates = by_version[version]
+        live = [f for f in candidates if not f.is_yanked]
+        warning = None
+        if not live:
+            reason = candidates[0].yanked or ""
+            if not exact:
+                text = f"was yanked ({reason})" if reason else "was yanked"
+                rejections.append(Rejection(version, text))
+                continue
+            live = candidates
+            warning = f"{candidates[0].name}=={version} is yanked" + (
+                f" (reason: {reason})" if reason else ""
+            )
+        file, why = _best_file(live, target, options.allow_sdist)
+        if file is None:
+            rejections.append(Rejection(version, why))
+            continue
+        return Choice(file, warning)
+    return NoCandidate(tuple(rejections), len(matching), len(versions))

@@ -1,0 +1,146 @@
+"""The partial solution: the ordered decisions and derivations the solver has made so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.ranges import VersionRange
+from packaging.version import Version
+
+from bale.resolver.incompatibility import Incompatibility
+from bale.resolver.provider import PackageId
+from bale.resolver.term import Relation, Term
+
+__all__ = ["Assignment", "PartialSolution"]
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One step: a decision (``cause`` None, ``version`` set) or a term derived from ``cause``."""
+
+    term: Term
+    level: int
+    index: int
+    cause: Incompatibility | None = None
+    version: Version | None = None
+
+    @property
+    def is_decision(self) -> bool:
+        return self.cause is None
+
+
+class PartialSolution:
+    """Assignments in order, with the running intersection of the terms of each package.
+
+    The decision level is the number of decisions made; the root's decision is level 1, so
+    backtracking never goes below it.
+    """
+
+    def __init__(self) -> None:
+        self._assignments: list[Assignment] = []
+        self._by_package: dict[PackageId, list[Assignment]] = {}
+        self._terms: dict[PackageId, Term] = {}
+        self._decisions: dict[PackageId, Version] = {}
+
+    @property
+    def level(self) -> int:
+        return len(self._decisions)
+
+    @property
+    def decisions(self) -> dict[PackageId, Version]:
+        return dict(self._decisions)
+
+    def is_decided(self, package: PackageId) -> bool:
+        return package in self._decisions
+
+    def decided_version(self, package: PackageId) -> Version | None:
+        return self._decisions.get(package)
+
+    def term(self, package: PackageId) -> Term | None:
+        """Everything known about ``package`` (the intersection of its assignments), None if nothing."""
+        return self._terms.get(package)
+
+    def undecided(self) -> list[PackageId]:
+        """Packages that must be selected but have no version yet, in the order they came up."""
+        return [
+            package
+            for package, term in self._terms.items()
+            if term.positive and package not in self._decisions
+        ]
+
+    def decide(self, package: PackageId, version: Version, allowed: VersionRange) -> None:
+        self._decisions[package] = version
+        self._assign(Assignment(Term(package, allowed), self.level, len(self._assignments), None, version))
+
+    def derive(self, term: Term, cause: Incompatibility) -> None:
+        self._assign(Assignment(term, self.level, len(self._assignments), cause))
+
+    def _assign(self, assignment: Assignment) -> None:
+        self._assignments.append(assignment)
+        package = assignment.term.package
+        self._by_package.setdefault(package, []).append(assignment)
+        previous = self._terms.get(package)
+        self._terms[package] = assignment.term if previous is None else previous.intersect(assignment.term)
+
+    def backtrack(self, level: int) -> None:
+        """Drop every assignment made above decision ``level``."""
+        touched: set[PackageId] = set()
+        while self._assignments and self._assignments[-1].level > level:
+            assignment = self._assignments.pop()
+            package = assignment.term.package
+            touched.add(package)
+            self._by_package[package].pop()
+            if assignment.is_decision:
+                del self._decisions[package]
+        for package in touched:
+            remaining = self._by_package[package]
+            if not remaining:
+                del self._by_package[package]
+                del self._terms[package]
+                continue
+            term = remaining[0].term
+            for assignment in remaining[1:]:
+                term = term.intersect(assignment.term)
+            self._terms[package] = term
+
+    def relation(self, term: Term) -> Relation:
+        known = self._terms.get(term.package)
+        if known is None:
+            return Relation.INCONCLUSIVE
+        return known.relation(term)
+
+    def satisfies(self, term: Term) -> bool:
+        known = self._terms.get(term.package)
+        return known is not None and known.satisfies(term)
+
+    def satisfier(self, incompatibility: Incompatibility) -> tuple[Assignment, int]:
+        """The earliest assignment after which ``incompatibility`` is satisfied, and the decision level
+        to backtrack to: the latest level at which the rest of it (plus the satisfier) was satisfied.
+
+        The incompatibility must be satisfied by the whole partial solution.
+        """
+        found: dict[PackageId, Assignment] = {}
+        for term in incompatibility.terms:
+            found[term.package] = self._first_satisfying(term, None)
+        satisfier = max(found.values(), key=lambda assignment: assignment.index)
+        previous = 1
+        for package, assignment in found.items():
+            if package != satisfier.term.package:
+                previous = max(previous, assignment.level)
+        term = incompatibility.term(satisfier.term.package)
+        assert term is not None
+        if not satisfier.term.satisfies(term):
+            # A partial satisfier: the earlier assignments of its package that complete it count too.
+            earlier = self._first_satisfying(term, satisfier)
+            previous = max(previous, earlier.level)
+        return satisfier, previous
+
+    def _first_satisfying(self, term: Term, start: Assignment | None) -> Assignment:
+        accumulated = start.term if start is not None else None
+        for assignment in self._by_package.get(term.package, ()):
+            if start is not None and assignment.index >= start.index:
+                break
+            accumulated = assignment.term if accumulated is None else accumulated.intersect(assignment.term)
+            if accumulated.satisfies(term):
+                return assignment
+        raise AssertionError(f"{term} is not satisfied by the partial solution")  # pragma: no cover

@@ -1,0 +1,1 @@
+"""Tests of bale.install: linking wheels, the site-packages snapshot, uninstall, bytecode."""

@@ -1,0 +1,1 @@
+"""Tests of interpreter discovery, probing and virtual environment creation."""
