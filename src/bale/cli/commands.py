@@ -139,6 +139,8 @@ def cmd_pip(args: argparse.Namespace, printer: Printer) -> int:
         "freeze": pip_freeze,
         "check": pip_check,
         "download": pip_download,
+        "compile": pip_compile,
+        "tree": pip_tree,
     }
     if args.pip_command is None:
         raise BaleError(
@@ -149,18 +151,8 @@ def cmd_pip(args: argparse.Namespace, printer: Printer) -> int:
 
 
 def _stdin_file(paths: list[str]) -> tuple[Path, ...]:
-    """``-`` means standard input: copy it to a temporary file so errors can still name a line."""
-    result = []
-    for text in paths:
-        if text == "-":
-            import tempfile
-
-            with tempfile.NamedTemporaryFile("w", suffix="-stdin.txt", delete=False) as handle:
-                handle.write(sys.stdin.read())
-            result.append(Path(handle.name))
-        else:
-            result.append(Path(text))
-    return tuple(result)
+    """Requirement file arguments; ``-`` stays ``-`` and means standard input (errors then say ``-:LINE``)."""
+    return tuple(Path(text) for text in paths)
 
 
 def pip_install(args: argparse.Namespace, printer: Printer) -> int:
@@ -242,6 +234,59 @@ def _changes(printer: Printer, removed: list[tuple[str, str]], installed: list[t
     ]
     for _, _, text in sorted(lines):
         printer.info(text)
+
+
+def pip_compile(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.ops.compile import CompileSettings, compile_requirements
+
+    index, explicit = index_settings(args)
+    output = Path(args.output_file) if args.output_file else None
+    settings = CompileSettings(
+        src_files=_stdin_file(args.src_files),
+        output=output,
+        index=index,
+        explicit_index=explicit,
+        constraint_files=tuple(Path(p) for p in args.constraint),
+        override_files=tuple(Path(p) for p in args.override),
+        extras=tuple(args.extra),
+        all_extras=args.all_extras,
+        groups=tuple(args.group),
+        python=args.python,
+        python_version=args.python_version,
+        python_platform=args.python_platform,
+        universal=args.universal,
+        generate_hashes=args.generate_hashes,
+        resolution=args.resolution or _env("BALE_RESOLUTION") or "highest",
+        prerelease=args.prerelease,
+        exclude_newer=args.exclude_newer,
+        upgrade=args.upgrade,
+        upgrade_packages=tuple(args.upgrade_package),
+        annotate=not args.no_annotate,
+        header=not args.no_header,
+        no_binary=tuple(args.no_binary),
+        only_binary=tuple(args.only_binary),
+        command=_command_line(),
+    )
+    ctx = _context(args, printer)
+    try:
+        outcome = compile_requirements(ctx, settings)
+    finally:
+        ctx.reporter.finish()
+        ctx.close()
+    printer.info(printer.dim(f"Resolved {_plural(outcome.count, 'package')} in {_elapsed(outcome.seconds)}"))
+    if outcome.output is None:
+        printer.out.write(outcome.text)
+    return 0
+
+
+def _command_line() -> str:
+    """The command as the user typed it, for the output's header; credentials in URLs are masked."""
+    import shlex
+
+    from bale.http.auth import redact_url
+
+    words = [redact_url(w) if "://" in w else w for w in sys.argv[1:]]
+    return "bale " + " ".join(shlex.quote(w) for w in words)
 
 
 def pip_uninstall(args: argparse.Namespace, printer: Printer) -> int:
@@ -361,6 +406,28 @@ def pip_show(args: argparse.Namespace, printer: Printer) -> int:
     if missing:
         printer.warn(f"Package(s) not found: {', '.join(missing)}")
         return 1
+    return 0
+
+
+def pip_tree(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.install.installed import requires
+    from bale.model.names import normalize
+    from bale.ops.inspect import listed, snapshot
+    from bale.ops.tree import Node, edges, render
+
+    ctx = _context(args, printer)
+    env, dists = snapshot(ctx, args.python)
+    rows = {normalize(row.name): row for row in listed(dists.values())}
+    nodes = {name: Node(name, row.name, row.version) for name, row in rows.items()}
+    graph = edges(
+        {name: requires(dist) for name, dist in dists.items()}, env.interpreter.target().markers, nodes
+    )
+    wanted = [normalize(p) for p in args.package]
+    missing = [p for p in wanted if p not in nodes]
+    if missing:
+        raise BaleError(f"Package(s) not installed: {', '.join(missing)}")
+    for line in render(graph, nodes, invert=args.invert, depth=args.depth, packages=wanted or None):
+        printer.data(line)
     return 0
 
 

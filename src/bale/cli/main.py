@@ -145,6 +145,50 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("src_files", nargs="+", metavar="FILE", help="requirements files (- for stdin)")
     sync.add_argument("--allow-empty-requirements", action="store_true")
 
+    compile_ = pip_commands.add_parser("compile", help="resolve requirements into a pinned requirements file")
+    _add_global(compile_, suppress=True)
+    _add_index(compile_)
+    compile_.add_argument(
+        "src_files",
+        nargs="+",
+        metavar="SRC_FILE",
+        help="requirements.in, pyproject.toml or setup.cfg (- for stdin)",
+    )
+    compile_.add_argument("-o", "--output-file", metavar="FILE", help="write here (default: stdout)")
+    compile_.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE")
+    compile_.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="requirements that replace every other requirement on the same package",
+    )
+    compile_.add_argument("--extra", action="append", default=[], metavar="EXTRA")
+    compile_.add_argument("--all-extras", action="store_true")
+    compile_.add_argument("--group", action="append", default=[], metavar="GROUP", help="a PEP 735 group")
+    _add_python(compile_, "the interpreter whose environment to resolve for")
+    compile_.add_argument("--python-version", help="resolve for this Python version (e.g. 3.9)")
+    compile_.add_argument("--python-platform", help="resolve for this platform (linux, macos, windows, ...)")
+    compile_.add_argument("--universal", action="store_true", help="one output for every platform and Python")
+    compile_.add_argument("--generate-hashes", action="store_true")
+    compile_.add_argument("--resolution", choices=["highest", "lowest", "lowest-direct"], default=None)
+    compile_.add_argument(
+        "--prerelease", choices=["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"]
+    )
+    compile_.add_argument(
+        "--exclude-newer",
+        metavar="DATE|DURATION",
+        help="ignore files uploaded after this (2026-11-01, or a duration: 7 days)",
+    )
+    compile_.add_argument(
+        "-U", "--upgrade", action="store_true", help="ignore pins already in the output file"
+    )
+    compile_.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME")
+    compile_.add_argument("--no-annotate", action="store_true", help="no # via comments")
+    compile_.add_argument("--no-header", action="store_true")
+    compile_.add_argument("--no-binary", action="append", default=[], metavar="NAME")
+    compile_.add_argument("--only-binary", action="append", default=[], metavar="NAME")
+
     uninstall = pip_commands.add_parser("uninstall", help="remove packages from an environment")
     _add_global(uninstall, suppress=True)
     _add_python(uninstall, "the environment")
@@ -152,6 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     uninstall.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
     uninstall.add_argument("-y", "--yes", action="store_true", help="accepted for pip compatibility")
     uninstall.add_argument("--dry-run", action="store_true")
+
+    tree = pip_commands.add_parser("tree", help="show installed packages as a dependency tree")
+    _add_global(tree, suppress=True)
+    _add_python(tree, "the environment")
+    tree.add_argument("--invert", action="store_true", help="show who requires each package")
+    tree.add_argument("-d", "--depth", type=int, default=None, help="stop at this depth")
+    tree.add_argument(
+        "--package", action="append", default=[], metavar="NAME", help="start from these packages"
+    )
 
     pip_list = pip_commands.add_parser("list", help="list installed packages")
     _add_global(pip_list, suppress=True)

@@ -17,8 +17,9 @@ from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
 from bale.model.requirement import RequirementSpec
+from bale.model.target import TargetEnv
 from bale.ops.settings import IndexSettings, InstallSettings
-from bale.ops.sources import Artifact, direct_artifact, registry_artifact
+from bale.ops.sources import Artifact, direct_artifact, hash_options, registry_artifact
 from bale.plan import Plan, Present, Wanted, make_plan
 from bale.resolver.candidates import PreReleases
 
@@ -148,14 +149,6 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
             "The requirements files list no packages; syncing would remove every package",
             hint="pass --allow-empty-requirements to empty the environment on purpose",
         )
-    if not settings.exact and not settings.no_deps:
-        raise BaleError(
-            "bale pip install resolves dependencies only with the resolver, which this version lacks",
-            context=[
-                "pass --no-deps to install exactly the named packages (and their dependencies yourself)"
-            ],
-            hint="bale pip install --no-deps ...  or  bale pip sync requirements.txt with every pin listed",
-        )
     _check_hash_mode(inputs.requirements, inputs.require_hashes)
     env = ctx.environment(settings.python)
     target = env.interpreter.target()
@@ -181,7 +174,22 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
 
         artifacts: dict[NormalizedName, Artifact] = {}
         to_query: list[tuple[RequirementSpec, SpecifierSet]] = []
-        for spec in wanted_specs:
+        resolving = not settings.exact and not settings.no_deps
+        if resolving:
+            forced_any = reinstall is True or bool(reinstall)
+            if (
+                not forced_any
+                and not upgrade_all
+                and not upgrade
+                and _satisfied(wanted_specs, installed, markers)
+            ):
+                outcome.kept = len(wanted_specs)
+                outcome.timings["resolve"] = time.perf_counter() - start
+                return outcome
+            artifacts = _resolve_with_deps(
+                ctx, settings, inputs, wanted_specs, installed, target, upgrade, outcome
+            )
+        for spec in [] if resolving else wanted_specs:
             if spec.name is None or spec.url is not None or spec.path is not None:
                 artifact = direct_artifact(spec)
                 _add(artifacts, artifact, spec)
@@ -213,6 +221,8 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
             for spec, specifier in to_query:
                 assert spec.name is not None
                 files = index.project_files(spec.name)
+                if not files:
+                    _raise_not_found(ctx, spec, inputs.index, label)
                 artifact = registry_artifact(spec, specifier, files, target, policy, label)
                 if artifact.warning:
                     outcome.warnings.append(artifact.warning)
@@ -243,6 +253,118 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
         if settings.compile_bytecode and added:
             _compile(ctx, env, added)
     return outcome
+
+
+def _satisfied(
+    specs: Iterable[RequirementSpec],
+    installed: Mapping[NormalizedName, InstalledDist],
+    markers: Mapping[str, str],
+) -> bool:
+    """Whether the installed distributions already satisfy ``specs`` and, transitively, their requirements.
+
+    This reads only installed metadata, so ``pip install`` of something already there never touches an index.
+    """
+    from bale.install.installed import requires
+
+    pending: list[tuple[NormalizedName, str, SpecifierSet, str | None]] = []
+    for spec in specs:
+        if spec.name is None:
+            return False
+        specifier = spec.requirement.specifier if spec.requirement is not None else SpecifierSet()
+        pending.append((spec.name, "", specifier, spec.url))
+        pending.extend((spec.name, extra, specifier, spec.url) for extra in spec.extras)
+    seen: set[tuple[NormalizedName, str]] = set()
+    while pending:
+        name, extra, specifier, url = pending.pop()
+        dist = installed.get(name)
+        if dist is None or not specifier.contains(dist.version, prereleases=True):
+            return False
+        if url is not None and _present_url(dist) != url:
+            return False
+        if (name, extra) in seen:
+            continue
+        seen.add((name, extra))
+        for requirement in requires(dist):
+            marker = requirement.marker
+            if extra:
+                if marker is None or not marker.evaluate({**markers, "extra": extra}):
+                    continue
+                if marker.evaluate({**markers, "extra": ""}):
+                    continue  # a base requirement, checked without the extra
+            elif marker is not None and not marker.evaluate({**markers, "extra": ""}):
+                continue
+            child = normalize(requirement.name)
+            pending.append((child, "", requirement.specifier, requirement.url))
+            pending.extend(
+                (child, normalize(e), requirement.specifier, requirement.url) for e in requirement.extras
+            )
+    return True
+
+
+def _resolve_with_deps(
+    ctx: Context,
+    settings: InstallSettings,
+    inputs: Inputs,
+    specs: list[RequirementSpec],
+    installed: Mapping[NormalizedName, InstalledDist],
+    target: TargetEnv,
+    upgrade: set[NormalizedName],
+    outcome: InstallOutcome,
+) -> dict[NormalizedName, Artifact]:
+    """Resolve ``specs`` and their dependencies; installed versions are preferred unless upgrading."""
+    from bale.ops.resolve import ResolveRequest, resolve
+
+    preferences = (
+        {}
+        if settings.upgrade
+        else {
+            name: dist.version
+            for name, dist in installed.items()
+            if name not in upgrade and _present_url(dist) is None
+        }
+    )
+    request = ResolveRequest(
+        requirements=specs,
+        target=target,
+        index=inputs.index,
+        constraints=inputs.constraints,
+        prereleases=_prerelease_policy(settings, inputs.pre),
+        preferences=preferences,
+    )
+    resolved = resolve(ctx, request)
+    requested = {s.name for s in specs if s.name is not None}
+    artifacts: dict[NormalizedName, Artifact] = {}
+    for name, version in resolved.resolution.versions.items():
+        current = installed.get(name)
+        direct = name in resolved.direct
+        if (
+            current is not None
+            and current.version == version
+            and not direct
+            and _present_url(current) is None
+        ):
+            artifacts[name] = _keep_marker(name, version)
+            continue
+        file = resolved.file_for(name)
+        hashes = next((hash_options(s) for s in specs if s.name == name), {})
+        artifacts[name] = Artifact(
+            name, version, file, direct=direct, requested=name in requested, allowed_hashes=hashes
+        )
+    return artifacts
+
+
+def _raise_not_found(ctx: Context, spec: RequirementSpec, index: IndexSettings, label: str) -> None:
+    from bale.ops.suggest import close_names
+
+    assert spec.name is not None
+    where = f" (from {spec.origin})" if spec.origin.file else ""
+    close = close_names(ctx, index, spec.name)
+    hint = (
+        f"did you mean {' or '.join(close)}?"
+        if close
+        else "check the name's spelling, or the index you point bale at (--index-url, --find-links)"
+    )
+    raise BaleError(f"Package {spec.name}{where} was not found in {label}", hint=hint)
 
 
 def _present_url(dist: InstalledDist) -> str | None:
@@ -369,9 +491,7 @@ def _compile(ctx: Context, env: PythonEnvironment, dists: list[InstalledDist]) -
     for dist in dists:
         base = dist.dist_info.parent
         record = (dist.dist_info / "RECORD").read_text(encoding="utf-8")
-        sources.extend(
-            (base / row[0]).resolve() for row in parse_record(record) if row[0].endswith(".py")
-        )
+        sources.extend((base / row[0]).resolve() for row in parse_record(record) if row[0].endswith(".py"))
     failed = compile_bytecode(sources, env.scheme().python)
     for path in failed[:5]:
         ctx.reporter.warn(f"could not compile {path} to bytecode (it does not parse with this Python)")

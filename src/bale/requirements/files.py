@@ -83,10 +83,29 @@ def parse_requirements_file(
     Messages name files as the user wrote them (``path`` as given); relative paths inside a file resolve
     against that file's directory.
     """
+    if str(path) == "-":
+        from bale.requirements.parse import parse_requirements_text
+
+        return parse_requirements_text(
+            _stdin_text(), filename="-", base_dir=os.getcwd(), read=read or read_local, env=env,
+            is_constraints=is_constraints,
+        )
     location = os.path.abspath(path)
     return parse_requirements(
         location, filename=str(path), read=read or read_local, env=env, is_constraints=is_constraints
     )
+
+
+_STDIN: list[str] = []
+
+
+def _stdin_text() -> str:
+    """Standard input, read once: ``-`` may be named more than once, but the stream can be read only once."""
+    if not _STDIN:
+        import sys
+
+        _STDIN.append(sys.stdin.read())
+    return _STDIN[0]
 
 
 def parse_requirements_source(

@@ -16,11 +16,15 @@ __all__ = ["Assignment", "PartialSolution"]
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """One step: a decision (``cause`` None, ``version`` set) or a term derived from ``cause``."""
+    """One step: a decision (``cause`` None, ``version`` set) or a term derived from ``cause``.
+
+    ``accumulated`` is the intersection of this and every earlier assignment of the same package.
+    """
 
     term: Term
     level: int
     index: int
+    accumulated: Term
     cause: Incompatibility | None = None
     version: Version | None = None
 
@@ -70,17 +74,19 @@ class PartialSolution:
 
     def decide(self, package: PackageId, version: Version, allowed: VersionRange) -> None:
         self._decisions[package] = version
-        self._assign(Assignment(Term(package, allowed), self.level, len(self._assignments), None, version))
+        self._assign(Term(package, allowed), None, version)
 
     def derive(self, term: Term, cause: Incompatibility) -> None:
-        self._assign(Assignment(term, self.level, len(self._assignments), cause))
+        self._assign(term, cause, None)
 
-    def _assign(self, assignment: Assignment) -> None:
-        self._assignments.append(assignment)
-        package = assignment.term.package
-        self._by_package.setdefault(package, []).append(assignment)
+    def _assign(self, term: Term, cause: Incompatibility | None, version: Version | None) -> None:
+        package = term.package
         previous = self._terms.get(package)
-        self._terms[package] = assignment.term if previous is None else previous.intersect(assignment.term)
+        accumulated = term if previous is None else previous.intersect(term)
+        assignment = Assignment(term, self.level, len(self._assignments), accumulated, cause, version)
+        self._assignments.append(assignment)
+        self._by_package.setdefault(package, []).append(assignment)
+        self._terms[package] = accumulated
 
     def backtrack(self, level: int) -> None:
         """Drop every assignment made above decision ``level``."""
@@ -98,10 +104,7 @@ class PartialSolution:
                 del self._by_package[package]
                 del self._terms[package]
                 continue
-            term = remaining[0].term
-            for assignment in remaining[1:]:
-                term = term.intersect(assignment.term)
-            self._terms[package] = term
+            self._terms[package] = remaining[-1].accumulated
 
     def relation(self, term: Term) -> Relation:
         known = self._terms.get(term.package)
@@ -127,20 +130,40 @@ class PartialSolution:
         for package, assignment in found.items():
             if package != satisfier.term.package:
                 previous = max(previous, assignment.level)
-        term = incompatibility.term(satisfier.term.package)
-        assert term is not None
-        if not satisfier.term.satisfies(term):
+        own = incompatibility.term(satisfier.term.package)
+        assert own is not None
+        if not satisfier.term.satisfies(own):
             # A partial satisfier: the earlier assignments of its package that complete it count too.
-            earlier = self._first_satisfying(term, satisfier)
+            earlier = self._first_satisfying(own, satisfier)
             previous = max(previous, earlier.level)
         return satisfier, previous
 
     def _first_satisfying(self, term: Term, start: Assignment | None) -> Assignment:
-        accumulated = start.term if start is not None else None
-        for assignment in self._by_package.get(term.package, ()):
-            if start is not None and assignment.index >= start.index:
-                break
-            accumulated = assignment.term if accumulated is None else accumulated.intersect(assignment.term)
-            if accumulated.satisfies(term):
-                return assignment
-        raise AssertionError(f"{term} is not satisfied by the partial solution")  # pragma: no cover
+        """The first assignment of ``term.package`` whose accumulated term (intersected with
+        ``start``'s term, when given, and looking only before ``start``) satisfies ``term``.
+
+        Accumulated terms only narrow, so "satisfies" is monotone along the list: binary search.
+        """
+        assignments = self._by_package.get(term.package, [])
+        high = len(assignments)
+        if start is not None:
+            while high and assignments[high - 1].index >= start.index:
+                high -= 1
+
+        def good(position: int) -> bool:
+            accumulated = assignments[position].accumulated
+            if start is not None:
+                accumulated = accumulated.intersect(start.term)
+            return accumulated.satisfies(term)
+
+        low = 0
+        if high == 0 or not good(high - 1):
+            raise AssertionError(f"{term} is not satisfied by the partial solution")  # pragma: no cover
+        high -= 1
+        while low < high:
+            middle = (low + high) // 2
+            if good(middle):
+                high = middle
+            else:
+                low = middle + 1
+        return assignments[low]

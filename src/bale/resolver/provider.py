@@ -97,10 +97,15 @@ def full_range() -> VersionRange:
     return VersionRange.full(admit_arbitrary=False, prereleases=True)
 
 
-@lru_cache(maxsize=8192)
 def spec_range(specifier: str | SpecifierSet) -> VersionRange:
     """The versions a specifier admits, pre-releases included (see :func:`full_range`)."""
-    text = str(specifier)
+    return _spec_range(str(specifier))
+
+
+# Keyed by the text, not the SpecifierSet: "==2" and "==2.0" compare equal, and a range keeps the
+# spelling it was built from, which explanations print.
+@lru_cache(maxsize=8192)
+def _spec_range(text: str) -> VersionRange:
     if not text.strip():
         return full_range()
     return SpecifierSet(text, prereleases=True).to_range() & full_range()

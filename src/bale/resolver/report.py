@@ -1,4 +1,4 @@
-"""Explain a failed resolution in plain words (a PubGrub derivation tree), and collect hints about it."""
+"""A failed resolution in plain words: its PubGrub derivation as numbered sentences, with hints."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from packaging.ranges import VersionRange
 from packaging.version import Version
 
+from bale.resolver.candidates import PreReleases
 from bale.resolver.incompatibility import (
     ConstraintCause,
     DependencyCause,
@@ -46,6 +47,7 @@ def hints(
     *,
     versions: Mapping[PackageId, Sequence[Version]] | None = None,
     python_version: Version | None = None,
+    prereleases: PreReleases | None = None,
 ) -> list[str]:
     """Facts that are not part of the proof but suggest a way out: pre-releases or yanked versions
     that would match, versions held back by ``Requires-Python``."""
@@ -73,9 +75,12 @@ def hints(
             wanted = words.range_text(term.package, term.allowed)
             if cause.prereleases:
                 listed = ", ".join(str(v) for v in sorted(cause.prereleases, reverse=True)[:3])
+                way = "allow them with --prerelease allow"
+                if prereleases in (PreReleases.EXPLICIT, PreReleases.IF_NECESSARY_OR_EXPLICIT):
+                    way += f", or name one in the requirement ({term.package}>={cause.prereleases[0]})"
                 found.append(
                     f"pre-releases of {term.package} match {wanted} ({listed}), but pre-releases are not "
-                    f"allowed for it (allow them with --prerelease allow, or name one in the requirement)"
+                    f"allowed for it ({way})"
                 )
             for version, reason in sorted(cause.yanked, reverse=True):
                 because = f" (reason: {reason})" if reason else ""
@@ -101,9 +106,8 @@ class _Words:
         self.root_subject = root_label or "your requirements"
         self.root_verb = "depends on" if root_label else "depend on"
         self.root_constrain = "constrains" if root_label else "constrain"
-        self.conclusion = (
-            f"{root_label}'s requirements are unsatisfiable" if root_label else "your requirements are unsatisfiable"
-        )
+        owner = f"{root_label}'s" if root_label else "your"
+        self.conclusion = f"{owner} requirements are unsatisfiable"
         self._versions = {package: tuple(sorted(found)) for package, found in versions.items()}
 
     # -- ranges --------------------------------------------------------------------------------
@@ -148,17 +152,17 @@ class _Words:
         return bool(inside) and all(wide.allowed.contains(v) for v in inside)
 
     def same(self, first: Incompatibility, second: Incompatibility) -> bool:
-        """Both say the same thing about the known versions (negative terms must match exactly)."""
+        """Both say the same thing about the known versions of each package."""
         if set(first.packages) != set(second.packages):
             return False
         for term in first.terms:
             other = second.term(term.package)
             if other is None or other.positive != term.positive:
                 return False
-            if term.positive:
-                if not (self.covers(term, other) and self.covers(other, term)):
-                    return False
-            elif term.allowed != other.allowed:
+            if term.allowed == other.allowed:
+                continue
+            known = self._versions.get(term.package.base)
+            if not known or any(term.allowed.contains(v) != other.allowed.contains(v) for v in known):
                 return False
         return True
 
@@ -192,11 +196,10 @@ class _Words:
         return f"every version of {text}" if every and not exact else text
 
     def obj(self, term: Term, *, derived: bool = False) -> str:
-        """A positive term as an object: "a>=2", "any version of a"."""
+        """A positive term as an object: "a>=2", or "a" for any version of it."""
         if term.package.is_root:
             return self.root_subject
-        text = self.range_text(term.package, term.allowed, simplify="complex" if derived else "never")
-        return f"any version of {term.package}" if text == str(term.package) else text
+        return self.range_text(term.package, term.allowed, simplify="complex" if derived else "never")
 
     def verb(self, term: Term) -> str:
         return self.root_verb if term.package.is_root else "depends on"
@@ -235,8 +238,11 @@ class _Words:
         if isinstance(cause, NoVersionsCause):
             if package.is_python:
                 current = self._versions.get(package, ())
-                found = f" ({current[0]})" if current else ""
+                found = f" ({current[-1]})" if current else ""
                 return f"the target Python{found} does not satisfy {self.obj(term)}"
+            held_back = _held_back(cause)
+            if held_back:
+                return f"{self.range_text(package, term.allowed)} matches only {held_back}"
             if self._is_full(package, term.allowed):
                 return f"there is no version of {package}"
             return f"there is no version of {self.range_text(package, term.allowed)}"
@@ -285,7 +291,10 @@ class _Words:
         if len(terms) == 1:
             term = terms[0]
             if term.positive:
-                return f"{self.subject(term)} cannot be used"
+                subject = self.subject(term)
+                if subject == str(term.package):
+                    return f"no version of {term.package} can be used"
+                return f"{subject} cannot be used"
             return f"{self.root_subject} {self.root_verb} {self.obj(term.negate(), derived=True)}"
         positives = [t for t in terms if t.positive]
         negatives = [self.obj(t.negate(), derived=True) for t in terms if not t.positive]
@@ -364,7 +373,8 @@ class _Words:
             return None
         cause = second.cause
         if isinstance(cause, NoVersionsCause) and not needed.package.is_python:
-            which = "which does not match any version"
+            held_back = _held_back(cause)
+            which = f"which matches only {held_back}" if held_back else "which does not match any version"
         elif isinstance(cause, RequiresPythonCause):
             which = f"which requires Python{cause.requires_python}"
         elif isinstance(cause, UnavailableCause):
@@ -378,6 +388,16 @@ class _Words:
             f"{self.subject(one[0], every=True)} {self.verb(one[0])} "
             f"{self.obj(needed, derived=simplify_one)}{_ref(first_line)} {which}{_ref(second_line)}"
         )
+
+
+def _held_back(cause: NoVersionsCause) -> str:
+    """What the versions in range were, when the options turned all of them down."""
+    kinds = []
+    if cause.prereleases:
+        kinds.append("pre-releases")
+    if cause.yanked:
+        kinds.append("yanked versions")
+    return " and ".join(kinds)
 
 
 def _ref(line: int | None) -> str:
@@ -491,7 +511,9 @@ class _Explainer:
                 return rest
         return node
 
-    def _rewrite(self, like: Incompatibility, conflict: Incompatibility, other: Incompatibility) -> Incompatibility:
+    def _rewrite(
+        self, like: Incompatibility, conflict: Incompatibility, other: Incompatibility
+    ) -> Incompatibility:
         rewritten = Incompatibility(like.terms, DerivedCause(conflict, other))
         self._keep.append(rewritten)
         if id(like) in self._shared:
@@ -580,7 +602,10 @@ class _Explainer:
                 joined = words.and_text(conflict, other, conflict_line, other_line)
                 self._emit(node, f"Because {joined}, {statement}.", numbered=numbered)
             elif conflict_line is not None or other_line is not None:
-                with_line, without_line = (conflict, other) if conflict_line is not None else (other, conflict)
+                if conflict_line is not None:
+                    with_line, without_line = conflict, other
+                else:
+                    with_line, without_line = other, conflict
                 line = conflict_line if conflict_line is not None else other_line
                 self._visit(without_line)
                 self._emit(
@@ -612,9 +637,10 @@ class _Explainer:
             elif self._collapsible(derived):
                 inner = derived.cause
                 assert isinstance(inner, DerivedCause)
-                inner_derived, inner_external = (
-                    (inner.conflict, inner.other) if not inner.conflict.is_external else (inner.other, inner.conflict)
-                )
+                if inner.conflict.is_external:
+                    inner_derived, inner_external = inner.other, inner.conflict
+                else:
+                    inner_derived, inner_external = inner.conflict, inner.other
                 self._visit(inner_derived)
                 joined = words.and_text(inner_external, external, None, None)
                 self._emit(node, f"{conjunction} because {joined}, {statement}.", numbered=numbered)

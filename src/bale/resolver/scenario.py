@@ -29,7 +29,7 @@ from bale.resolver.solver import (
 __all__ = ["ScenarioProvider", "ScenarioVersion", "Universe", "marker_environment", "solve_scenario"]
 
 # {"a": {"1.0": ["b>=1"], "2.0": {"requires": [...], "requires_python": ">=3.12", "yanked": True}}}
-Universe = Mapping[str, Mapping[str, "Sequence[str] | Mapping[str, object]"]]
+Universe = Mapping[str, Mapping[str, Sequence[str] | Mapping[str, object]]]
 
 _KEYS = {"requires", "requires_python", "yanked", "unavailable"}
 
@@ -68,7 +68,7 @@ def _parse_version(name: str, text: str, value: Sequence[str] | Mapping[str, obj
 def marker_environment(python: str | Version) -> dict[str, str]:
     """A fixed Linux/CPython marker environment for ``python`` (no reading of the running interpreter)."""
     version = Version(str(python))
-    release = list(version.release) + [0, 0]
+    release = [*version.release, 0, 0]
     full = f"{release[0]}.{release[1]}.{release[2]}"
     return {
         "implementation_name": "cpython",
@@ -94,7 +94,7 @@ class ScenarioProvider:
     """
 
     universe: Mapping[NormalizedName, Mapping[Version, ScenarioVersion]]
-    python: Version | None = Version("3.12")
+    python: Version | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     calls: list[tuple[str, ...]] = field(default_factory=list)
 
@@ -152,7 +152,7 @@ def solve_scenario(
     *,
     constraints: Sequence[str] = (),
     python: str | None = "3.12",
-    options: SolverOptions = SolverOptions(),
+    options: SolverOptions | None = None,
     reporter: SolverReporter | None = None,
 ) -> Resolution | NoSolution:
     """Resolve ``requirements`` in ``universe``: the resolution, or the ``NoSolution`` (not raised)."""
@@ -170,7 +170,7 @@ def solve_scenario(
             provider,
             root_dependencies(requirements, environment),
             constraints=constraint_deps,
-            options=options,
+            options=options or SolverOptions(),
             reporter=reporter,
         )
     except NoSolution as failure:

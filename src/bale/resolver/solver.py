@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Protocol
 
 from packaging.ranges import VersionRange
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from bale.errors import BaleError
@@ -34,7 +34,7 @@ from bale.resolver.provider import (
     Unavailable,
     full_range,
 )
-from bale.resolver.term import Term
+from bale.resolver.term import Term, forget_memos
 
 __all__ = [
     "NoSolution",
@@ -114,6 +114,10 @@ class Via:
 
 @dataclass(frozen=True, slots=True)
 class SolverStats:
+    """How much work a resolution took. ``decisions`` includes the root's; ``steps`` is what
+    ``max_steps`` bounds (decision rounds plus conflict-resolution steps); ``propagations`` counts
+    incompatibilities examined."""
+
     decisions: int = 0
     conflicts: int = 0
     backtracks: int = 0
@@ -132,10 +136,10 @@ class Resolution:
     stats: SolverStats
 
     def __getitem__(self, name: str) -> Version:
-        return self.versions[NormalizedName(name)]
+        return self.versions[canonicalize_name(name)]
 
     def __contains__(self, name: object) -> bool:
-        return name in self.versions
+        return isinstance(name, str) and canonicalize_name(name) in self.versions
 
     def __len__(self) -> int:
         return len(self.versions)
@@ -155,6 +159,7 @@ class NoSolution(BaleError):
         versions: Mapping[PackageId, Sequence[Version]],
         root_label: str | None = None,
         python_version: Version | None = None,
+        prereleases: PreReleases | None = None,
         stats: SolverStats = SolverStats(),
     ) -> None:
         from bale.resolver import report
@@ -165,7 +170,9 @@ class NoSolution(BaleError):
         self.python_version = python_version
         self.stats = stats
         self.explanation = report.explain(incompatibility, root_label=root_label, versions=versions)
-        self.hints = report.hints(incompatibility, versions=versions, python_version=python_version)
+        self.hints = report.hints(
+            incompatibility, versions=versions, python_version=python_version, prereleases=prereleases
+        )
         super().__init__(
             "No solution found when resolving dependencies:",
             context=self.explanation.splitlines(),
@@ -219,6 +226,8 @@ class _Solver:
             if pinned is not None:
                 self._exact_pins.setdefault(dep.package.name, set()).add(pinned)
         self._conflicts: Counter[PackageId] = Counter()
+        # id -> (incompatibility, level): the object is kept so that a recycled id cannot match.
+        self._contradicted: dict[int, tuple[Incompatibility, int]] = {}
         self._stats = {"decisions": 0, "conflicts": 0, "backtracks": 0, "propagations": 0, "steps": 0}
         self._incompatibility_count = 0
 
@@ -265,9 +274,18 @@ class _Solver:
         changed = [package]
         while changed:
             current = changed.pop()
+            level = self._solution.level
             for incompatibility in reversed(list(self._incompatibilities.get(current, ()))):
+                seen = self._contradicted.get(id(incompatibility))
+                if seen is not None and seen[0] is incompatibility:
+                    continue
                 self._stats["propagations"] += 1
                 result = self._relation(incompatibility)
+                if result is None:
+                    # Stays contradicted until a backtrack undoes this level (pubgrub-rs keeps the
+                    # same record): most incompatibilities are, and skipping them halves solve time.
+                    self._contradicted[id(incompatibility)] = (incompatibility, level)
+                    continue
                 if result is True:
                     root_cause = self._resolve_conflict(incompatibility)
                     unsatisfied = self._relation(root_cause)
@@ -275,19 +293,28 @@ class _Solver:
                     self._solution.derive(unsatisfied.negate(), root_cause)
                     changed = [unsatisfied.package]
                     break
-                if isinstance(result, Term):
+                if result is not False:
                     self._solution.derive(result.negate(), incompatibility)
+                    self._contradicted[id(incompatibility)] = (incompatibility, self._solution.level)
                     if result.package not in changed:
                         changed.append(result.package)
 
     def _relation(self, incompatibility: Incompatibility) -> Term | bool | None:
-        """True when satisfied (a conflict), the one open term when almost satisfied, else None."""
+        """True when satisfied (a conflict), the one open term when almost satisfied, None when
+        contradicted, False when two or more terms are open."""
         unsatisfied: Term | None = None
+        solution = self._solution
         for term in incompatibility.terms:
-            known = self._solution.term(term.package)
+            decided = solution.decided_version(term.package)
+            if decided is not None:
+                # A decided package's term is its version: one membership test instead of range algebra.
+                if term.allowed.contains(decided):
+                    continue
+                return None
+            known = solution.term(term.package)
             if known is None:
                 if unsatisfied is not None:
-                    return None
+                    return False
                 unsatisfied = term
                 continue
             if known.satisfies(term):
@@ -295,7 +322,7 @@ class _Solver:
             if known.is_disjoint(term):
                 return None
             if unsatisfied is not None:
-                return None
+                return False
             unsatisfied = term
         return True if unsatisfied is None else unsatisfied
 
@@ -314,6 +341,9 @@ class _Solver:
                     self._add(incompatibility)
                 self._reporter.conflict(incompatibility)
                 self._solution.backtrack(previous_level)
+                self._contradicted = {
+                    key: entry for key, entry in self._contradicted.items() if entry[1] <= previous_level
+                }
                 self._counts.clear()
                 self._stats["backtracks"] += 1
                 self._reporter.backtrack(previous_level)
@@ -328,11 +358,15 @@ class _Solver:
             incompatibility = Incompatibility(prior, DerivedCause(incompatibility, satisfier.cause))
             learned = True
         self._reporter.conflict(incompatibility)
+        versions: dict[PackageId, Sequence[Version]] = dict(self._versions)
+        if self._python is not None:
+            versions[PackageId.python()] = (self._python,)
         raise NoSolution(
             incompatibility,
-            versions=dict(self._versions),
+            versions=versions,
             root_label=self._options.root_label,
             python_version=self._python,
+            prereleases=self._options.prereleases,
             stats=self._current_stats(),
         )
 
@@ -600,4 +634,7 @@ def solve(
     solver = _Solver(
         provider, list(requirements), list(constraints), options, reporter or NullSolverReporter()
     )
-    return solver.run()
+    try:
+        return solver.run()
+    finally:
+        forget_memos()

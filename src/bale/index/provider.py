@@ -1,0 +1,418 @@
+"""The resolver's Provider over package indexes for one target: versions, files and metadata, prefetched."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from bale.errors import BaleError, OfflineError
+from bale.http.pool import OnceMap, shared_executor
+from bale.model.dists import IndexFile
+from bale.report import NULL_REPORTER, Reporter
+from bale.resolver.candidates import (
+    Choice,
+    PreReleases,
+    SelectOptions,
+    group_by_version,
+    python_allows,
+    select,
+)
+from bale.resolver.provider import (
+    Dependencies,
+    PackageId,
+    Unavailable,
+    UnavailableKind,
+    requirement_dependencies,
+)
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from packaging.requirements import Requirement
+
+    from bale.index.metadata import MetadataFetcher
+    from bale.index.sources import IndexClient
+    from bale.model.target import TargetEnv
+
+__all__ = ["ALL", "AllPackages", "IndexProvider", "ProviderOptions"]
+
+
+class AllPackages:
+    """``:all:`` in ``--no-binary`` / ``--only-binary``: every package is in it."""
+
+    __slots__ = ()
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "ALL"
+
+
+ALL = AllPackages()
+
+NOT_FOUND_REASON = "was not found in the package index"
+
+
+@dataclass(frozen=True)
+class ProviderOptions:
+    """What narrows the files a provider offers.
+
+    ``exclude_newer``: only files uploaded strictly before this moment count (as uv: "uploaded prior
+    to"); a file from a remote index without an upload time is then left out, with a warning, since
+    its age cannot be checked, while local files (``file://``) are kept. ``no_binary`` /
+    ``only_binary``: packages whose wheels / source distributions may not be used. ``allow_sdist``:
+    whether a source distribution may be chosen at all (building needs a build backend).
+    ``direct``: packages pinned to one file (a URL or path requirement); their only version is that
+    file's and no index is asked. ``speculate``: when a project page arrives, fetch the metadata of
+    the version the solver will most likely pick, then the pages of its dependencies.
+    """
+
+    exclude_newer: datetime | None = None
+    no_binary: frozenset[NormalizedName] | AllPackages = frozenset()
+    only_binary: frozenset[NormalizedName] | AllPackages = frozenset()
+    allow_sdist: bool = False
+    direct: Mapping[NormalizedName, IndexFile] = field(default_factory=dict)
+    speculate: bool = True
+
+
+@dataclass(frozen=True)
+class _Project:
+    """One package's usable files, grouped by version."""
+
+    files: tuple[IndexFile, ...]
+    by_version: Mapping[Version, tuple[IndexFile, ...]]
+    versions: tuple[Version, ...]  # newest first
+    yanked: Mapping[Version, str]
+
+
+@dataclass(frozen=True)
+class _PythonBlocked:
+    """Every file of a version declares a ``Requires-Python`` that excludes the target."""
+
+    requires_python: SpecifierSet
+
+
+@dataclass(frozen=True)
+class _Metadata:
+    """What resolution reads from one version's METADATA."""
+
+    requires_dist: tuple[Requirement, ...]
+    requires_python: SpecifierSet | None
+    provides_extra: frozenset[NormalizedName]
+
+
+class IndexProvider:
+    """A :class:`bale.resolver.provider.Provider` backed by an index client and a metadata fetcher.
+
+    Thread-safe; every answer is computed once and kept, so it is stable for a whole resolution.
+    ``prefetch`` fetches project pages on the pool and, with ``options.speculate``, the metadata of
+    each project's likely version, so the solver's later calls rarely wait. Cost of a call that was
+    not prefetched: one page fetch (``available_versions``) or one metadata fetch (``dependencies``).
+    """
+
+    def __init__(
+        self,
+        client: IndexClient,
+        metadata: MetadataFetcher,
+        target: TargetEnv,
+        *,
+        options: ProviderOptions = ProviderOptions(),
+        executor: Executor | None = None,
+        reporter: Reporter = NULL_REPORTER,
+    ) -> None:
+        self.client = client
+        self.metadata = metadata
+        self.target = target
+        self.options = options
+        self.reporter = reporter
+        self._executor = executor
+        self._cutoff = _utc(options.exclude_newer) if options.exclude_newer is not None else None
+        self._projects: OnceMap[NormalizedName, _Project | Unavailable] = OnceMap()
+        self._choices: OnceMap[tuple[NormalizedName, Version], IndexFile | _PythonBlocked | Unavailable] = (
+            OnceMap()
+        )
+        self._metadata: OnceMap[tuple[NormalizedName, Version], _Metadata | _PythonBlocked | Unavailable] = (
+            OnceMap()
+        )
+        self._lock = threading.Lock()
+        self._requested: set[NormalizedName] = set()
+        self._closed = False
+
+    # -- Provider ----------------------------------------------------------------------------------
+
+    @property
+    def python_version(self) -> Version:
+        return self.target.python_version
+
+    def available_versions(self, package: PackageId) -> Sequence[Version] | Unavailable:
+        project = self._project(package.name)
+        if isinstance(project, Unavailable):
+            return project
+        return project.versions
+
+    def yanked(self, package: PackageId) -> Mapping[Version, str]:
+        project = self._project(package.name)
+        return {} if isinstance(project, Unavailable) else project.yanked
+
+    def dependencies(self, package: PackageId, version: Version) -> Dependencies | Unavailable:
+        found = self._read_metadata(package.name, version)
+        if isinstance(found, Unavailable):
+            return found
+        if isinstance(found, _PythonBlocked):
+            # Handed to the solver as Requires-Python so its explanation and hints name the Python version.
+            return Dependencies((), found.requires_python)
+        extra = package.extra
+        try:
+            dependencies = requirement_dependencies(found.requires_dist, self.target.markers, extra=extra)
+        except ValueError as err:
+            # A marker that parses but cannot be evaluated (``os_name ~= "x"``): the metadata is broken.
+            self.reporter.warn(f"Skipping {package.name} {version}: a Requires-Dist marker fails: {err}")
+            return Unavailable(f"has invalid metadata: requires-dist: {err}", UnavailableKind.METADATA)
+        if extra is not None and extra not in found.provides_extra and not dependencies:
+            self.reporter.warn(f"{package.name} {version} does not have an extra named {extra}")
+        return Dependencies(dependencies, found.requires_python)
+
+    def prefetch(self, names: Iterable[NormalizedName]) -> None:
+        fresh: list[NormalizedName] = []
+        with self._lock:
+            if self._closed:
+                return
+            for name in names:
+                if name not in self._requested:
+                    self._requested.add(name)
+                    fresh.append(name)
+        if not fresh:
+            return
+        executor = self._executor or shared_executor()
+        for name in fresh:
+            executor.submit(self._prefetch_one, name)
+
+    def close(self) -> None:
+        """Stop speculating: prefetches not started yet return at once (call when the solver is done).
+
+        Answers already computed stay available; later calls compute on demand.
+        """
+        with self._lock:
+            self._closed = True
+
+    # -- for the installer and the lock -----------------------------------------------------------
+
+    def files(self, name: NormalizedName) -> tuple[IndexFile, ...]:
+        """Every file of ``name`` this provider may offer (after ``exclude_newer``); () if unavailable."""
+        project = self._project(name)
+        return () if isinstance(project, Unavailable) else project.files
+
+    def chosen_file(self, name: NormalizedName, version: Version) -> IndexFile:
+        """The file the installer should fetch for ``name==version`` (what ``dependencies`` read)."""
+        choice = self._choice(name, version)
+        if isinstance(choice, IndexFile):
+            return choice
+        reason = (
+            f"requires Python {choice.requires_python}"
+            if isinstance(choice, _PythonBlocked)
+            else choice.reason
+        )
+        raise BaleError(f"{name} {version} cannot be installed: it {reason}")
+
+    # -- projects ---------------------------------------------------------------------------------
+
+    def _project(self, name: NormalizedName) -> _Project | Unavailable:
+        return self._projects.get(name, lambda: self._load_project(name))
+
+    def _load_project(self, name: NormalizedName) -> _Project | Unavailable:
+        direct = self.options.direct.get(name)
+        if direct is not None:
+            return _group((direct,))
+        try:
+            listed = self.client.project_files(name)
+        except OfflineError as err:
+            return Unavailable(f"is not available offline ({err.message})", UnavailableKind.OFFLINE)
+        if not listed:
+            return Unavailable(NOT_FOUND_REASON, UnavailableKind.NOT_FOUND)
+        files = self._before_cutoff(name, listed)
+        if not files:
+            assert self._cutoff is not None
+            stamp = self._cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")
+            return Unavailable(
+                f"has no files uploaded before {stamp} (--exclude-newer)", UnavailableKind.OTHER
+            )
+        return _group(files)
+
+    def _before_cutoff(self, name: NormalizedName, files: Sequence[IndexFile]) -> tuple[IndexFile, ...]:
+        cutoff = self._cutoff
+        if cutoff is None:
+            return tuple(files)
+        kept: list[IndexFile] = []
+        undated: list[IndexFile] = []
+        for file in files:
+            if file.upload_time is None:
+                # A local file has no upload time by nature; a remote one's age cannot be checked.
+                if file.url[:5].lower() == "file:":
+                    kept.append(file)
+                else:
+                    undated.append(file)
+            elif _utc(file.upload_time) < cutoff:
+                kept.append(file)
+        if undated:
+            more = f" (and {len(undated) - 1} more files of {name})" if len(undated) > 1 else ""
+            self.reporter.warn(
+                f"{undated[0].filename} has no upload time, so --exclude-newer leaves it out{more}"
+            )
+        return tuple(kept)
+
+    # -- files ------------------------------------------------------------------------------------
+
+    def _choice(self, name: NormalizedName, version: Version) -> IndexFile | _PythonBlocked | Unavailable:
+        return self._choices.get((name, version), lambda: self._choose(name, version))
+
+    def _choose(self, name: NormalizedName, version: Version) -> IndexFile | _PythonBlocked | Unavailable:
+        project = self._project(name)
+        if isinstance(project, Unavailable):
+            return project
+        files = project.by_version.get(version)
+        if not files:
+            return Unavailable("is not listed by the package index", UnavailableKind.OTHER)
+        usable = [f for f in files if self._binary_allowed(name, f)]
+        # Every file excludes this Python: the solver's Requires-Python cause explains that best.
+        python = self.target.python_version
+        if all(not python_allows(f.requires_python, python) for f in files):
+            spec = _first_valid_spec(files)
+            if spec is not None:
+                return _PythonBlocked(spec)
+        options = SelectOptions(prereleases=PreReleases.ALLOW, allow_sdist=self.options.allow_sdist)
+        # An exact pin of this one version: select() then also takes a yanked version, with a warning.
+        choice = select(usable, SpecifierSet(f"=={version}"), self.target, options) if usable else None
+        if isinstance(choice, Choice):
+            if choice.warning:
+                self.reporter.warn(choice.warning)
+            return choice.file
+        detail = choice.rejections[0].detail if choice is not None and choice.rejections else ""
+        return Unavailable(self._no_file_reason(name, files, usable, detail), UnavailableKind.NO_WHEEL)
+
+    def _binary_allowed(self, name: NormalizedName, file: IndexFile) -> bool:
+        if file.is_wheel:
+            return name not in self.options.no_binary
+        return name not in self.options.only_binary
+
+    def _no_file_reason(
+        self, name: NormalizedName, files: Sequence[IndexFile], usable: Sequence[IndexFile], detail: str
+    ) -> str:
+        has_wheels = any(f.is_wheel for f in files)
+        if name in self.options.no_binary and has_wheels:
+            return (
+                "has no usable file: --no-binary excludes its wheels, and bale cannot build from source yet"
+            )
+        if not usable and name in self.options.only_binary:
+            return "has no wheel, and --only-binary excludes its source distribution"
+        return detail or "has no installable files"
+
+    # -- metadata ---------------------------------------------------------------------------------
+
+    def _read_metadata(
+        self, name: NormalizedName, version: Version
+    ) -> _Metadata | _PythonBlocked | Unavailable:
+        return self._metadata.get((name, version), lambda: self._load_metadata(name, version))
+
+    def _load_metadata(
+        self, name: NormalizedName, version: Version
+    ) -> _Metadata | _PythonBlocked | Unavailable:
+        from bale.index.metadata import parse_metadata
+
+        file = self._choice(name, version)
+        if not isinstance(file, IndexFile):
+            return file
+        try:
+            data = self.metadata.fetch(file)
+        except OfflineError as err:
+            return Unavailable(f"is not available offline ({err.message})", UnavailableKind.OFFLINE)
+        try:
+            parsed = parse_metadata(data, file.filename)
+        except BaleError as err:
+            problem = _metadata_problem(err.message, file.filename)
+            self.reporter.warn(f"Skipping {name} {version}: {file.filename} has invalid metadata: {problem}")
+            return Unavailable(f"has invalid metadata: {problem}", UnavailableKind.METADATA)
+        found_name = canonicalize_name(parsed.name)
+        if found_name != name or parsed.version != version:
+            named = f"{parsed.name} {parsed.version}"
+            self.reporter.warn(f"Skipping {name} {version}: the metadata of {file.filename} names {named}")
+            return Unavailable(
+                f"has inconsistent metadata: {file.filename} says it is {named}",
+                UnavailableKind.METADATA,
+            )
+        return _Metadata(
+            requires_dist=tuple(parsed.requires_dist or ()),
+            requires_python=parsed.requires_python,
+            provides_extra=frozenset(canonicalize_name(e) for e in parsed.provides_extra or ()),
+        )
+
+    # -- prefetching ------------------------------------------------------------------------------
+
+    def _prefetch_one(self, name: NormalizedName) -> None:
+        # Errors stay in the once-maps for the solver's own call; a prefetch never raises.
+        try:
+            if self._closed:
+                return
+            project = self._project(name)
+            if isinstance(project, Unavailable) or not self.options.speculate or self._closed:
+                return
+            version = self._likely_version(name, project)
+            if version is None:
+                return
+            found = self._read_metadata(name, version)
+            if isinstance(found, _Metadata):
+                # The likely version's dependencies are likely next: fetch their pages too.
+                wanted = requirement_dependencies(found.requires_dist, self.target.markers)
+                self.prefetch(dict.fromkeys(d.package.name for d in wanted))
+        except Exception:
+            return
+
+    def _likely_version(self, name: NormalizedName, project: _Project) -> Version | None:
+        """The version the solver will most likely pick: the newest usable final release."""
+        usable = [f for f in project.files if self._binary_allowed(name, f)]
+        options = SelectOptions(prereleases=PreReleases.IF_NECESSARY, allow_sdist=self.options.allow_sdist)
+        choice = select(usable, SpecifierSet(), self.target, options)
+        return choice.file.version if isinstance(choice, Choice) else None
+
+
+def _utc(moment: datetime) -> datetime:
+    """Aware UTC; a naive time is taken to be UTC already (indexes publish UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _group(files: Sequence[IndexFile]) -> _Project:
+    by_version = {version: tuple(items) for version, items in group_by_version(files).items()}
+    yanked = {
+        version: items[0].yanked or ""
+        for version, items in by_version.items()
+        if all(f.is_yanked for f in items)
+    }
+    return _Project(tuple(files), by_version, tuple(sorted(by_version, reverse=True)), yanked)
+
+
+def _first_valid_spec(files: Iterable[IndexFile]) -> SpecifierSet | None:
+    from packaging.specifiers import InvalidSpecifier
+
+    for file in files:
+        if file.requires_python:
+            try:
+                return SpecifierSet(file.requires_python)
+            except InvalidSpecifier:
+                continue
+    return None
+
+
+def _metadata_problem(message: str, source: str) -> str:
+    """``field: problem`` out of parse_metadata's message (which starts "Invalid metadata in SOURCE:")."""
+    prefix = f"Invalid metadata in {source}: "
+    text = message[len(prefix) :] if message.startswith(prefix) else message
+    return text.removeprefix("field ")

@@ -1,0 +1,244 @@
+"""``pip compile``: resolve loose requirements into a pinned requirements file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from packaging.version import Version
+
+from bale.context import Context
+from bale.errors import BaleError
+from bale.model.names import NormalizedName, normalize
+from bale.model.requirement import RequirementSpec
+from bale.ops.resolve import Resolved, ResolveRequest, resolve
+from bale.ops.settings import IndexSettings
+from bale.resolver.candidates import PreReleases
+
+
+@dataclass(frozen=True)
+class CompileSettings:
+    src_files: tuple[Path, ...]
+    output: Path | None
+    index: IndexSettings
+    explicit_index: bool
+    constraint_files: tuple[Path, ...] = ()
+    override_files: tuple[Path, ...] = ()
+    extras: tuple[str, ...] = ()
+    all_extras: bool = False
+    groups: tuple[str, ...] = ()
+    python: str | None = None
+    python_version: str | None = None
+    python_platform: str | None = None
+    universal: bool = False
+    generate_hashes: bool = False
+    resolution: str = "highest"
+    prerelease: str | None = None
+    exclude_newer: str | None = None
+    upgrade: bool = False
+    upgrade_packages: tuple[str, ...] = ()
+    annotate: bool = True
+    header: bool = True
+    no_binary: tuple[str, ...] = ()
+    only_binary: tuple[str, ...] = ()
+    command: str = "bale pip compile"
+
+
+@dataclass
+class CompileOutcome:
+    text: str
+    count: int
+    seconds: float
+    output: Path | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _read_inputs(
+    settings: CompileSettings,
+) -> tuple[list[RequirementSpec], list[RequirementSpec], IndexSettings, bool]:
+    from bale.project.inputs import pyproject_requirements, setup_cfg_requirements
+    from bale.requirements import parse_requirements_file
+
+    requirements: list[RequirementSpec] = []
+    constraints: list[RequirementSpec] = []
+    index = settings.index
+    pre = False
+    for path in settings.src_files:
+        if path.name == "pyproject.toml":
+            requirements.extend(
+                pyproject_requirements(
+                    path, extras=settings.extras, all_extras=settings.all_extras, groups=settings.groups
+                )
+            )
+        elif path.name == "setup.cfg":
+            requirements.extend(
+                setup_cfg_requirements(path, extras=settings.extras, all_extras=settings.all_extras)
+            )
+        else:
+            if settings.extras or settings.groups:
+                raise BaleError(f"--extra and --group apply to pyproject.toml or setup.cfg, not to {path}")
+            parsed = parse_requirements_file(path)
+            requirements.extend(parsed.requirements)
+            constraints.extend(parsed.constraints)
+            index = index.merged_with_file(
+                parsed.index_url,
+                tuple(parsed.extra_index_urls),
+                tuple(parsed.find_links),
+                parsed.no_index,
+                explicit_index=settings.explicit_index,
+            )
+            pre = pre or parsed.pre
+    for path in settings.constraint_files:
+        parsed = parse_requirements_file(path, is_constraints=True)
+        constraints.extend([*parsed.requirements, *parsed.constraints])
+    return requirements, constraints, index, pre
+
+
+def _previous_pins(path: Path | None) -> dict[NormalizedName, Version]:
+    """Pins already in the output file: kept unless upgrading, as pip-compile does."""
+    if path is None or not path.is_file():
+        return {}
+    from bale.requirements import parse_requirements_file
+
+    pins: dict[NormalizedName, Version] = {}
+    try:
+        parsed = parse_requirements_file(path)
+    except BaleError:
+        return {}  # an unreadable old output is simply not a preference
+    for spec in parsed.requirements:
+        if spec.name is None or spec.requirement is None:
+            continue
+        items = list(spec.requirement.specifier)
+        if len(items) == 1 and items[0].operator == "==":
+            try:
+                pins[spec.name] = Version(items[0].version)
+            except ValueError:
+                continue
+    return pins
+
+
+def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutcome:
+    from bale.lock.requirements_txt import Format, render
+    from bale.model.dates import parse_cutoff
+
+    requirements, constraints, index, pre = _read_inputs(settings)
+    overrides: list[RequirementSpec] = []
+    for path in settings.override_files:
+        from bale.requirements import parse_requirements_file
+
+        overrides.extend(parse_requirements_file(path).requirements)
+    if settings.universal:
+        raise BaleError(
+            "--universal resolution is not available in this version of bale",
+            hint="resolve for one target with --python-version and --python-platform",
+        )
+    target = _target(ctx, settings)
+    exclude_newer = None
+    text = settings.exclude_newer or os.environ.get("BALE_EXCLUDE_NEWER")
+    if text:
+        try:
+            exclude_newer = parse_cutoff(text, datetime.now(timezone.utc))
+        except ValueError as err:
+            raise BaleError(f"Invalid --exclude-newer: {err}") from err
+    preferences = {} if settings.upgrade else _previous_pins(settings.output)
+    for name in settings.upgrade_packages:
+        preferences.pop(normalize(name), None)
+    prerelease = (
+        PreReleases.ALLOW
+        if pre
+        else PreReleases(
+            settings.prerelease or os.environ.get("BALE_PRERELEASE") or "if-necessary-or-explicit"
+        )
+    )
+    from bale.index.provider import ALL
+
+    def binary_set(names: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        return ALL if ":all:" in names else frozenset(normalize(n) for n in names if n != ":none:")
+
+    request = ResolveRequest(
+        requirements=requirements,
+        target=target,
+        index=index,
+        constraints=constraints,
+        overrides=overrides,
+        prereleases=prerelease,
+        strategy=settings.resolution,
+        preferences=preferences,
+        exclude_newer=exclude_newer,
+        no_binary=binary_set(settings.no_binary),
+        only_binary=binary_set(settings.only_binary),
+        root_label=_root_label(settings),
+    )
+    resolved = resolve(ctx, request)
+    pins = [_pinned(resolved, name, settings) for name in resolved.resolution.versions]
+    command = settings.command
+    output = render(pins, Format(header=settings.header, annotate=settings.annotate, command=command))
+    if settings.output is not None:
+        from bale.fs.atomic import write_atomic
+
+        write_atomic(settings.output, output)
+    return CompileOutcome(output, len(pins), resolved.seconds, settings.output)
+
+
+def _root_label(settings: CompileSettings) -> str | None:
+    if len(settings.src_files) == 1 and str(settings.src_files[0]) != "-":
+        return str(settings.src_files[0])
+    return None
+
+
+def _target(ctx: Context, settings: CompileSettings):  # type: ignore[no-untyped-def]
+    from bale.model.platforms import synthetic_target
+    from bale.python.discover import find_interpreter
+
+    interpreter = find_interpreter(
+        settings.python or os.environ.get("BALE_PYTHON"),
+        cwd=Path.cwd(),
+        cache_dir=ctx.cache.bucket("interpreters-v1"),
+    )
+    base = interpreter.target()
+    if settings.python_version is None and settings.python_platform is None:
+        return base
+    version = Version(settings.python_version) if settings.python_version else base.python_version
+    return synthetic_target(version, settings.python_platform, base)
+
+
+def _pinned(resolved: Resolved, name: NormalizedName, settings: CompileSettings):  # type: ignore[no-untyped-def]
+    from bale.lock.requirements_txt import Pinned
+
+    resolution = resolved.resolution
+    version = resolution.versions[name]
+    via: list[str] = []
+    for item in resolution.parents.get(name, ()):
+        if item.parent.is_root:
+            for origin in resolved.origins.get(name, []):
+                if origin.file:
+                    via.append(f"-r {_relative(origin.file)}")
+        else:
+            via.append(str(item.parent.name))
+    direct = resolved.direct.get(name)
+    hashes: tuple[str, ...] = ()
+    if settings.generate_hashes:
+        if direct is not None:
+            hashes = tuple(f"{a}:{d}" for a, d in direct.hashes.items() if a == "sha256")
+        else:
+            files = [f for f in resolved.provider.files(name) if f.version == version]
+            hashes = tuple(sorted({f"sha256:{f.hashes['sha256']}" for f in files if "sha256" in f.hashes}))
+    return Pinned(
+        name=name,
+        display_name=str(name),
+        version=version,
+        url=direct.url if direct else None,
+        via=tuple(via),
+        hashes=hashes,
+    )
+
+
+def _relative(path: str) -> str:
+    """A path under the working directory as a relative one (as the user typed it); others as they are."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative

@@ -1,0 +1,201 @@
+"""Resolve root requirements against the indexes for one target: the step shared by compile and install."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from bale.context import Context
+from bale.errors import BaleError
+from bale.model.dists import IndexFile
+from bale.model.names import NormalizedName
+from bale.model.requirement import Origin, RequirementSpec
+from bale.model.target import TargetEnv
+from bale.ops.settings import IndexSettings
+from bale.ops.sources import direct_artifact
+from bale.resolver.candidates import PreReleases
+from bale.resolver.provider import Dependency, PackageId
+
+if TYPE_CHECKING:
+    from bale.index.provider import AllPackages, IndexProvider
+    from bale.resolver.solver import Resolution, Strategy
+
+
+@dataclass(frozen=True)
+class ResolveRequest:
+    requirements: Sequence[RequirementSpec]
+    target: TargetEnv
+    index: IndexSettings
+    constraints: Sequence[RequirementSpec] = ()
+    overrides: Sequence[RequirementSpec] = ()
+    prereleases: PreReleases = PreReleases.IF_NECESSARY_OR_EXPLICIT
+    strategy: str = "highest"
+    preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
+    exclude_newer: datetime | None = None
+    no_binary: frozenset[NormalizedName] | AllPackages = frozenset()
+    only_binary: frozenset[NormalizedName] | AllPackages = frozenset()
+    root_label: str | None = None
+
+
+@dataclass
+class Resolved:
+    resolution: Resolution
+    provider: IndexProvider
+    direct: dict[NormalizedName, IndexFile]
+    origins: dict[NormalizedName, list[Origin]]
+    seconds: float
+
+    def file_for(self, name: NormalizedName) -> IndexFile:
+        direct = self.direct.get(name)
+        if direct is not None:
+            return direct
+        return self.provider.chosen_file(name, self.resolution.versions[name])
+
+
+def _marker_applies(spec: RequirementSpec, markers: Mapping[str, str]) -> bool:
+    marker = spec.requirement.marker if spec.requirement is not None else None
+    return marker is None or marker.evaluate({**markers, "extra": ""})
+
+
+def root_dependencies(
+    specs: Iterable[RequirementSpec], markers: Mapping[str, str], direct: Mapping[NormalizedName, IndexFile]
+) -> list[Dependency]:
+    deps: list[Dependency] = []
+    for spec in specs:
+        if spec.name is None or not _marker_applies(spec, markers):
+            continue
+        if spec.name in direct:
+            specifier = SpecifierSet(f"=={direct[spec.name].version}")
+        else:
+            specifier = spec.requirement.specifier if spec.requirement is not None else SpecifierSet()
+        deps.append(Dependency(PackageId.dist(spec.name), SpecifierSet(str(specifier))))
+        for extra in sorted(spec.extras):
+            deps.append(Dependency(PackageId.dist(spec.name, extra), SpecifierSet(str(specifier))))
+    return deps
+
+
+def _strategy(name: str) -> Strategy:
+    from bale.resolver.solver import Strategy
+
+    try:
+        return Strategy(name)
+    except ValueError:
+        return Strategy[name.upper().replace("-", "_")]
+
+
+def resolve(ctx: Context, request: ResolveRequest) -> Resolved:
+    """Run the solver through an index-backed provider; a failure is a BaleError in plain words."""
+    from bale.index.metadata import MetadataFetcher
+    from bale.index.provider import IndexProvider, ProviderOptions
+    from bale.resolver.overrides import OverridingProvider
+    from bale.resolver.solver import NoSolution, SolverOptions, solve
+
+    start = time.perf_counter()
+    markers = request.target.markers
+    unnamed = [s for s in request.requirements if s.name is None]
+    if unnamed:
+        raise BaleError(
+            f"Cannot resolve {unnamed[0]} (from {unnamed[0].origin}): its name is only known "
+            "after building it, and bale cannot build from source yet"
+        )
+    direct: dict[NormalizedName, IndexFile] = {}
+    for spec in request.requirements:
+        if (
+            spec.name is not None
+            and (spec.url is not None or spec.path is not None)
+            and _marker_applies(spec, markers)
+        ):
+            direct[spec.name] = direct_artifact(spec).file
+    client = ctx.index_client(request.index)
+    metadata = MetadataFetcher(ctx.http, cache_dir=ctx.cache.bucket("metadata-v1"))
+    provider = IndexProvider(
+        client,
+        metadata,
+        request.target,
+        options=ProviderOptions(
+            exclude_newer=request.exclude_newer,
+            no_binary=request.no_binary,
+            only_binary=request.only_binary,
+            direct=direct,
+        ),
+        reporter=ctx.reporter,
+    )
+    overrides = {
+        s.name: s.requirement.specifier
+        for s in request.overrides
+        if s.name is not None and s.requirement is not None and _marker_applies(s, markers)
+    }
+    roots = root_dependencies(request.requirements, markers, direct)
+    if overrides:
+        roots = [Dependency(d.package, overrides.get(d.package.name, d.specifier)) for d in roots]
+    constraints = root_dependencies([c for c in request.constraints if c.name not in overrides], markers, {})
+    origins: dict[NormalizedName, list[Origin]] = {}
+    for spec in request.requirements:
+        if spec.name is not None:
+            origins.setdefault(spec.name, []).append(spec.origin)
+    solver_provider = OverridingProvider(provider, overrides) if overrides else provider
+    options = SolverOptions(
+        strategy=_strategy(request.strategy),
+        prereleases=request.prereleases,
+        preferences=dict(request.preferences),
+        root_label=request.root_label,
+    )
+    provider.prefetch([d.package.name for d in roots])
+    try:
+        resolution = solve(
+            solver_provider,
+            roots,
+            constraints=[c for c in constraints if c.package.extra is None],
+            options=options,
+            reporter=_SolverLog(ctx),
+        )
+    except NoSolution as err:
+        provider.close()
+        context = list(err.context)
+        hint = err.hint
+        missing = [d.package.name for d in roots if _not_found(provider, d.package.name)]
+        if missing:
+            from bale.ops.suggest import close_names
+
+            for name in missing:
+                close = close_names(ctx, request.index, name)
+                if close:
+                    suggestion = f"{name} is not in the index; did you mean {' or '.join(close)}?"
+                    hint = f"{hint}\n{suggestion}" if hint else suggestion
+        sources = sorted({str(o) for spec in request.requirements for o in [spec.origin] if o.file})
+        if sources:
+            context.append(f"(the requirements come from {', '.join(sources)})")
+        raise BaleError("No solution found when resolving dependencies:", context=context, hint=hint) from err
+    # Speculative fetches still queued would otherwise run at interpreter exit.
+    provider.close()
+    ctx.reporter.debug(f"solver: {resolution.stats}")
+    return Resolved(resolution, provider, direct, origins, time.perf_counter() - start)
+
+
+def _not_found(provider: IndexProvider, name: NormalizedName) -> bool:
+    from bale.resolver.provider import Unavailable, UnavailableKind
+
+    answer = provider.available_versions(PackageId.dist(name))
+    return isinstance(answer, Unavailable) and answer.kind is UnavailableKind.NOT_FOUND
+
+
+class _SolverLog:
+    """Forwards the solver's decisions to ``-v`` output."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def decision(self, package: PackageId, version: Version, level: int) -> None:
+        self.ctx.reporter.debug(f"selecting {package}=={version} (decision level {level})")
+
+    def conflict(self, incompatibility: object) -> None:
+        self.ctx.reporter.debug(f"conflict: {incompatibility}")
+
+    def backtrack(self, level: int) -> None:
+        self.ctx.reporter.debug(f"backtracking to decision level {level}")

@@ -1,0 +1,1 @@
+"""Project files: pyproject.toml and setup.cfg as sources of requirements (projects proper come later)."""
