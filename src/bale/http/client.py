@@ -174,6 +174,15 @@ class HttpClient:
 
     # --- public API -------------------------------------------------------------------------------
 
+    def has_fresh_page(self, url: str, headers: Mapping[str, str]) -> bool:
+        """Whether ``get(url, headers, cache=True)`` would be answered from the page cache, with no request."""
+        if is_file_url(url):
+            return True
+        if self._page_cache is None:
+            return False
+        entry = self._page_cache.load(self.auth.learn(url), _header(dict(headers), "accept"))
+        return entry is not None and (self.offline or entry.is_fresh(time.time()))
+
     def get(
         self,
         url: str,

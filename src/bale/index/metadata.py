@@ -9,9 +9,14 @@ import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from bale.errors import BaleError, HashMismatchError, OfflineError
 from bale.http.auth import redact_url
@@ -63,6 +68,11 @@ class MetadataFetcher:
         self._no_metadata_files: set[str] = set()
         self._no_ranges: set[str] = set()
         self._once: OnceMap[str, bytes] = OnceMap()
+
+    def is_cached(self, file: IndexFile) -> bool:
+        """Whether ``fetch(file)`` would be answered from the disk cache (one stat)."""
+        path = self._cache_path(file)
+        return path is not None and path.is_file()
 
     def fetch(self, file: IndexFile) -> bytes:
         """The raw METADATA bytes of ``file`` (a wheel, or any file with an advertised ``.metadata``)."""
@@ -169,10 +179,71 @@ def fetch_metadata(
     return MetadataFetcher(client, cache_dir=cache_dir, download=download).fetch(file)
 
 
-def parse_metadata(data: bytes, source: str) -> Metadata:
+@dataclass(frozen=True)
+class CoreMetadata:
+    """The METADATA fields resolution reads, with the types ``packaging.metadata.Metadata`` gives them."""
+
+    name: str
+    version: Version
+    requires_dist: list[Requirement]
+    requires_python: SpecifierSet | None
+    provides_extra: list[str]
+
+
+_WANTED = {"name", "version", "requires-dist", "requires-python", "provides-extra"}
+
+
+def _fast_core(data: bytes) -> CoreMetadata | None:
+    """Read the header block by hand: ``email.parser`` costs ~0.75 ms a file, this ~0.05 ms (jupyter's 97
+    files: 74 ms -> 5 ms). None when anything looks unusual, so the full parser decides (and names the error)."""
+    text = data.decode("utf-8")
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    head = text.split("\n\n", 1)[0]
+    fields: dict[str, list[str]] = {}
+    last: str | None = None
+    for line in head.split("\n"):
+        if not line:
+            continue
+        if line[0] in " \t":
+            if last in _WANTED:
+                return None  # a folded value of a field we read: rare, leave it to the full parser
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            return None
+        last = key.strip().lower()
+        if last in _WANTED:
+            fields.setdefault(last, []).append(value.strip())
+    names, versions = fields.get("name", []), fields.get("version", [])
+    if len(names) != 1 or len(versions) != 1 or len(fields.get("requires-python", [])) > 1:
+        return None
+    python = fields.get("requires-python")
+    return CoreMetadata(
+        name=names[0],
+        version=Version(versions[0]),
+        requires_dist=[_requirement(value) for value in fields.get("requires-dist", [])],
+        requires_python=SpecifierSet(python[0]) if python else None,
+        provides_extra=[normalize(extra) for extra in fields.get("provides-extra", [])],
+    )
+
+
+@lru_cache(maxsize=16384)
+def _requirement(text: str) -> Requirement:
+    # The same requirement strings recur across versions of a package; parsing one costs ~40 us.
+    return Requirement(text)
+
+
+def parse_metadata(data: bytes, source: str) -> Metadata | CoreMetadata:
     """Parse METADATA leniently but check the fields resolution needs; errors name ``source`` and field."""
     from packaging.metadata import InvalidMetadata, Metadata
 
+    try:
+        fast = _fast_core(data)
+    except (ValueError, UnicodeDecodeError):
+        fast = None  # the full parser below reports the problem with its field name
+    if fast is not None:
+        return fast
     try:
         metadata = Metadata.from_email(data, validate=False)
         # Touch what the resolver reads, so a bad value fails here with its field named, not mid-solve.

@@ -79,6 +79,23 @@ class IndexClient:
         """Every file of ``name`` the sources list (empty when none has it). Raises BaleError on failure."""
         return list(self._projects.get(name, lambda: self._fetch_project(name)))
 
+    def is_local(self, name: NormalizedName) -> bool:
+        """Whether ``project_files(name)`` needs no network: already known, or the index that will answer
+        first is a folder or has a fresh page in the cache. Cheap (one small file read); never raises."""
+        if name in self._projects:
+            return True
+        try:
+            for location in self.sources.find_links:
+                if _is_url(location) and location[:5].lower() != "file:":
+                    return False
+            for index in self.sources.search_order():
+                if index[:5].lower() == "file:":
+                    return True
+                return self.http.has_fresh_page(f"{index.rstrip('/')}/{name}/", {"Accept": ACCEPT})
+        except Exception:  # a check must never fail a resolution; the real fetch will report problems
+            return False
+        return True
+
     def prefetch(self, names: Iterable[NormalizedName]) -> None:
         """Start fetching these projects' pages in the background; errors surface in ``project_files``."""
         executor = self._executor or shared_executor()

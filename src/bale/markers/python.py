@@ -139,17 +139,17 @@ class PythonRange:
 
     def marker_atoms(self, variable: str = "python_full_version") -> list[str]:
         """The set as marker text: one entry per interval (to be joined with ``or``), each a conjunction."""
-        return [_segment_text(start, end, variable) for start, end in self._merged_for_text()]
-
-    def _merged_for_text(self) -> list[tuple[Cut, Cut | None]]:
-        return self.segments()
+        return [_segment_text(start, end, variable) for start, end in self.segments()]
 
     def marker_text(self, variable: str = "python_full_version") -> str:
         """One marker expression; several intervals are joined with ``or`` (``!=`` forms stay one atom)."""
         gap = self._single_gap()
         if gap is not None:
             return f"{variable} != '{gap}'"
-        return " or ".join(self.marker_atoms(variable))
+        atoms = self.marker_atoms(variable)
+        if len(atoms) > 1:
+            atoms = [f"({text})" if " and " in text else text for text in atoms]
+        return " or ".join(atoms)
 
     def _single_gap(self) -> str | None:
         """``3.9`` or ``3.9.*`` when the set is everything but that version or minor series."""
@@ -318,7 +318,8 @@ def _minor_version_range(operator: str, text: str) -> PythonRange | None:
         return ~_minor_span(minor) if not here else _FULL
     if operator == "~=":
         prefix = ".".join(map(str, version.release[:-1]))
-        return _minor_version_range(">=", text) & (_minor_version_range("==", f"{prefix}.*") or _EMPTY)
+        lower = _minor_version_range(">=", text) or _EMPTY
+        return lower & (_minor_version_range("==", f"{prefix}.*") or _EMPTY)
     return None
 
 

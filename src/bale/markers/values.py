@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ValueSet"]
+__all__ = ["ValueSet", "quote"]
+
+
+def quote(value: str) -> str:
+    """A marker string literal: single quotes, or double quotes when the value holds a single one."""
+    return f'"{value}"' if "'" in value else f"'{value}'"
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,7 +174,9 @@ def resolve(ctx: Context, request: ResolveRequest) -> Resolved:
         raise BaleError("No solution found when resolving dependencies:", context=context, hint=hint) from err
     # Speculative fetches still queued would otherwise run at interpreter exit.
     provider.close()
-    ctx.reporter.debug(f"solver: {resolution.stats}")
+    stats = resolution.stats
+    ctx.reporter.debug(f"solver: {stats.decisions} decisions, {stats.conflicts} conflicts, "
+                       f"{stats.backtracks} backtracks, {stats.propagations} propagations")
     return Resolved(resolution, provider, direct, origins, time.perf_counter() - start)
 
 

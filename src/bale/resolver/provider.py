@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from packaging.markers import Marker
 from packaging.ranges import VersionRange
@@ -14,6 +14,9 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
+
+if TYPE_CHECKING:
+    from bale.markers import MarkerExpr
 
 __all__ = [
     "ROOT_VERSION",
@@ -128,10 +131,13 @@ class Dependency:
 
     ``specifier`` is what was written (kept for ``# via`` lines, pre-release opt-in and exact-pin
     detection); a bare ``VersionRange`` is accepted too, for constraints built by set algebra.
+    ``marker`` is for universal resolution: the environments where this edge applies (None: all);
+    the solver itself ignores it.
     """
 
     package: PackageId
     specifier: SpecifierSet | VersionRange = field(default_factory=SpecifierSet)
+    marker: MarkerExpr | None = None
 
     @property
     def range(self) -> VersionRange:
