@@ -344,3 +344,24 @@ def test_compile_bytecode_writes_pyc(make_pkg, bale, venv: Venv) -> None:
     assert result.code == 0, result
     cached = list((venv.site_packages() / "bytey" / "__pycache__").glob("__init__.*.pyc"))
     assert len(cached) == 1
+
+
+def test_conflicting_hashes_for_one_pin(bale, tmp_path: Path) -> None:
+    reqs = tmp_path / "reqs.txt"
+    reqs.write_text(f"nu==1.0 --hash=sha256:{'a' * 64}\nxi==1.0 --hash=sha256:{'c' * 64}\n"
+                    f"nu==1.0 --hash=sha256:{'b' * 64}\n")
+    result = bale("pip", "install", "--no-deps", "-r", reqs, "--no-index")
+    assert result.code == 1
+    text = scrub(result.stderr, {tmp_path: "[TMP]"})
+    assert text.splitlines()[0] == (
+        "error: Conflicting hashes for nu: [TMP]/reqs.txt:1 and [TMP]/reqs.txt:3 list no hash in common"
+    )
+
+
+def test_garbage_index_page_is_a_clear_error(make_pkg, static_index, bale, venv: Venv) -> None:
+    server = static_index([make_pkg("garb", "1.0")])
+    server.garbage("/simple/garb")
+    result = bale("pip", "install", "--no-deps", "garb", "-i", server.url)
+    assert result.code == 1
+    assert "/simple/garb/" in result.stderr and "Traceback" not in result.stderr
+    assert venv.dist_infos() == []

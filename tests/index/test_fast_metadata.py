@@ -10,10 +10,13 @@ from bale.index.metadata import CoreMetadata, parse_metadata
 
 SAMPLES = {
     "plain": "Metadata-Version: 2.1\nName: Demo_Pkg\nVersion: 1.0.post1\nRequires-Python: >=3.8\n"
-    "Requires-Dist: idna>=2.5\nRequires-Dist: pysocks!=1.5.7,>=1.5.6; extra == 'socks'\n"
+    "Requires-Dist: idna>=2.5\n"
+    "Requires-Dist: pysocks!=1.5.7,>=1.5.6; extra == 'socks'\n"
     "Provides-Extra: socks\nProvides-Extra: Use_Chardet\n\nLong description\nRequires-Dist: not-a-header\n",
-    "crlf": "Metadata-Version: 2.1\r\nName: x\r\nVersion: 2\r\nRequires-Dist: a ; python_version < '3.9'\r\n\r\nbody",
-    "folded-other": "Metadata-Version: 2.1\nName: x\nVersion: 2\nLicense: line one\n   line two\nRequires-Dist: b\n",
+    "crlf": "Metadata-Version: 2.1\r\nName: x\r\nVersion: 2\r\n"
+    "Requires-Dist: a ; python_version < '3.9'\r\n\r\nbody",
+    "folded-other": "Metadata-Version: 2.1\nName: x\nVersion: 2\n"
+    "License: line one\n   line two\nRequires-Dist: b\n",
     "no-requirements": "Metadata-Version: 2.1\nName: x\nVersion: 2\n",
 }
 

@@ -175,7 +175,7 @@ class HttpClient:
     # --- public API -------------------------------------------------------------------------------
 
     def has_fresh_page(self, url: str, headers: Mapping[str, str]) -> bool:
-        """Whether ``get(url, headers, cache=True)`` would be answered from the page cache, with no request."""
+        """Whether ``get(url, headers, cache=True)`` would be answered from the page cache alone."""
         if is_file_url(url):
             return True
         if self._page_cache is None:

@@ -113,6 +113,24 @@ def _check_hash_mode(requirements: Iterable[RequirementSpec], forced: bool) -> b
     return True
 
 
+def _check_hash_conflicts(requirements: Iterable[RequirementSpec]) -> None:
+    """Two lines pinning one package with no hash in common can never both be satisfied: say which lines."""
+    seen: dict[NormalizedName, RequirementSpec] = {}
+    for spec in requirements:
+        if spec.name is None or not spec.hashes:
+            continue
+        other = seen.get(spec.name)
+        if other is None:
+            seen[spec.name] = spec
+            continue
+        if not set(other.hashes) & set(spec.hashes):
+            raise BaleError(
+                f"Conflicting hashes for {spec.name}: {other.origin} and {spec.origin} list no hash in common",
+                context=[f"{other.origin}: {', '.join(other.hashes)}", f"{spec.origin}: {', '.join(spec.hashes)}"],
+                hint="keep one line per package, with every hash of the files you trust",
+            )
+
+
 def _label(index: IndexSettings) -> str:
     if index.no_index:
         return (
@@ -150,6 +168,7 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
             hint="pass --allow-empty-requirements to empty the environment on purpose",
         )
     _check_hash_mode(inputs.requirements, inputs.require_hashes)
+    _check_hash_conflicts(inputs.requirements)
     env = ctx.environment(settings.python)
     target = env.interpreter.target()
     markers = dict(target.markers)
