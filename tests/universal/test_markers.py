@@ -39,7 +39,9 @@ IMPLEMENTATIONS = [("cpython", "CPython"), ("pypy", "PyPy")]
 EXTRAS = ["", "test"]
 
 
-def _environment(python: str, platform: dict[str, str], machine: str, impl: tuple[str, str], extra: str) -> dict[str, str]:
+def _environment(
+    python: str, platform: dict[str, str], machine: str, impl: tuple[str, str], extra: str
+) -> dict[str, str]:
     return {
         "python_full_version": python,
         "python_version": ".".join(python.split(".")[:2]),
@@ -126,7 +128,8 @@ def test_parse_and_spelling_evaluate_like_packaging(text: str) -> None:
 SMALL_GRID = [
     environment
     for environment in GRID
-    if environment["python_full_version"] in {"3.7.17", "3.8.0", "3.9.0", "3.9.1", "3.10.0", "3.12.0", "3.14.0"}
+    if environment["python_full_version"]
+    in {"3.7.17", "3.8.0", "3.9.0", "3.9.1", "3.10.0", "3.12.0", "3.14.0"}
     and environment["platform_machine"] != "AMD64"
 ]
 
@@ -142,15 +145,15 @@ def test_boolean_operations_follow_truth_tables() -> None:
     expressions = [(text, parse(text), _truth(text, SMALL_GRID)) for text in CORPUS]
     for (left_text, left, a), (right_text, right, b) in itertools.combinations(expressions, 2):
         both, either = left & right, or_(left, right)
-        expected_both = [x and y for x, y in zip(a, b)]
-        expected_either = [x or y for x, y in zip(a, b)]
+        expected_both = [x and y for x, y in zip(a, b, strict=False)]
+        expected_either = [x or y for x, y in zip(a, b, strict=False)]
         assert [both.evaluate(environment) for environment in SMALL_GRID] == expected_both
         assert [either.evaluate(environment) for environment in SMALL_GRID] == expected_either
         assert _truth(str(both), SMALL_GRID) == expected_both, (left_text, right_text, str(both))
         assert _truth(str(either), SMALL_GRID) == expected_either, (left_text, right_text, str(either))
         if is_disjoint(left, right):
             # Disjointness is sound: no environment of the grid satisfies both.
-            assert not any(x and y for x, y in zip(a, b)), (left_text, right_text)
+            assert not any(x and y for x, y in zip(a, b, strict=False)), (left_text, right_text)
     for text, expression, _ in expressions:
         negation, a = not_(expression), _truth(text)
         assert [negation.evaluate(environment) for environment in GRID] == [not x for x in a]
@@ -168,30 +171,50 @@ def test_boolean_operations_follow_truth_tables() -> None:
         ("python_version == '3.11'", "python_full_version == '3.11.*'"),
         ("python_version != '3.11'", "python_full_version != '3.11.*'"),
         ("python_full_version != '3.9.1'", "python_full_version != '3.9.1'"),
-        ("python_version >= '3.9' and python_version < '3.11'",
-         "python_full_version >= '3.9' and python_full_version < '3.11'"),
-        ("python_version >= '3.9' and sys_platform == 'linux'",
-         "python_full_version >= '3.9' and sys_platform == 'linux'"),
-        ("sys_platform == 'linux' and python_version >= '3.9'",
-         "python_full_version >= '3.9' and sys_platform == 'linux'"),
-        ("sys_platform == \"darwin\"", "sys_platform == 'darwin'"),
-        ("sys_platform == 'win32' or sys_platform == 'darwin'",
-         "sys_platform == 'darwin' or sys_platform == 'win32'"),
-        ("sys_platform != 'win32' and sys_platform != 'darwin'",
-         "sys_platform != 'darwin' and sys_platform != 'win32'"),
-        ("(python_version < '3.10' and sys_platform == 'win32') or python_version >= '3.10'",
-         "python_full_version >= '3.10' or sys_platform == 'win32'"),
-        ("python_version < '3.9' or python_version >= '3.11'",
-         "python_full_version < '3.9' or python_full_version >= '3.11'"),
-        ("(python_version < '3.9' or python_version >= '3.11') and sys_platform == 'linux'",
-         "(python_full_version < '3.9' or python_full_version >= '3.11') and sys_platform == 'linux'"),
-        ("(sys_platform == 'linux' and python_version < '3.10') or (sys_platform == 'darwin' "
-         "and python_version < '3.10')",
-         "python_full_version < '3.10' and (sys_platform == 'darwin' or sys_platform == 'linux')"),
+        (
+            "python_version >= '3.9' and python_version < '3.11'",
+            "python_full_version >= '3.9' and python_full_version < '3.11'",
+        ),
+        (
+            "python_version >= '3.9' and sys_platform == 'linux'",
+            "python_full_version >= '3.9' and sys_platform == 'linux'",
+        ),
+        (
+            "sys_platform == 'linux' and python_version >= '3.9'",
+            "python_full_version >= '3.9' and sys_platform == 'linux'",
+        ),
+        ('sys_platform == "darwin"', "sys_platform == 'darwin'"),
+        (
+            "sys_platform == 'win32' or sys_platform == 'darwin'",
+            "sys_platform == 'darwin' or sys_platform == 'win32'",
+        ),
+        (
+            "sys_platform != 'win32' and sys_platform != 'darwin'",
+            "sys_platform != 'darwin' and sys_platform != 'win32'",
+        ),
+        (
+            "(python_version < '3.10' and sys_platform == 'win32') or python_version >= '3.10'",
+            "python_full_version >= '3.10' or sys_platform == 'win32'",
+        ),
+        (
+            "python_version < '3.9' or python_version >= '3.11'",
+            "python_full_version < '3.9' or python_full_version >= '3.11'",
+        ),
+        (
+            "(python_version < '3.9' or python_version >= '3.11') and sys_platform == 'linux'",
+            "(python_full_version < '3.9' or python_full_version >= '3.11') and sys_platform == 'linux'",
+        ),
+        (
+            "(sys_platform == 'linux' and python_version < '3.10') or (sys_platform == 'darwin' "
+            "and python_version < '3.10')",
+            "python_full_version < '3.10' and (sys_platform == 'darwin' or sys_platform == 'linux')",
+        ),
         ("extra == 'Foo_Bar'", "extra == 'foo-bar'"),
         ("platform_machine not in 'x86_64 AMD64'", "platform_machine not in 'x86_64 AMD64'"),
-        ("'arm' in platform_machine and python_version > '3.9'",
-         "python_full_version >= '3.10' and 'arm' in platform_machine"),
+        (
+            "'arm' in platform_machine and python_version > '3.9'",
+            "python_full_version >= '3.10' and 'arm' in platform_machine",
+        ),
         ("python_version >= '3.9' or python_version < '3.9'", ""),
         ("sys_platform == 'linux' and sys_platform == 'win32'", "python_full_version < '0'"),
     ],
@@ -200,7 +223,36 @@ def test_canonical_strings(text: str, canonical: str) -> None:
     assert str(parse(text)) == canonical
 
 
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # Real platforms tie sys_platform, platform_system and os_name: the first one spells them.
+        ("platform_system == 'Windows'", "sys_platform == 'win32'"),
+        ("os_name != 'nt'", "sys_platform != 'win32'"),
+        ("sys_platform == 'win32' or platform_system == 'Windows'", "sys_platform == 'win32'"),
+        (
+            "platform_system != 'Darwin' and os_name == 'posix'",
+            "sys_platform != 'darwin' and os_name == 'posix'",
+        ),
+        (
+            "platform_machine == 'x86_64' and platform_system == 'Linux'",
+            "sys_platform == 'linux' and platform_machine == 'x86_64'",
+        ),
+        ("platform_system == 'FreeBSD'", "platform_system == 'FreeBSD'"),
+        (
+            "implementation_name == 'pypy' or platform_python_implementation == 'PyPy'",
+            "implementation_name == 'pypy'",
+        ),
+        ("extra == 'cli' and platform_system == 'Windows'", "sys_platform == 'win32' and extra == 'cli'"),
+    ],
+)
+def test_canonical_platform_spelling(text: str, canonical: str) -> None:
+    assert str(parse(text)) == canonical
+
+
 def test_same_meaning_same_expression() -> None:
+    assert parse("os_name == 'nt'") == parse("sys_platform == 'win32'")
+    assert parse("os_name == 'nt'") != parse("os_name == 'posix'")
     assert parse("python_version >= '3.10'") == parse("python_full_version >= '3.10.0'")
     assert parse("python_version > '3.9'") == parse("python_version >= '3.10'")
     a, b = parse("sys_platform == 'win32'"), parse("python_version < '3.10'")
@@ -223,9 +275,13 @@ def test_disjointness_of_python_ranges_and_platforms() -> None:
     assert is_disjoint(parse("sys_platform == 'win32'"), parse("platform_system == 'Linux'"))
     assert is_disjoint(parse("sys_platform == 'darwin'"), parse("os_name == 'nt'"))
     assert not is_disjoint(parse("sys_platform == 'cygwin'"), parse("os_name == 'posix'"))
-    assert is_disjoint(parse("implementation_name == 'pypy'"), parse("platform_python_implementation == 'CPython'"))
-    assert is_disjoint(parse("sys_platform == 'win32' and python_version >= '3.10'"),
-                       parse("platform_system == 'Windows' and python_version < '3.10'"))
+    assert is_disjoint(
+        parse("implementation_name == 'pypy'"), parse("platform_python_implementation == 'CPython'")
+    )
+    assert is_disjoint(
+        parse("sys_platform == 'win32' and python_version >= '3.10'"),
+        parse("platform_system == 'Windows' and python_version < '3.10'"),
+    )
     # Opaque comparisons are independent: never claimed disjoint from anything but their negation.
     assert not is_disjoint(parse("'arm' in platform_machine"), parse("platform_machine == 'x86_64'"))
     assert is_disjoint(parse("'arm' in platform_machine"), parse("'arm' not in platform_machine"))
@@ -241,13 +297,17 @@ def test_always_true_and_false() -> None:
     assert not is_always_true(parse("python_version >= '3.8'"))
     assert is_always_false(parse("python_version < '0'"))
     assert to_marker(TRUE) is None
-    assert str(to_marker(parse("os_name == 'nt'"))) == 'os_name == "nt"'
+    assert str(to_marker(parse("os_name == 'nt'"))) == 'sys_platform == "win32"'
 
 
 def test_and_or_take_many() -> None:
-    parts = [parse("python_version >= '3.9'"), parse("sys_platform == 'linux'"), parse("platform_machine == 'x86_64'")]
+    parts = [
+        parse("python_version >= '3.9'"),
+        parse("sys_platform == 'linux'"),
+        parse("platform_machine == 'x86_64'"),
+    ]
     assert str(and_(*parts)) == (
-        "platform_machine == 'x86_64' and python_full_version >= '3.9' and sys_platform == 'linux'"
+        "python_full_version >= '3.9' and sys_platform == 'linux' and platform_machine == 'x86_64'"
     )
     assert and_() == TRUE and or_() == FALSE
 
@@ -259,9 +319,17 @@ def test_and_or_take_many() -> None:
         ("python_version < '3.8'", ">=3.9", "python_full_version < '0'"),
         ("python_version >= '3.10'", ">=3.9", "python_full_version >= '3.10'"),
         ("python_version >= '3.9' and python_version < '3.10'", ">=3.9", "python_full_version < '3.10'"),
-        ("python_version == '3.9' and sys_platform == 'win32'", ">=3.9", "python_full_version < '3.10' and sys_platform == 'win32'"),
+        (
+            "python_version == '3.9' and sys_platform == 'win32'",
+            ">=3.9",
+            "python_full_version < '3.10' and sys_platform == 'win32'",
+        ),
         ("python_version < '3.12'", ">=3.9,<3.12", ""),
-        ("python_version >= '3.10' and python_version < '3.12'", ">=3.9,<3.12", "python_full_version >= '3.10'"),
+        (
+            "python_version >= '3.10' and python_version < '3.12'",
+            ">=3.9,<3.12",
+            "python_full_version >= '3.10'",
+        ),
         ("python_version != '3.9'", ">=3.9", "python_full_version >= '3.10'"),
         ("sys_platform == 'linux'", ">=3.9", "sys_platform == 'linux'"),
         ("python_version < '3.11' or sys_platform == 'linux'", ">=3.11", "sys_platform == 'linux'"),
@@ -300,4 +368,6 @@ def test_expressions_are_values() -> None:
     assert repr(expression) == "MarkerExpr(\"sys_platform == 'win32'\")"
     assert {expression, parse("'win32' == sys_platform")} == {expression}
     assert expression.with_value("sys_platform", "win32") == TRUE
-    assert parse("extra == 'test' and os_name == 'nt'").with_value("extra", "test") == parse("os_name == 'nt'")
+    assert parse("extra == 'test' and os_name == 'nt'").with_value("extra", "test") == parse(
+        "os_name == 'nt'"
+    )

@@ -422,11 +422,14 @@ class IndexProvider:
             if isinstance(found, _Metadata):
                 # The likely version's dependencies are likely next: fetch their pages too.
                 if self.target is None:
-                    wanted = self._universal_dependencies(
-                        PackageId.dist(name), version, found, self._universal_fork()
+                    # Markers are not evaluated here: the marker algebra's tables are not meant to be
+                    # shared between threads. Requirements of extras are skipped by their text.
+                    names = (
+                        canonicalize_name(r.name)
+                        for r in found.requires_dist
+                        if r.marker is None or "extra" not in str(r.marker)
                     )
-                    if isinstance(wanted, Dependencies):
-                        self.prefetch(dict.fromkeys(d.package.name for d in wanted.dependencies))
+                    self.prefetch(dict.fromkeys(names))
                     return
                 wanted_here = requirement_dependencies(found.requires_dist, self.target.markers)
                 self.prefetch(dict.fromkeys(d.package.name for d in wanted_here))

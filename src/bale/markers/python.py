@@ -66,7 +66,7 @@ class PythonRange:
             return PythonRange((start,)) if start != _MIN else _FULL
         if upper <= start:
             return _EMPTY
-        return PythonRange((start, upper)) if start != _MIN else PythonRange((_MIN, upper))
+        return PythonRange((start, upper))
 
     @staticmethod
     def from_specifier(operator: str, text: str) -> PythonRange | None:
@@ -121,6 +121,10 @@ class PythonRange:
     def contains_after(self, cut: Cut) -> bool:
         """Whether the versions just after ``cut`` are in the set."""
         return bisect_left(self.cuts, (cut[0], cut[1] + 1)) % 2 == 1
+
+    def contains_before(self, cut: Cut) -> bool:
+        """Whether the versions just before ``cut`` are in the set."""
+        return bisect_left(self.cuts, cut) % 2 == 1
 
     def segments(self) -> list[tuple[Cut, Cut | None]]:
         """The intervals ``(start, end)`` in order; the last end is None when unbounded."""

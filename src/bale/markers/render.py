@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from bale.markers.python import PythonRange
 from bale.markers.tree import (
     FALSE,
@@ -11,12 +13,14 @@ from bale.markers.tree import (
     Domain,
     Node,
     and_,
+    canonical,
     clause_node,
     not_,
     opaque_atom,
     opaque_holds,
     or_,
     paths,
+    rank,
     satisfiable,
 )
 from bale.markers.values import ValueSet, quote
@@ -27,23 +31,41 @@ __all__ = ["NEVER", "to_text"]
 NEVER = "python_full_version < '0'"
 
 
+_TEXTS: dict[int, str] = {}
+
+
 def to_text(node: Node) -> str:
+    """The marker text of ``node`` (see :func:`_spell`); remembered, since forks spell the same
+    markers again and again."""
+    found = _TEXTS.get(id(node))
+    if found is None:
+        found = _spell(node)
+        if len(_TEXTS) > 50_000:
+            _TEXTS.clear()
+        _TEXTS[id(node)] = found
+    return found
+
+
+def _spell(node: Node) -> str:
     """The marker text of ``node``: "" when always true, :data:`NEVER` when never true.
 
     The same function always gives the same text. Each path of the diagram becomes a clause, widened
     while it still implies the whole (so ``python < 3.10 and win32 or python >= 3.10`` reads
-    ``python_full_version >= '3.10' or sys_platform == 'win32'``), then clauses that others cover go.
+    ``python_full_version >= '3.10' or sys_platform == 'win32'``); clauses differing in one
+    variable join, and clauses that others cover go.
     """
     if node is TRUE or not satisfiable(not_(node)):
         return ""
     if node is FALSE or not satisfiable(node):
         return NEVER
+    # The canonical diagram makes the text depend on the meaning only, not on how it was written.
+    node = canonical(node)
     clauses: list[Clause] = []
     for path in paths(node):
         widened = _widen(path, node)
         if widened not in clauses:
             clauses.append(widened)
-    clauses = sorted(_drop_covered(clauses), key=_clause_key)
+    clauses = sorted(_drop_covered(_merge(clauses)), key=_clause_key)
     texts = [_clause_text(clause) for clause in clauses]
     if len(texts) > 1:
         texts = [f"({text})" if " and " in text else text for text in texts]
@@ -63,7 +85,9 @@ def _replace(clause: Clause, var: str, values: Domain) -> Clause:
 
 
 def _widen(clause: Clause, node: Node) -> Clause:
-    for var, values in clause:
+    # Last variables first, so that of two comparisons saying the same thing (``sys_platform ==
+    # 'win32'`` and ``os_name == 'nt'``) the one earlier in the diagram order stays.
+    for var, values in reversed(clause):
         trial = _replace(clause, var, _full_of(values))
         if _implies(trial, node):
             clause = trial
@@ -77,6 +101,14 @@ def _widen(clause: Clause, node: Node) -> Clause:
                 trial = _replace(clause, var, candidate)
                 if _implies(trial, node):
                     clause, current = trial, candidate
+        elif values.negated and len(values.values) > 1:
+            # ``sys_platform != 'darwin' and sys_platform != 'win32'`` may need fewer exclusions.
+            current_set = values
+            for excluded in sorted(values.values):
+                candidate_set = ValueSet(current_set.values - {excluded}, negated=True)
+                trial = _replace(clause, var, candidate_set)
+                if _implies(trial, node):
+                    clause, current_set = trial, candidate_set
     return clause
 
 
@@ -96,6 +128,42 @@ def _without_upper(values: PythonRange) -> PythonRange:
     return values | PythonRange.between(values.cuts[-1], None)
 
 
+def _merge(clauses: list[Clause]) -> list[Clause]:
+    """Join clauses that differ in the values of one variable only (their union is exact)."""
+    merged = list(clauses)
+    changed = True
+    while changed:
+        changed = False
+        for i, j in itertools.combinations(range(len(merged)), 2):
+            joined = _join(merged[i], merged[j])
+            if joined is not None:
+                merged[i] = joined
+                del merged[j]
+                changed = True
+                break
+    return merged
+
+
+def _join(left: Clause, right: Clause) -> Clause | None:
+    if [var for var, _ in left] != [var for var, _ in right]:
+        return None
+    differing = [index for index, (a, b) in enumerate(zip(left, right, strict=True)) if a[1] != b[1]]
+    if len(differing) != 1:
+        return None
+    index = differing[0]
+    var, values = left[index]
+    union = _union(values, right[index][1])
+    middle: Clause = () if union.is_full else ((var, union),)
+    return left[:index] + middle + left[index + 1 :]
+
+
+def _union(a: Domain, b: Domain) -> Domain:
+    if isinstance(a, PythonRange) and isinstance(b, PythonRange):
+        return a | b
+    assert isinstance(a, ValueSet) and isinstance(b, ValueSet)
+    return a | b
+
+
 def _drop_covered(clauses: list[Clause]) -> list[Clause]:
     kept = list(clauses)
     index = 0
@@ -111,8 +179,8 @@ def _drop_covered(clauses: list[Clause]) -> list[Clause]:
     return kept
 
 
-def _clause_key(clause: Clause) -> tuple[tuple[str, object], ...]:
-    return tuple((var, values.sort_key()) for var, values in clause)
+def _clause_key(clause: Clause) -> tuple[tuple[tuple[int, str], object], ...]:
+    return tuple((rank(var), values.sort_key()) for var, values in clause)
 
 
 def _clause_text(clause: Clause) -> str:

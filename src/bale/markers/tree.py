@@ -3,20 +3,23 @@
 Each inner node tests one variable and has edges labelled by disjoint value sets that cover the
 variable's whole domain (a ``PythonRange`` for ``python_full_version``, a ``ValueSet`` otherwise).
 Nodes are interned, so two expressions denote the same function exactly when they are the same node:
-equality, "always true" and "always false" are identity checks. Variables are ordered by name; opaque
-atoms (``'x' in platform_machine``, ``platform_release >= '5'``) are boolean variables named ``~<atom>``
-and come last.
+equality, "always true" and "always false" are identity checks. Variables come in a fixed order
+(:func:`rank`: Python first, then the platform), which is also the order of a clause's comparisons
+when spelled; opaque atoms (``'x' in platform_machine``, ``platform_release >= '5'``) are boolean
+variables named ``~<atom>`` and come last.
 
 Knowledge about real environments (``sys_platform == 'win32'`` goes with ``platform_system ==
 'Windows'`` and ``os_name == 'nt'``; ``implementation_name == 'cpython'`` with
 ``platform_python_implementation == 'CPython'``) is applied by :func:`satisfiable` and the
-functions built on it, not by the diagrams themselves.
+functions built on it, and by :func:`canonical`, which gives the one diagram of a function over
+real environments only (so ``sys_platform == 'win32'`` and ``os_name == 'nt'`` become equal).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -33,7 +36,9 @@ __all__ = [
     "OpaqueAtom",
     "and_",
     "atom",
+    "canonical",
     "clause_node",
+    "consistent",
     "evaluate",
     "not_",
     "opaque",
@@ -47,8 +52,33 @@ __all__ = [
 
 PYTHON = "python_full_version"
 Domain = PythonRange | ValueSet
-_TERMINAL = "\x7f"  # sorts after every variable name, "~" included
+_TERMINAL = "\x7f"
 _HOLDS = ValueSet.of("1")  # an opaque atom's "true" edge
+
+# sys_platform before platform_system and os_name: a marker that says the same with either (what real
+# platforms imply) is then spelled with sys_platform, the most common one.
+_ORDER = (
+    PYTHON,
+    "sys_platform",
+    "platform_system",
+    "os_name",
+    "platform_machine",
+    "implementation_name",
+    "platform_python_implementation",
+    "platform_version",
+    "extra",
+)
+_RANKS: dict[str, tuple[int, str]] = {name: (index, "") for index, name in enumerate(_ORDER)}
+_RANKS[_TERMINAL] = (len(_ORDER) + 2, "")
+
+
+def rank(var: str) -> tuple[int, str]:
+    """The position of ``var`` in the diagram order (terminals last)."""
+    found = _RANKS.get(var)
+    if found is None:
+        found = (len(_ORDER) + (1 if var.startswith("~") else 0), var)
+        _RANKS[var] = found
+    return found
 
 
 class Node:
@@ -130,6 +160,7 @@ def _intersect(a: Domain, b: Domain) -> Domain:
     return a & b
 
 
+@lru_cache(maxsize=65536)
 def atom(var: str, values: Domain) -> Node:
     """The function "``var`` takes a value in ``values``"."""
     return make(var, [(values, TRUE), (~values, FALSE)])
@@ -165,7 +196,7 @@ def or_(a: Node, b: Node) -> Node:
 
 
 def _apply(operation: Callable[[Node, Node], Node], a: Node, b: Node) -> Node:
-    var = min(a.var, b.var)
+    var = a.var if rank(a.var) <= rank(b.var) else b.var
     pairs: list[tuple[Domain, Node]] = []
     for left, left_child in _edges(a, var):
         for right, right_child in _edges(b, var):
@@ -187,7 +218,7 @@ def not_(node: Node) -> Node:
 
 def specialize(node: Node, var: str, value: str) -> Node:
     """``node`` with string variable ``var`` fixed to ``value`` (e.g. ``extra`` to ``"test"``)."""
-    if node.is_terminal or node.var > var:
+    if node.is_terminal or rank(node.var) > rank(var):
         return node
 
     def compute() -> Node:
@@ -209,7 +240,7 @@ def restrict_python(node: Node, allowed: PythonRange) -> Node:
     whole of ``allowed`` join the edge that holds its lowest (highest) versions, so an edge reaching
     the end of the range loses that bound, and an edge holding all of it disappears.
     """
-    if node.is_terminal or node.var > PYTHON or allowed.is_full:
+    if node.is_terminal or rank(node.var) > rank(PYTHON) or allowed.is_full:
         return node
 
     def compute() -> Node:
@@ -226,21 +257,14 @@ def restrict_python(node: Node, allowed: PythonRange) -> Node:
         for values, child in node.edges:
             assert isinstance(values, PythonRange)
             kept = (values & allowed) | (values & inside_gaps)
-            if values.contains_after(first[0]) and (values & allowed).contains_after(first[0]):
+            if values.contains_after(first[0]):
                 kept = kept | below
-            if last[1] is not None and _holds_before(values & allowed, last[1]):
+            if last[1] is not None and values.contains_before(last[1]):
                 kept = kept | above
             pairs.append((kept, child))
         return make(PYTHON, pairs)
 
     return _memo(("python", id(node), allowed), compute)  # type: ignore[return-value]
-
-
-def _holds_before(values: PythonRange, cut: tuple[Version, int]) -> bool:
-    """Whether the versions just before ``cut`` are in ``values``."""
-    from bisect import bisect_left
-
-    return bisect_left(values.cuts, cut) % 2 == 1
 
 
 # -- knowledge about real environments ----------------------------------------------------------------
@@ -265,6 +289,42 @@ _GROUPS: dict[str, _Group] = {
 }
 _ANY_STATE = (15, 7)
 State = tuple[int, int]
+
+
+def _class_values(group: _Group, bit: int) -> ValueSet:
+    """The values of a group's variable that fit class ``bit``."""
+    inside = frozenset(value for value, classes in group.known.items() if classes & bit)
+    if group.default & bit:
+        return ValueSet(frozenset(group.known) - inside, negated=True)
+    return ValueSet(inside)
+
+
+_CONSISTENT: list[Node] = []
+
+
+def consistent() -> Node:
+    """The real environments: those whose platform variables agree on one class."""
+    if not _CONSISTENT:
+        result = TRUE
+        platforms = (_LINUX, _DARWIN, _WINDOWS, _OTHER_OS)
+        for index, classes in ((0, platforms), (1, (_CPYTHON, _PYPY, _OTHER_IMPL))):
+            members = [(var, group) for var, group in _GROUPS.items() if group.index == index]
+            either = FALSE
+            for bit in classes:
+                term = TRUE
+                for var, group in members:
+                    term = and_(term, atom(var, _class_values(group, bit)))
+                either = or_(either, term)
+            result = and_(result, either)
+        _CONSISTENT.append(result)
+    return _CONSISTENT[0]
+
+
+def canonical(node: Node) -> Node:
+    """``node`` over real environments only (false elsewhere): one diagram per meaning."""
+    if node.is_terminal:
+        return node
+    return and_(node, consistent())
 
 
 def _classes(group: _Group, values: ValueSet) -> int:
@@ -349,10 +409,11 @@ def paths(node: Node) -> Iterator[Clause]:
     yield from walk(node, _ANY_STATE, [])
 
 
+@lru_cache(maxsize=65536)
 def clause_node(clause: Clause) -> Node:
     """The conjunction of ``var in values`` over a clause (variables in diagram order)."""
     result = TRUE
-    for var, values in sorted(clause, key=lambda item: item[0], reverse=True):
+    for var, values in sorted(clause, key=lambda item: rank(item[0]), reverse=True):
         result = and_(atom(var, values), result)
     return result
 

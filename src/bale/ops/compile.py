@@ -129,11 +129,6 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
         from bale.requirements import parse_requirements_file
 
         overrides.extend(parse_requirements_file(path).requirements)
-    if settings.universal:
-        raise BaleError(
-            "--universal resolution is not available in this version of bale",
-            hint="resolve for one target with --python-version and --python-platform",
-        )
     target = _target(ctx, settings)
     exclude_newer = None
     text = settings.exclude_newer or os.environ.get("BALE_EXCLUDE_NEWER")
@@ -171,15 +166,27 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
         only_binary=binary_set(settings.only_binary),
         root_label=_root_label(settings),
     )
-    resolved = resolve(ctx, request)
-    pins = [_pinned(resolved, name, settings) for name in resolved.resolution.versions]
+    if settings.universal:
+        from packaging.specifiers import SpecifierSet
+
+        from bale.ops.resolve import resolve_universal
+
+        version = Version(settings.python_version) if settings.python_version else target.python_version
+        requires_python = SpecifierSet(f">={version.major}.{version.minor}")
+        universal = resolve_universal(ctx, request, requires_python)
+        pins = [_universal_pin(universal, package, settings) for package in universal.resolution.packages]
+        seconds = universal.seconds
+    else:
+        resolved = resolve(ctx, request)
+        pins = [_pinned(resolved, name, settings) for name in resolved.resolution.versions]
+        seconds = resolved.seconds
     command = settings.command
     output = render(pins, Format(header=settings.header, annotate=settings.annotate, command=command))
     if settings.output is not None:
         from bale.fs.atomic import write_atomic
 
         write_atomic(settings.output, output)
-    return CompileOutcome(output, len(pins), resolved.seconds, settings.output)
+    return CompileOutcome(output, len({p.name for p in pins}), seconds, settings.output)
 
 
 def _root_label(settings: CompileSettings) -> str | None:
@@ -233,6 +240,25 @@ def _pinned(resolved: Resolved, name: NormalizedName, settings: CompileSettings)
         via=tuple(via),
         hashes=hashes,
     )
+
+
+def _universal_pin(universal, package, settings: CompileSettings):  # type: ignore[no-untyped-def]
+    from bale.lock.requirements_txt import Pinned
+
+    via: list[str] = []
+    for parent, _edge in package.parents:
+        if parent is None:
+            via.extend(f"-r {_relative(o.file)}" for o in universal.origins.get(package.name, []) if o.file)
+        else:
+            via.append(parent.split("[", 1)[0])
+    direct = universal.direct.get(package.name)
+    hashes: tuple[str, ...] = ()
+    if settings.generate_hashes:
+        files = [direct] if direct is not None else [
+            f for f in universal.provider.files(package.name) if f.version == package.version]
+        hashes = tuple(sorted({f"sha256:{f.hashes['sha256']}" for f in files if "sha256" in f.hashes}))
+    return Pinned(name=package.name, display_name=str(package.name), version=package.version,
+                  url=direct.url if direct else None, marker=package.marker, via=tuple(via), hashes=hashes)
 
 
 def _relative(path: str) -> str:

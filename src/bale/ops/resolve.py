@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
@@ -24,6 +25,7 @@ from bale.resolver.provider import Dependency, PackageId
 
 if TYPE_CHECKING:
     from bale.index.provider import AllPackages, IndexProvider
+    from bale.resolver.universal import UniversalResolution
     from bale.resolver.solver import Resolution, Strategy
 
 
@@ -185,6 +187,84 @@ def _not_found(provider: IndexProvider, name: NormalizedName) -> bool:
 
     answer = provider.available_versions(PackageId.dist(name))
     return isinstance(answer, Unavailable) and answer.kind is UnavailableKind.NOT_FOUND
+
+
+@dataclass
+class UniversallyResolved:
+    resolution: UniversalResolution
+    provider: IndexProvider
+    direct: dict[NormalizedName, IndexFile]
+    origins: dict[NormalizedName, list[Origin]]
+    seconds: float
+
+
+def _as_requirements(specs: Iterable[RequirementSpec], direct: Mapping[NormalizedName, IndexFile]) -> list[Requirement]:
+    """PEP 508 forms of the specs; a direct wheel becomes an exact pin on its version (its file is known)."""
+    result: list[Requirement] = []
+    for spec in specs:
+        if spec.name is None or spec.requirement is None:
+            continue
+        requirement = Requirement(str(spec.requirement))
+        if spec.name in direct:
+            requirement.url = None
+            requirement.specifier = SpecifierSet(f"=={direct[spec.name].version}")
+        result.append(requirement)
+    return result
+
+
+def resolve_universal(ctx: Context, request: ResolveRequest, requires_python: SpecifierSet) -> UniversallyResolved:
+    """One resolution for every platform and every Python in ``requires_python``, with markers."""
+    from bale.index.metadata import MetadataFetcher
+    from bale.index.provider import IndexProvider, ProviderOptions, UniversalScope
+    from bale.resolver.overrides import OverridingProvider
+    from bale.resolver.solver import NoSolution, SolverOptions
+    from bale.resolver.universal import ForkNoSolution, marker_dependencies
+    from bale.resolver.universal import resolve_universal as solve_universal
+
+    start = time.perf_counter()
+    unnamed = [s for s in request.requirements if s.name is None]
+    if unnamed:
+        raise BaleError(f"Cannot resolve {unnamed[0]} (from {unnamed[0].origin}): its name is only known "
+                        "after building it, and bale cannot build from source yet")
+    direct = {s.name: direct_artifact(s).file for s in request.requirements
+              if s.name is not None and (s.url is not None or s.path is not None)}
+    provider = IndexProvider(
+        ctx.index_client(request.index), MetadataFetcher(ctx.http, cache_dir=ctx.cache.bucket("metadata-v1")),
+        UniversalScope(requires_python),
+        options=ProviderOptions(exclude_newer=request.exclude_newer, no_binary=request.no_binary,
+                                only_binary=request.only_binary, direct=direct),
+        reporter=ctx.reporter,
+    )
+    overrides = {s.name: s.requirement.specifier for s in request.overrides
+                 if s.name is not None and s.requirement is not None}
+    roots = marker_dependencies(_as_requirements(request.requirements, direct))
+    if overrides:
+        from dataclasses import replace
+
+        roots = tuple(replace(d, specifier=overrides.get(d.package.name, d.specifier)) for d in roots)
+    constraints = marker_dependencies(_as_requirements([c for c in request.constraints if c.name not in overrides],
+                                                       {}))
+    origins: dict[NormalizedName, list[Origin]] = {}
+    for spec in request.requirements:
+        if spec.name is not None:
+            origins.setdefault(spec.name, []).append(spec.origin)
+    solver_provider = OverridingProvider(provider, overrides) if overrides else provider
+    options = SolverOptions(strategy=_strategy(request.strategy), prereleases=request.prereleases,
+                            preferences=dict(request.preferences), root_label=request.root_label)
+    try:
+        result = solve_universal(solver_provider, roots,  # type: ignore[arg-type]
+                                 constraints=[c for c in constraints if c.package.extra is None],
+                                 options=options, requires_python=requires_python)
+    except NoSolution as err:
+        context = list(err.context)
+        sources = sorted({str(spec.origin) for spec in request.requirements if spec.origin.file})
+        if sources:
+            context.append(f"(the requirements come from {', '.join(sources)})")
+        message = err.message if isinstance(err, ForkNoSolution) else "No solution found when resolving dependencies:"
+        raise BaleError(message, context=context, hint=err.hint) from err
+    finally:
+        provider.close()
+    return UniversallyResolved(result, provider, direct, origins, time.perf_counter() - start)
 
 
 class _SolverLog:

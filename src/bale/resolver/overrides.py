@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -41,9 +43,13 @@ class OverridingProvider:
         for dependency in dependencies:
             override = self.overrides.get(dependency.package.name)
             if override is not None and not dependency.package.is_root:
-                dependency = Dependency(dependency.package, override)
+                dependency = replace(dependency, specifier=override)  # keeps the edge's marker
             result.append(dependency)
         return result
 
     def prefetch(self, names: Iterable[NormalizedName]) -> None:
         self.inner.prefetch(names)
+
+    def for_fork(self, marker: Any) -> OverridingProvider:
+        """The same overrides over the inner provider's view of one universal fork."""
+        return OverridingProvider(self.inner.for_fork(marker), self.overrides)  # type: ignore[attr-defined]

@@ -1,0 +1,135 @@
+"""The real BuildContext: build requirements resolved by bale's resolver and linked by its installer."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bale.dist.build import Builder, current_build_chain
+
+if TYPE_CHECKING:
+    from bale.context import Context
+    from bale.model.requirement import RequirementSpec
+    from bale.ops.settings import IndexSettings
+    from bale.python.probe import Interpreter
+    from bale.python.venv import PythonEnvironment
+
+WithBuilder = Callable[["Context", Builder], "Context"]
+"""Returns a context like the given one whose ``builder`` is the given builder (for nested builds)."""
+
+
+def attach_builder(ctx: Context, builder: Builder) -> Context:
+    """A shallow copy of ``ctx`` sharing its cache and HTTP client, with ``builder`` as its ``builder``.
+
+    Nested builds (a build requirement that is itself only an sdist) must carry the build chain so a
+    cycle is reported instead of waited on; resolve and prepare find the builder on the context.
+    """
+    _ = ctx.cache, ctx.http  # created once here so the copy shares them
+    child = copy.copy(ctx)
+    child.__dict__["builder"] = builder
+    child.__dict__["_temp_cache"] = None  # the parent context owns and removes it
+    return child
+
+
+class IndexBuildContext:
+    """Installs build requirements with ``ops.resolve``, ``ops.prepare`` and ``install.wheel``; no pip.
+
+    ``index`` says where build requirements come from; ``interpreter`` is the base interpreter of the
+    build environments (normally the target environment's). Cost per ``install``: one resolution
+    (the index pages are in the HTTP cache after the first build) and linking the wheels from the
+    cache (setuptools' 900 files: ~40 ms hardlinked).
+    """
+
+    def __init__(
+        self,
+        ctx: Context,
+        index: IndexSettings,
+        interpreter: Interpreter,
+        *,
+        with_builder: WithBuilder = attach_builder,
+    ) -> None:
+        self._ctx = ctx
+        self.index = index
+        self._interpreter = interpreter
+        self._with_builder = with_builder
+
+    @property
+    def interpreter(self) -> Interpreter:
+        return self._interpreter
+
+    def install(self, requirements: list[str], env: PythonEnvironment) -> None:
+        from bale.fs.link import Linker, link_mode_from_env
+        from bale.install.installed import scan_site_packages
+        from bale.install.uninstall import uninstall
+        from bale.install.wheel import install_tree
+        from bale.ops.prepare import prepare_all
+        from bale.ops.resolve import ResolveRequest, resolve
+        from bale.ops.sources import Artifact
+
+        chain = current_build_chain()
+        specs = [_spec(text) for text in requirements]
+        nested = Builder(self._ctx.cache, self, reporter=self._ctx.reporter, chain=chain)
+        try:
+            ctx = self._with_builder(self._ctx, nested)
+            installed = scan_site_packages(env.site_packages())
+            label = f"the build requirements of {chain[-1].label}" if chain else "the build requirements"
+            resolved = resolve(
+                ctx,
+                ResolveRequest(
+                    requirements=specs,
+                    target=env.interpreter.target(),
+                    index=self.index,
+                    preferences={name: dist.version for name, dist in installed.items()},
+                    root_label=label,
+                ),
+            )
+            artifacts = []
+            for name, version in sorted(resolved.resolution.versions.items()):
+                current = installed.get(name)
+                if current is not None and current.version == version:
+                    continue
+                direct = name in resolved.direct
+                artifacts.append(
+                    Artifact(name, version, resolved.file_for(name), direct=direct, requested=True)
+                )
+            if not artifacts:
+                return
+            prepared = prepare_all(ctx, artifacts)
+            scheme = env.scheme()
+            linker = Linker(link_mode_from_env(), on_fallback=self._ctx.reporter.warn)
+            for item in prepared:
+                artifact = item.artifact
+                current = installed.get(artifact.name)
+                if current is not None:
+                    uninstall(current, scheme)
+                install_tree(
+                    item.tree,
+                    scheme,
+                    name=artifact.name,
+                    version=str(artifact.version),
+                    requested=True,
+                    direct_url=artifact.direct_url_json(item.sha256),
+                    linker=linker,
+                )
+        finally:
+            nested.close()
+
+
+def _spec(text: str) -> RequirementSpec:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from bale.errors import BaleError
+    from bale.model.names import normalize
+    from bale.model.requirement import Origin, RequirementSpec
+
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement as err:
+        raise BaleError(f"Invalid build requirement {text!r}", context=[str(err)]) from err
+    return RequirementSpec(
+        name=normalize(requirement.name),
+        requirement=requirement,
+        origin=Origin("build requirements"),
+        url=requirement.url,
+    )
