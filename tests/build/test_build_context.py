@@ -22,7 +22,7 @@ def test_install_adds_what_is_missing_and_keeps_what_fits(bed: BuildBed) -> None
     bed.context.install(["setuptools>=61", "wheel"], env)
 
     second = scan_site_packages(env.site_packages())
-    assert sorted(second) == ["packaging", "setuptools", "wheel"] or sorted(second) == ["setuptools", "wheel"]
+    assert {"setuptools", "wheel"} <= set(second)  # and wheel's own requirements
     assert record.stat().st_ino == inode  # setuptools was kept, not installed again
     assert bed.run(env, "import setuptools, wheel; print('ok')") == "ok"
 

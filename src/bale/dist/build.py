@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from bale.python.probe import Interpreter
     from bale.python.venv import PythonEnvironment
 
-ConfigSettings = Mapping[str, "str | list[str]"]
+ConfigSettings = Mapping[str, str | list[str]]
 
 # PEP 517's fallback for projects without [build-system] (or without build-backend): setuptools'
 # legacy backend runs setup.py as `setup.py bdist_wheel` would; pip uses the same floor.

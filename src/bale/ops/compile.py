@@ -254,11 +254,21 @@ def _universal_pin(universal, package, settings: CompileSettings):  # type: igno
     direct = universal.direct.get(package.name)
     hashes: tuple[str, ...] = ()
     if settings.generate_hashes:
-        files = [direct] if direct is not None else [
-            f for f in universal.provider.files(package.name) if f.version == package.version]
+        files = (
+            [direct]
+            if direct is not None
+            else [f for f in universal.provider.files(package.name) if f.version == package.version]
+        )
         hashes = tuple(sorted({f"sha256:{f.hashes['sha256']}" for f in files if "sha256" in f.hashes}))
-    return Pinned(name=package.name, display_name=str(package.name), version=package.version,
-                  url=direct.url if direct else None, marker=package.marker, via=tuple(via), hashes=hashes)
+    return Pinned(
+        name=package.name,
+        display_name=str(package.name),
+        version=package.version,
+        url=direct.url if direct else None,
+        marker=package.marker,
+        via=tuple(via),
+        hashes=hashes,
+    )
 
 
 def _relative(path: str) -> str:

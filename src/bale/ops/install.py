@@ -125,8 +125,12 @@ def _check_hash_conflicts(requirements: Iterable[RequirementSpec]) -> None:
             continue
         if not set(other.hashes) & set(spec.hashes):
             raise BaleError(
-                f"Conflicting hashes for {spec.name}: {other.origin} and {spec.origin} list no hash in common",
-                context=[f"{other.origin}: {', '.join(other.hashes)}", f"{spec.origin}: {', '.join(spec.hashes)}"],
+                f"Conflicting hashes for {spec.name}: {other.origin} and {spec.origin} "
+                "list no hash in common",
+                context=[
+                    f"{other.origin}: {', '.join(other.hashes)}",
+                    f"{spec.origin}: {', '.join(spec.hashes)}",
+                ],
                 hint="keep one line per package, with every hash of the files you trust",
             )
 

@@ -25,8 +25,8 @@ from bale.resolver.provider import Dependency, PackageId
 
 if TYPE_CHECKING:
     from bale.index.provider import AllPackages, IndexProvider
-    from bale.resolver.universal import UniversalResolution
     from bale.resolver.solver import Resolution, Strategy
+    from bale.resolver.universal import UniversalResolution
 
 
 @dataclass(frozen=True)
@@ -177,8 +177,10 @@ def resolve(ctx: Context, request: ResolveRequest) -> Resolved:
     # Speculative fetches still queued would otherwise run at interpreter exit.
     provider.close()
     stats = resolution.stats
-    ctx.reporter.debug(f"solver: {stats.decisions} decisions, {stats.conflicts} conflicts, "
-                       f"{stats.backtracks} backtracks, {stats.propagations} propagations")
+    ctx.reporter.debug(
+        f"solver: {stats.decisions} decisions, {stats.conflicts} conflicts, "
+        f"{stats.backtracks} backtracks, {stats.propagations} propagations"
+    )
     return Resolved(resolution, provider, direct, origins, time.perf_counter() - start)
 
 
@@ -198,7 +200,9 @@ class UniversallyResolved:
     seconds: float
 
 
-def _as_requirements(specs: Iterable[RequirementSpec], direct: Mapping[NormalizedName, IndexFile]) -> list[Requirement]:
+def _as_requirements(
+    specs: Iterable[RequirementSpec], direct: Mapping[NormalizedName, IndexFile]
+) -> list[Requirement]:
     """PEP 508 forms of the specs; a direct wheel becomes an exact pin on its version (its file is known)."""
     result: list[Requirement] = []
     for spec in specs:
@@ -212,7 +216,9 @@ def _as_requirements(specs: Iterable[RequirementSpec], direct: Mapping[Normalize
     return result
 
 
-def resolve_universal(ctx: Context, request: ResolveRequest, requires_python: SpecifierSet) -> UniversallyResolved:
+def resolve_universal(
+    ctx: Context, request: ResolveRequest, requires_python: SpecifierSet
+) -> UniversallyResolved:
     """One resolution for every platform and every Python in ``requires_python``, with markers."""
     from bale.index.metadata import MetadataFetcher
     from bale.index.provider import IndexProvider, ProviderOptions, UniversalScope
@@ -224,43 +230,70 @@ def resolve_universal(ctx: Context, request: ResolveRequest, requires_python: Sp
     start = time.perf_counter()
     unnamed = [s for s in request.requirements if s.name is None]
     if unnamed:
-        raise BaleError(f"Cannot resolve {unnamed[0]} (from {unnamed[0].origin}): its name is only known "
-                        "after building it, and bale cannot build from source yet")
-    direct = {s.name: direct_artifact(s).file for s in request.requirements
-              if s.name is not None and (s.url is not None or s.path is not None)}
+        raise BaleError(
+            f"Cannot resolve {unnamed[0]} (from {unnamed[0].origin}): its name is only known "
+            "after building it, and bale cannot build from source yet"
+        )
+    direct = {
+        s.name: direct_artifact(s).file
+        for s in request.requirements
+        if s.name is not None and (s.url is not None or s.path is not None)
+    }
     provider = IndexProvider(
-        ctx.index_client(request.index), MetadataFetcher(ctx.http, cache_dir=ctx.cache.bucket("metadata-v1")),
+        ctx.index_client(request.index),
+        MetadataFetcher(ctx.http, cache_dir=ctx.cache.bucket("metadata-v1")),
         UniversalScope(requires_python),
-        options=ProviderOptions(exclude_newer=request.exclude_newer, no_binary=request.no_binary,
-                                only_binary=request.only_binary, direct=direct),
+        options=ProviderOptions(
+            exclude_newer=request.exclude_newer,
+            no_binary=request.no_binary,
+            only_binary=request.only_binary,
+            direct=direct,
+        ),
         reporter=ctx.reporter,
     )
-    overrides = {s.name: s.requirement.specifier for s in request.overrides
-                 if s.name is not None and s.requirement is not None}
+    overrides = {
+        s.name: s.requirement.specifier
+        for s in request.overrides
+        if s.name is not None and s.requirement is not None
+    }
     roots = marker_dependencies(_as_requirements(request.requirements, direct))
     if overrides:
         from dataclasses import replace
 
         roots = tuple(replace(d, specifier=overrides.get(d.package.name, d.specifier)) for d in roots)
-    constraints = marker_dependencies(_as_requirements([c for c in request.constraints if c.name not in overrides],
-                                                       {}))
+    constraints = marker_dependencies(
+        _as_requirements([c for c in request.constraints if c.name not in overrides], {})
+    )
     origins: dict[NormalizedName, list[Origin]] = {}
     for spec in request.requirements:
         if spec.name is not None:
             origins.setdefault(spec.name, []).append(spec.origin)
     solver_provider = OverridingProvider(provider, overrides) if overrides else provider
-    options = SolverOptions(strategy=_strategy(request.strategy), prereleases=request.prereleases,
-                            preferences=dict(request.preferences), root_label=request.root_label)
+    options = SolverOptions(
+        strategy=_strategy(request.strategy),
+        prereleases=request.prereleases,
+        preferences=dict(request.preferences),
+        root_label=request.root_label,
+    )
     try:
-        result = solve_universal(solver_provider, roots,  # type: ignore[arg-type]
-                                 constraints=[c for c in constraints if c.package.extra is None],
-                                 options=options, requires_python=requires_python)
+        result = solve_universal(
+            solver_provider,
+            roots,
+            constraints=[c for c in constraints if c.package.extra is None],
+            options=options,
+            requires_python=requires_python,
+            reporter=_SolverLog(ctx),
+        )
     except NoSolution as err:
         context = list(err.context)
         sources = sorted({str(spec.origin) for spec in request.requirements if spec.origin.file})
         if sources:
             context.append(f"(the requirements come from {', '.join(sources)})")
-        message = err.message if isinstance(err, ForkNoSolution) else "No solution found when resolving dependencies:"
+        message = (
+            err.message
+            if isinstance(err, ForkNoSolution)
+            else "No solution found when resolving dependencies:"
+        )
         raise BaleError(message, context=context, hint=err.hint) from err
     finally:
         provider.close()
