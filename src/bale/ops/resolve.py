@@ -24,8 +24,9 @@ from bale.resolver.candidates import PreReleases
 from bale.resolver.provider import Dependency, PackageId
 
 if TYPE_CHECKING:
-    from bale.index.provider import AllPackages, IndexProvider
-    from bale.resolver.solver import Resolution, Strategy
+    from bale.index.provider import AllPackages, IndexProvider, UniversalScope
+    from bale.resolver.provider import Provider
+    from bale.resolver.solver import NoSolution, Resolution, SolverOptions, Strategy
     from bale.resolver.universal import UniversalResolution
 
 
@@ -60,9 +61,10 @@ class Resolved:
         return self.provider.chosen_file(name, self.resolution.versions[name])
 
 
-def _marker_applies(spec: RequirementSpec, markers: Mapping[str, str]) -> bool:
+def _marker_applies(spec: RequirementSpec, markers: Mapping[str, str] | None) -> bool:
+    """Whether the requirement's marker holds for the target; always, for a universal resolution."""
     marker = spec.requirement.marker if spec.requirement is not None else None
-    return marker is None or marker.evaluate({**markers, "extra": ""})
+    return marker is None or markers is None or marker.evaluate({**markers, "extra": ""})
 
 
 def root_dependencies(
@@ -91,35 +93,39 @@ def _strategy(name: str) -> Strategy:
         return Strategy[name.upper().replace("-", "_")]
 
 
-def resolve(ctx: Context, request: ResolveRequest) -> Resolved:
-    """Run the solver through an index-backed provider; a failure is a BaleError in plain words."""
+@dataclass
+class _Setup:
+    """What both kinds of resolution need: the provider, the overrides, the options, the origins."""
+
+    provider: IndexProvider
+    solver_provider: Provider
+    direct: dict[NormalizedName, IndexFile]
+    overrides: dict[NormalizedName, SpecifierSet]
+    origins: dict[NormalizedName, list[Origin]]
+    options: SolverOptions
+
+
+def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalScope) -> _Setup:
     from bale.index.metadata import MetadataFetcher
     from bale.index.provider import IndexProvider, ProviderOptions
     from bale.resolver.overrides import OverridingProvider
-    from bale.resolver.solver import NoSolution, SolverOptions, solve
+    from bale.resolver.solver import SolverOptions
 
-    start = time.perf_counter()
-    markers = request.target.markers
     unnamed = [s for s in request.requirements if s.name is None]
     if unnamed:
         raise BaleError(
             f"Cannot resolve {unnamed[0]} (from {unnamed[0].origin}): its name is only known "
             "after building it, and bale cannot build from source yet"
         )
+    markers = scope.markers if isinstance(scope, TargetEnv) else None
     direct: dict[NormalizedName, IndexFile] = {}
     for spec in request.requirements:
-        if (
-            spec.name is not None
-            and (spec.url is not None or spec.path is not None)
-            and _marker_applies(spec, markers)
-        ):
+        if spec.name is not None and (spec.url or spec.path) and _marker_applies(spec, markers):
             direct[spec.name] = direct_artifact(spec).file
-    client = ctx.index_client(request.index)
-    metadata = MetadataFetcher(ctx.http, cache_dir=ctx.cache.bucket("metadata-v1"))
     provider = IndexProvider(
-        client,
-        metadata,
-        request.target,
+        ctx.index_client(request.index),
+        MetadataFetcher(ctx.http, cache_dir=ctx.cache.bucket("metadata-v1")),
+        scope,
         options=ProviderOptions(
             exclude_newer=request.exclude_newer,
             no_binary=request.no_binary,
@@ -133,55 +139,85 @@ def resolve(ctx: Context, request: ResolveRequest) -> Resolved:
         for s in request.overrides
         if s.name is not None and s.requirement is not None and _marker_applies(s, markers)
     }
-    roots = root_dependencies(request.requirements, markers, direct)
-    if overrides:
-        roots = [Dependency(d.package, overrides.get(d.package.name, d.specifier)) for d in roots]
-    constraints = root_dependencies([c for c in request.constraints if c.name not in overrides], markers, {})
     origins: dict[NormalizedName, list[Origin]] = {}
     for spec in request.requirements:
         if spec.name is not None:
             origins.setdefault(spec.name, []).append(spec.origin)
-    solver_provider = OverridingProvider(provider, overrides) if overrides else provider
     options = SolverOptions(
         strategy=_strategy(request.strategy),
         prereleases=request.prereleases,
         preferences=dict(request.preferences),
         root_label=request.root_label,
     )
-    provider.prefetch([d.package.name for d in roots])
+    solver_provider: Provider = OverridingProvider(provider, overrides) if overrides else provider
+    return _Setup(provider, solver_provider, direct, overrides, origins, options)
+
+
+def _no_solution(
+    ctx: Context,
+    request: ResolveRequest,
+    setup: _Setup,
+    err: NoSolution,
+    roots: Iterable[Dependency],
+    message: str,
+) -> BaleError:
+    """The solver's explanation plus where the requirements came from and close names for unknown ones."""
+    context = list(err.context)
+    hint = err.hint
+    missing = [
+        d.package.name
+        for d in roots
+        if d.package.extra is None and _not_found(setup.provider, d.package.name)
+    ]
+    if missing:
+        from bale.ops.suggest import close_names
+
+        for name in missing:
+            close = close_names(ctx, request.index, name)
+            if close:
+                suggestion = f"{name} is not in the index; did you mean {' or '.join(close)}?"
+                hint = f"{hint}\n{suggestion}" if hint else suggestion
+    sources = sorted({str(spec.origin) for spec in request.requirements if spec.origin.file})
+    if sources:
+        context.append(f"(the requirements come from {', '.join(sources)})")
+    return BaleError(message, context=context, hint=hint)
+
+
+def resolve(ctx: Context, request: ResolveRequest) -> Resolved:
+    """Run the solver through an index-backed provider; a failure is a BaleError in plain words."""
+    from bale.resolver.solver import NoSolution, solve
+
+    start = time.perf_counter()
+    markers = request.target.markers
+    setup = _setup(ctx, request, request.target)
+    roots = root_dependencies(request.requirements, markers, setup.direct)
+    if setup.overrides:
+        roots = [Dependency(d.package, setup.overrides.get(d.package.name, d.specifier)) for d in roots]
+    constraints = root_dependencies(
+        [c for c in request.constraints if c.name not in setup.overrides], markers, {}
+    )
+    setup.provider.prefetch([d.package.name for d in roots])
     try:
         resolution = solve(
-            solver_provider,
+            setup.solver_provider,
             roots,
             constraints=[c for c in constraints if c.package.extra is None],
-            options=options,
+            options=setup.options,
             reporter=_SolverLog(ctx),
         )
     except NoSolution as err:
-        provider.close()
-        context = list(err.context)
-        hint = err.hint
-        missing = [d.package.name for d in roots if _not_found(provider, d.package.name)]
-        if missing:
-            from bale.ops.suggest import close_names
-
-            for name in missing:
-                close = close_names(ctx, request.index, name)
-                if close:
-                    suggestion = f"{name} is not in the index; did you mean {' or '.join(close)}?"
-                    hint = f"{hint}\n{suggestion}" if hint else suggestion
-        sources = sorted({str(o) for spec in request.requirements for o in [spec.origin] if o.file})
-        if sources:
-            context.append(f"(the requirements come from {', '.join(sources)})")
-        raise BaleError("No solution found when resolving dependencies:", context=context, hint=hint) from err
-    # Speculative fetches still queued would otherwise run at interpreter exit.
-    provider.close()
+        raise _no_solution(
+            ctx, request, setup, err, roots, "No solution found when resolving dependencies:"
+        ) from err
+    finally:
+        # Speculative fetches still queued would otherwise run at interpreter exit.
+        setup.provider.close()
     stats = resolution.stats
     ctx.reporter.debug(
         f"solver: {stats.decisions} decisions, {stats.conflicts} conflicts, "
         f"{stats.backtracks} backtracks, {stats.propagations} propagations"
     )
-    return Resolved(resolution, provider, direct, origins, time.perf_counter() - start)
+    return Resolved(resolution, setup.provider, setup.direct, setup.origins, time.perf_counter() - start)
 
 
 def _not_found(provider: IndexProvider, name: NormalizedName) -> bool:
@@ -220,84 +256,41 @@ def resolve_universal(
     ctx: Context, request: ResolveRequest, requires_python: SpecifierSet
 ) -> UniversallyResolved:
     """One resolution for every platform and every Python in ``requires_python``, with markers."""
-    from bale.index.metadata import MetadataFetcher
-    from bale.index.provider import IndexProvider, ProviderOptions, UniversalScope
-    from bale.resolver.overrides import OverridingProvider
-    from bale.resolver.solver import NoSolution, SolverOptions
+    from dataclasses import replace
+
+    from bale.index.provider import UniversalScope
+    from bale.resolver.solver import NoSolution
     from bale.resolver.universal import ForkNoSolution, marker_dependencies
     from bale.resolver.universal import resolve_universal as solve_universal
 
     start = time.perf_counter()
-    unnamed = [s for s in request.requirements if s.name is None]
-    if unnamed:
-        raise BaleError(
-            f"Cannot resolve {unnamed[0]} (from {unnamed[0].origin}): its name is only known "
-            "after building it, and bale cannot build from source yet"
-        )
-    direct = {
-        s.name: direct_artifact(s).file
-        for s in request.requirements
-        if s.name is not None and (s.url is not None or s.path is not None)
-    }
-    provider = IndexProvider(
-        ctx.index_client(request.index),
-        MetadataFetcher(ctx.http, cache_dir=ctx.cache.bucket("metadata-v1")),
-        UniversalScope(requires_python),
-        options=ProviderOptions(
-            exclude_newer=request.exclude_newer,
-            no_binary=request.no_binary,
-            only_binary=request.only_binary,
-            direct=direct,
-        ),
-        reporter=ctx.reporter,
-    )
-    overrides = {
-        s.name: s.requirement.specifier
-        for s in request.overrides
-        if s.name is not None and s.requirement is not None
-    }
-    roots = marker_dependencies(_as_requirements(request.requirements, direct))
-    if overrides:
-        from dataclasses import replace
-
-        roots = tuple(replace(d, specifier=overrides.get(d.package.name, d.specifier)) for d in roots)
-    constraints = marker_dependencies(
-        _as_requirements([c for c in request.constraints if c.name not in overrides], {})
-    )
-    origins: dict[NormalizedName, list[Origin]] = {}
-    for spec in request.requirements:
-        if spec.name is not None:
-            origins.setdefault(spec.name, []).append(spec.origin)
-    solver_provider = OverridingProvider(provider, overrides) if overrides else provider
-    options = SolverOptions(
-        strategy=_strategy(request.strategy),
-        prereleases=request.prereleases,
-        preferences=dict(request.preferences),
-        root_label=request.root_label,
-    )
+    setup = _setup(ctx, request, UniversalScope(requires_python))
+    roots = marker_dependencies(_as_requirements(request.requirements, setup.direct))
+    if setup.overrides:
+        roots = tuple(replace(d, specifier=setup.overrides.get(d.package.name, d.specifier)) for d in roots)
+    kept = [c for c in request.constraints if c.name not in setup.overrides]
+    constraints = marker_dependencies(_as_requirements(kept, {}))
     try:
         result = solve_universal(
-            solver_provider,
+            setup.solver_provider,  # type: ignore[arg-type]  # both provider kinds fork
             roots,
             constraints=[c for c in constraints if c.package.extra is None],
-            options=options,
+            options=setup.options,
             requires_python=requires_python,
             reporter=_SolverLog(ctx),
         )
     except NoSolution as err:
-        context = list(err.context)
-        sources = sorted({str(spec.origin) for spec in request.requirements if spec.origin.file})
-        if sources:
-            context.append(f"(the requirements come from {', '.join(sources)})")
         message = (
             err.message
             if isinstance(err, ForkNoSolution)
             else "No solution found when resolving dependencies:"
         )
-        raise BaleError(message, context=context, hint=err.hint) from err
+        raise _no_solution(ctx, request, setup, err, roots, message) from err
     finally:
-        provider.close()
-    return UniversallyResolved(result, provider, direct, origins, time.perf_counter() - start)
+        setup.provider.close()
+    return UniversallyResolved(
+        result, setup.provider, setup.direct, setup.origins, time.perf_counter() - start
+    )
 
 
 class _SolverLog:
