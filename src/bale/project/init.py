@@ -1,0 +1,136 @@
+"""``bale init``: write a new project's pyproject.toml and starter files into a directory."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from bale.errors import BaleError
+from bale.fs.atomic import write_atomic
+from bale.model.names import normalize
+from bale.project.model import NAME_RULE, PYPROJECT, is_valid_name
+
+__all__ = ["ProjectKind", "init_project"]
+
+ProjectKind = Literal["app", "lib"]
+
+_PYTHON_VERSION = re.compile(r"^3(\.\d+){1,2}$")
+
+_GITIGNORE = """\
+# Python bytecode and build output
+__pycache__/
+*.py[cod]
+build/
+dist/
+wheels/
+*.egg-info/
+
+# The project's virtual environment
+.venv/
+"""
+
+
+def init_project(
+    path: Path,
+    *,
+    name: str | None = None,
+    kind: ProjectKind = "app",
+    python: str | None = None,
+    package: bool | None = None,
+) -> list[Path]:
+    """Create a project in ``path`` (created if missing); returns the files written, pyproject.toml first.
+
+    ``python`` (``"3.12"``) sets ``requires-python = ">=3.12"`` and writes ``.python-version``. An app is
+    virtual (no build system) unless ``package``; a library always has one (hatchling) and a ``src/``
+    layout. Existing README.md, .python-version, .gitignore and starter modules are left as they are;
+    .gitignore is written only outside a git repository.
+    """
+    path = path.absolute()
+    pyproject = path / PYPROJECT
+    if pyproject.exists():
+        raise BaleError(
+            f"{pyproject} already exists",
+            hint="bale init creates a new project; to change this one, use `bale add` or edit the file",
+        )
+    if kind not in ("app", "lib"):
+        raise ValueError(f"unknown project kind {kind!r}")
+    if kind == "lib" and package is False:
+        raise BaleError("A library is always packaged: it needs a build system for others to install it")
+    packaged = kind == "lib" or bool(package)
+    raw_name = name if name is not None else path.name
+    if not is_valid_name(raw_name):
+        source = "the project name" if name is not None else f"the directory name ({path})"
+        raise BaleError(
+            f"Cannot use {raw_name!r} as a project name: {NAME_RULE}",
+            context=[f"{raw_name!r} is {source}"],
+            hint="choose another name with --name" if name is None else None,
+        )
+    project_name = normalize(raw_name)
+    # hatchling looks for the package under this name (src/<name with underscores>).
+    module = project_name.replace("-", "_").replace(".", "_")
+    if python is not None and not _PYTHON_VERSION.match(python):
+        raise BaleError(
+            f"Cannot use {python!r} as the project's Python version: expected a version like 3.12 or 3.12.1",
+        )
+
+    written: list[Path] = []
+    path.mkdir(parents=True, exist_ok=True)
+
+    def write(target: Path, text: str) -> None:
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text)
+        written.append(target)
+
+    write(pyproject, _pyproject(project_name, module, kind=kind, python=python, packaged=packaged))
+    write(path / "README.md", f"# {project_name}\n")
+    if python is not None:
+        write(path / ".python-version", f"{python}\n")
+    if not _in_git_repository(path):
+        write(path / ".gitignore", _GITIGNORE)
+    if kind == "lib":
+        write(path / "src" / module / "__init__.py", _library_module(project_name))
+        write(path / "src" / module / "py.typed", "")
+    elif packaged:
+        write(path / "src" / module / "__init__.py", _app_module(project_name, packaged=True))
+    else:
+        write(path / "main.py", _app_module(project_name, packaged=False))
+    return written
+
+
+def _pyproject(name: str, module: str, *, kind: ProjectKind, python: str | None, packaged: bool) -> str:
+    lines = [
+        "[project]",
+        f'name = "{name}"',
+        'version = "0.1.0"',
+        'description = ""',
+        'readme = "README.md"',
+    ]
+    if python is not None:
+        lines.append(f'requires-python = ">={python}"')
+    lines.append("dependencies = []")
+    if kind == "app" and packaged:
+        lines += ["", "[project.scripts]", f'{name} = "{module}:main"']
+    if packaged:
+        lines += [
+            "",
+            "[build-system]",
+            'requires = ["hatchling"]',
+            'build-backend = "hatchling.build"',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _app_module(name: str, *, packaged: bool) -> str:
+    guard = "" if packaged else '\n\nif __name__ == "__main__":\n    main()\n'
+    return f'def main() -> None:\n    print("{name}: up and running")\n{guard}'
+
+
+def _library_module(name: str) -> str:
+    return f'"""The {name} library."""\n\n\ndef greeting() -> str:\n    return "{name} is ready"\n'
+
+
+def _in_git_repository(path: Path) -> bool:
+    return any((directory / ".git").exists() for directory in (path, *path.parents))

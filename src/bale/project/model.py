@@ -1,0 +1,807 @@
+"""pyproject.toml read into a validated, frozen Project: PEP 621 metadata, PEP 735 groups, ``[tool.bale]``."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from bale.errors import BaleError
+from bale.model.names import NormalizedName, normalize
+from bale.model.requirement import Origin, RequirementSpec
+from bale.project.inputs import load_toml
+
+__all__ = [
+    "NAME_RULE",
+    "PYPROJECT",
+    "BaleSettings",
+    "BuildSystem",
+    "GitSource",
+    "Index",
+    "IndexSource",
+    "PathSource",
+    "Project",
+    "Source",
+    "UrlSource",
+    "WorkspaceSettings",
+    "WorkspaceSource",
+    "check_index_references",
+    "find_project",
+    "is_valid_name",
+    "load_project",
+    "parse_source",
+    "read_project",
+]
+
+PYPROJECT = "pyproject.toml"
+
+# PEP 508 names: letters and digits, with '-', '_' or '.' inside (never at either end).
+NAME_RULE = (
+    "a name starts and ends with a letter or digit and contains only letters, digits, '-', '_' and '.'"
+)
+_VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+
+def is_valid_name(name: str) -> bool:
+    """Whether ``name`` is a valid project, extra, group or index name (see ``NAME_RULE``)."""
+    return _VALID_NAME.match(name) is not None
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """One ``[[tool.bale.index]]``: a named package index.
+
+    ``explicit`` indexes serve only the packages whose source names them; the ``default`` index replaces
+    PyPI as the last resort.
+    """
+
+    name: str
+    url: str
+    explicit: bool = False
+    default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSource:
+    """``{ index = "name" }``: take the package from one named index."""
+
+    index: str
+
+
+@dataclass(frozen=True, slots=True)
+class PathSource:
+    """``{ path = "...", editable = bool }``; ``path`` is absolute (resolved against the project root)."""
+
+    path: Path
+    editable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GitSource:
+    """``{ git = "url", tag | branch | rev = "...", subdirectory = ".." }``, one of tag/branch/rev at most."""
+
+    git: str
+    rev: str | None = None
+    tag: str | None = None
+    branch: str | None = None
+    subdirectory: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UrlSource:
+    """``{ url = "https://.../pkg.whl" }``: a wheel or sdist at a URL."""
+
+    url: str
+    subdirectory: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceSource:
+    """``{ workspace = true }``: the package is a member of the same workspace (installed editable)."""
+
+
+Source = IndexSource | PathSource | GitSource | UrlSource | WorkspaceSource
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceSettings:
+    """``[tool.bale.workspace]``: member globs and exclusion globs, relative to the workspace root."""
+
+    members: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSystem:
+    """``[build-system]``: what builds the project (PEP 517/518)."""
+
+    requires: tuple[Requirement, ...]
+    backend: str | None
+    backend_path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BaleSettings:
+    """``[tool.bale]`` of one pyproject.toml, validated.
+
+    ``dev_dependencies`` is the legacy spelling of the ``dev`` dependency group (already merged into
+    ``Project.dependency_groups``). ``default_groups`` is None when unset. ``unknown`` lists keys bale
+    does not know (for the CLI to warn about); ``raw`` is the whole table for settings read elsewhere.
+    """
+
+    indexes: tuple[Index, ...] = ()
+    sources: dict[NormalizedName, Source] = field(default_factory=dict)
+    constraint_dependencies: tuple[RequirementSpec, ...] = ()
+    override_dependencies: tuple[RequirementSpec, ...] = ()
+    environments: tuple[Marker, ...] = ()
+    exclude_newer: str | None = None
+    default_groups: tuple[NormalizedName, ...] | Literal["all"] | None = None
+    dev_dependencies: tuple[RequirementSpec, ...] = ()
+    workspace: WorkspaceSettings | None = None
+    package: bool | None = None
+    unknown: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """One pyproject.toml: a project, or a workspace root without a ``[project]`` table (``name`` is None).
+
+    ``dependency_groups`` holds every group resolved (includes followed, the legacy
+    ``tool.bale.dev-dependencies`` merged into ``dev``); ``dependency_groups_table`` is the
+    ``[dependency-groups]`` table as written. A project without a build system is virtual: its
+    dependencies are installed, the project itself is not (``tool.bale.package`` overrides that).
+    """
+
+    root: Path
+    pyproject: Path
+    name: NormalizedName | None
+    version: Version | None = None
+    dynamic: tuple[str, ...] = ()
+    requires_python: SpecifierSet | None = None
+    dependencies: tuple[RequirementSpec, ...] = ()
+    optional_dependencies: dict[NormalizedName, tuple[RequirementSpec, ...]] = field(default_factory=dict)
+    dependency_groups: dict[NormalizedName, tuple[RequirementSpec, ...]] = field(default_factory=dict)
+    dependency_groups_table: dict[str, Any] = field(default_factory=dict)
+    build_system: BuildSystem | None = None
+    settings: BaleSettings = field(default_factory=BaleSettings)
+
+    @property
+    def is_package(self) -> bool:
+        """Whether the project itself is built and installed (not virtual)."""
+        if self.name is None:
+            return False
+        if self.settings.package is not None:
+            return self.settings.package
+        return self.build_system is not None
+
+    @property
+    def is_virtual(self) -> bool:
+        return not self.is_package
+
+    @property
+    def is_workspace_root(self) -> bool:
+        return self.settings.workspace is not None
+
+    @property
+    def default_groups(self) -> tuple[NormalizedName, ...]:
+        """Groups installed unless asked otherwise: ``tool.bale.default-groups``, else ``dev`` if defined."""
+        chosen = self.settings.default_groups
+        if chosen == "all":
+            return tuple(self.dependency_groups)
+        if chosen is not None:
+            return chosen
+        dev = normalize("dev")
+        return (dev,) if dev in self.dependency_groups else ()
+
+
+# ---------------------------------------------------------------------------------------------- finding
+
+
+def find_project(start: Path) -> Project:
+    """The nearest pyproject.toml with a ``[project]`` table (or a workspace root) from ``start`` upwards."""
+    start = start.resolve()
+    skipped: list[str] = []
+    for directory in (start, *start.parents):
+        candidate = directory / PYPROJECT
+        if not candidate.is_file():
+            continue
+        data = load_toml(candidate)
+        if "project" in data or _has_workspace_table(data):
+            project = _read(candidate, data)
+            _check_with_enclosing_workspace(project)
+            return project
+        skipped.append(f"{candidate} has no [project] table")
+    raise BaleError(
+        f"No {PYPROJECT} found in {start} or any parent directory",
+        context=skipped,
+        hint="run `bale init` to create a project",
+    )
+
+
+def load_project(pyproject: Path, *, inherited_indexes: Collection[str] = ()) -> Project:
+    """Read and validate one pyproject.toml; sources may name its own indexes or ``inherited_indexes``."""
+    project = read_project(pyproject)
+    check_index_references(project, inherited_indexes)
+    return project
+
+
+def read_project(pyproject: Path) -> Project:
+    """Read and validate one pyproject.toml, except that index names used by sources are not checked.
+
+    A workspace member may name an index its root defines; ``check_index_references`` is the second half.
+    """
+    return _read(pyproject, load_toml(pyproject))
+
+
+def check_index_references(project: Project, inherited: Collection[str] = ()) -> None:
+    """Every ``{ index = ... }`` source names an index of the project, or one of ``inherited``."""
+    known = {index.name for index in project.settings.indexes} | set(inherited)
+    problems: list[str] = []
+    for name, source in project.settings.sources.items():
+        if isinstance(source, IndexSource) and source.index not in known:
+            defined = ", ".join(sorted(known)) or "none"
+            problems.append(
+                f"{_key_path('tool', 'bale', 'sources', name, 'index')}: no index named {source.index!r} "
+                f"(indexes defined: {defined})"
+            )
+    if problems:
+        raise _problems_error(
+            project.pyproject,
+            [_Problem(p) for p in problems],
+            hint="define it with [[tool.bale.index]] name = ..., url = ...",
+        )
+
+
+def _has_workspace_table(data: Mapping[str, Any]) -> bool:
+    tool = data.get("tool")
+    bale = tool.get("bale") if isinstance(tool, dict) else None
+    return isinstance(bale, dict) and "workspace" in bale
+
+
+def _check_with_enclosing_workspace(project: Project) -> None:
+    """Check index references, letting a member use its workspace root's indexes."""
+    try:
+        check_index_references(project)
+    except BaleError:
+        # Only on this (rare) path is it worth reading the files above the project.
+        for directory in project.root.parents:
+            candidate = directory / PYPROJECT
+            if candidate.is_file():
+                data = load_toml(candidate)
+                if _has_workspace_table(data):
+                    root = _read(candidate, data)
+                    check_index_references(project, [index.name for index in root.settings.indexes])
+                    return
+        raise
+
+
+# ---------------------------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    text: str
+    line: int | None = None
+    detail: tuple[str, ...] = ()
+
+
+def _problems_error(path: Path, problems: list[_Problem], *, hint: str | None = None) -> BaleError:
+    """One error for all problems of a file: a single one in the message, several as context lines."""
+    if len(problems) == 1:
+        problem = problems[0]
+        where = f"{path}:{problem.line}" if problem.line else str(path)
+        return BaleError(f"{where}: {problem.text}", context=problem.detail, hint=hint)
+    context: list[str] = []
+    for problem in problems:
+        prefix = f"line {problem.line}: " if problem.line else ""
+        context.append(prefix + problem.text)
+        context.extend(f"  {line}" for line in problem.detail)
+    return BaleError(f"{path}: {len(problems)} problems", context=context, hint=hint)
+
+
+def _key_path(*parts: str | int) -> str:
+    """``tool.bale.sources."zope.interface".index``; integers become ``[i]``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            continue
+        text = part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else '"' + part.replace('"', '\\"') + '"'
+        out = f"{out}.{text}" if out else text
+    return out
+
+
+def _describe(value: object) -> str:
+    """A TOML value as a user would name it: ``an integer (3)``, ``a table``."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int):
+        return f"an integer ({value})"
+    if isinstance(value, float):
+        return f"a float ({value})"
+    if isinstance(value, str):
+        return f'a string ("{value}")'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, (datetime, date)):
+        return f"a date-time ({value.isoformat()})"
+    return type(value).__name__
+
+
+class _Reader:
+    """Collects problems while walking one file's tables, so that all of them are reported at once."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.problems: list[_Problem] = []
+
+    def problem(self, keys: tuple[str | int, ...], what: str, *, line: int | None = None) -> None:
+        self.problems.append(_Problem(f"{_key_path(*keys)}: {what}", line))
+
+    def expected(self, keys: tuple[str | int, ...], expected: str, value: object) -> None:
+        self.problem(keys, f"expected {expected}, got {_describe(value)}")
+
+    def table(self, value: object, keys: tuple[str | int, ...]) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.expected(keys, "a table", value)
+            return None
+        return value
+
+    def string(self, value: object, keys: tuple[str | int, ...], expected: str = "a string") -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.expected(keys, expected, value)
+            return None
+        return value
+
+    def boolean(self, value: object, keys: tuple[str | int, ...]) -> bool | None:
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.expected(keys, "true or false", value)
+            return None
+        return value
+
+    def strings(
+        self, value: object, keys: tuple[str | int, ...], expected: str = "a string"
+    ) -> list[str] | None:
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            self.expected(keys, f"an array of {expected.removeprefix('a ').removeprefix('an ')}s", value)
+            return None
+        good: list[str] = []
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                good.append(item)
+            else:
+                self.expected((*keys, i), expected, item)
+        return good
+
+    def line_of(self, value: str) -> int | None:
+        """1-based line of a string value as written (quoted), for requirement origins."""
+        for quoted in (_basic_quoted(value), f"'{value}'"):
+            index = self.text.find(quoted)
+            if index >= 0:
+                return self.text.count("\n", 0, index) + 1
+        return None
+
+    def requirement(self, value: str, keys: tuple[str | int, ...]) -> RequirementSpec | None:
+        line = self.line_of(value)
+        try:
+            parsed = Requirement(value)
+        except InvalidRequirement as err:
+            first, *rest = str(err).splitlines()
+            self.problems.append(
+                _Problem(f"{_key_path(*keys)}: invalid requirement {value!r}: {first}", line, tuple(rest))
+            )
+            return None
+        return RequirementSpec(normalize(parsed.name), parsed, Origin(str(self.path), line), url=parsed.url)
+
+    def requirements(self, value: object, keys: tuple[str | int, ...]) -> tuple[RequirementSpec, ...]:
+        values = self.strings(value, keys, "a requirement string")
+        if not values:
+            return ()
+        specs: list[RequirementSpec] = []
+        for i, item in enumerate(value if isinstance(value, list) else []):
+            if isinstance(item, str):
+                spec = self.requirement(item, (*keys, i))
+                if spec is not None:
+                    specs.append(spec)
+        return tuple(specs)
+
+
+def _basic_quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def _read(pyproject: Path, data: dict[str, Any]) -> Project:
+    pyproject = pyproject.absolute()
+    reader = _Reader(pyproject, pyproject.read_text(encoding="utf-8"))
+    root = pyproject.parent
+
+    name: NormalizedName | None = None
+    version: Version | None = None
+    dynamic: tuple[str, ...] = ()
+    requires_python: SpecifierSet | None = None
+    dependencies: tuple[RequirementSpec, ...] = ()
+    optional: dict[NormalizedName, tuple[RequirementSpec, ...]] = {}
+
+    project = reader.table(data.get("project"), ("project",))
+    if project is not None:
+        dynamic = tuple(reader.strings(project.get("dynamic"), ("project", "dynamic")) or ())
+        raw_name = project.get("name")
+        if raw_name is None:
+            reader.problem(("project", "name"), "missing; every project needs a name")
+        elif (text := reader.string(raw_name, ("project", "name"))) is not None:
+            if _VALID_NAME.match(text):
+                name = normalize(text)
+            else:
+                reader.problem(("project", "name"), f"{text!r} is not a valid name: {NAME_RULE}")
+        raw_version = reader.string(project.get("version"), ("project", "version"))
+        if raw_version is not None:
+            try:
+                version = Version(raw_version)
+            except InvalidVersion:
+                reader.problem(
+                    ("project", "version"), f"expected a PEP 440 version (like 1.2.3), got {raw_version!r}"
+                )
+        raw_python = reader.string(project.get("requires-python"), ("project", "requires-python"))
+        if raw_python is not None:
+            try:
+                requires_python = SpecifierSet(raw_python)
+            except InvalidSpecifier:
+                reader.problem(
+                    ("project", "requires-python"),
+                    f"expected version specifiers (like >=3.10), got {raw_python!r}",
+                )
+        dependencies = reader.requirements(project.get("dependencies"), ("project", "dependencies"))
+        extras = reader.table(project.get("optional-dependencies"), ("project", "optional-dependencies"))
+        for extra, values in (extras or {}).items():
+            keys: tuple[str | int, ...] = ("project", "optional-dependencies", extra)
+            if not _VALID_NAME.match(extra):
+                reader.problem(keys, f"{extra!r} is not a valid extra name: {NAME_RULE}")
+                continue
+            optional[normalize(extra)] = reader.requirements(values, keys)
+
+    build_system = _build_system(reader, data.get("build-system"))
+    settings = _settings(reader, root, data.get("tool"))
+    groups_table = reader.table(data.get("dependency-groups"), ("dependency-groups",)) or {}
+    groups = _groups(reader, groups_table, settings.dev_dependencies)
+    if isinstance(settings.default_groups, tuple):
+        for i, group in enumerate(settings.default_groups):
+            if group not in groups:
+                known = ", ".join(groups) or "none"
+                reader.problem(
+                    ("tool", "bale", "default-groups", i),
+                    f"no dependency group named {group!r} (groups: {known})",
+                )
+
+    if reader.problems:
+        raise _problems_error(pyproject, reader.problems)
+    return Project(
+        root=root,
+        pyproject=pyproject,
+        name=name,
+        version=version,
+        dynamic=dynamic,
+        requires_python=requires_python,
+        dependencies=dependencies,
+        optional_dependencies=optional,
+        dependency_groups=groups,
+        dependency_groups_table=dict(groups_table),
+        build_system=build_system,
+        settings=settings,
+    )
+
+
+def _build_system(reader: _Reader, value: object) -> BuildSystem | None:
+    table = reader.table(value, ("build-system",))
+    if table is None:
+        return None
+    requires: list[Requirement] = []
+    for spec in reader.requirements(table.get("requires", []), ("build-system", "requires")):
+        assert spec.requirement is not None
+        requires.append(spec.requirement)
+    backend = reader.string(table.get("build-backend"), ("build-system", "build-backend"))
+    backend_path = reader.strings(table.get("backend-path"), ("build-system", "backend-path")) or []
+    return BuildSystem(tuple(requires), backend, tuple(backend_path))
+
+
+def _groups(
+    reader: _Reader, table: dict[str, Any], legacy_dev: tuple[RequirementSpec, ...]
+) -> dict[NormalizedName, tuple[RequirementSpec, ...]]:
+    """Check ``[dependency-groups]`` item by item (to name the key at fault), then resolve every group."""
+    before = len(reader.problems)
+    seen: dict[NormalizedName, str] = {}
+    origins: dict[str, Origin] = {}
+    for group, items in table.items():
+        keys: tuple[str | int, ...] = ("dependency-groups", group)
+        normalized = normalize(group)
+        if not _VALID_NAME.match(group):
+            reader.problem(keys, f"{group!r} is not a valid group name: {NAME_RULE}")
+        elif normalized in seen:
+            reader.problem(keys, f"same group as {seen[normalized]!r} (names are compared normalized)")
+        seen[normalized] = group
+        if not isinstance(items, list):
+            reader.expected(keys, "an array of requirement strings and { include-group = ... } tables", items)
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, str):
+                spec = reader.requirement(item, (*keys, i))
+                if spec is not None:
+                    origins.setdefault(str(spec.requirement), spec.origin)
+            elif isinstance(item, dict):
+                included = item.get("include-group")
+                if set(item) != {"include-group"} or not isinstance(included, str):
+                    reader.expected((*keys, i), '{ include-group = "<group name>" }', item)
+                elif normalize(included) not in {normalize(g) for g in table}:
+                    known = ", ".join(sorted(table)) or "none"
+                    reader.problem(
+                        (*keys, i),
+                        f"group {group!r} includes group {included!r}, which does not exist "
+                        f"(groups: {known})",
+                    )
+            else:
+                reader.expected((*keys, i), "a requirement string or { include-group = ... }", item)
+    if len(reader.problems) > before:
+        return {}
+
+    merged: dict[str, Any] = dict(table)
+    if legacy_dev:
+        dev_key = seen.get(normalize("dev"), "dev")
+        merged[dev_key] = [*merged.get(dev_key, []), *(str(spec.requirement) for spec in legacy_dev)]
+        for spec in legacy_dev:
+            origins.setdefault(str(spec.requirement), spec.origin)
+
+    from packaging.dependency_groups import resolve_dependency_groups
+    from packaging.errors import ExceptionGroup
+
+    groups: dict[NormalizedName, tuple[RequirementSpec, ...]] = {}
+    for group in merged:
+        try:
+            resolved = resolve_dependency_groups(merged, group)
+        except (ExceptionGroup, ValueError, LookupError, TypeError) as err:
+            causes = getattr(err, "exceptions", [err])
+            reader.problem(("dependency-groups", group), "; ".join(str(cause) for cause in causes))
+            # The items were checked above, so this is a cycle: the other groups on it say the same.
+            break
+        specs: list[RequirementSpec] = []
+        for text in resolved:
+            requirement = Requirement(text)
+            origin = origins.get(text, Origin(str(reader.path)))
+            name = normalize(requirement.name)
+            specs.append(RequirementSpec(name, requirement, origin, url=requirement.url))
+        groups[normalize(group)] = tuple(specs)
+    return groups
+
+
+_SETTINGS_KEYS = (
+    "index",
+    "sources",
+    "constraint-dependencies",
+    "override-dependencies",
+    "environments",
+    "exclude-newer",
+    "default-groups",
+    "dev-dependencies",
+    "workspace",
+    "package",
+)
+
+
+def _settings(reader: _Reader, root: Path, tool: object) -> BaleSettings:
+    tool_table = reader.table(tool, ("tool",))
+    bale = reader.table((tool_table or {}).get("bale"), ("tool", "bale"))
+    if bale is None:
+        return BaleSettings()
+    base = ("tool", "bale")
+    indexes = _indexes(reader, bale.get("index"))
+    sources: dict[NormalizedName, Source] = {}
+    for name, value in (reader.table(bale.get("sources"), (*base, "sources")) or {}).items():
+        source = _source(reader, value, (*base, "sources", name), root)
+        if source is not None:
+            sources[normalize(name)] = source
+
+    environments: list[Marker] = []
+    markers = reader.strings(bale.get("environments"), (*base, "environments"), "a marker") or []
+    for i, text in enumerate(markers):
+        try:
+            environments.append(Marker(text))
+        except InvalidMarker as err:
+            first = str(err).splitlines()[0]
+            reader.problem((*base, "environments", i), f"invalid marker {text!r}: {first}")
+
+    exclude_newer = _exclude_newer(reader, bale.get("exclude-newer"))
+    default_groups: tuple[NormalizedName, ...] | Literal["all"] | None = None
+    raw_default = bale.get("default-groups")
+    if raw_default == "all":
+        default_groups = "all"
+    elif raw_default is not None:
+        if isinstance(raw_default, list):
+            names = reader.strings(raw_default, (*base, "default-groups"), "a group name") or []
+            default_groups = tuple(normalize(n) for n in names)
+        else:
+            reader.expected((*base, "default-groups"), 'an array of group names or "all"', raw_default)
+
+    workspace: WorkspaceSettings | None = None
+    if "workspace" in bale:
+        table = reader.table(bale["workspace"], (*base, "workspace"))
+        if table is not None:
+            members = reader.strings(table.get("members"), (*base, "workspace", "members"), "a glob") or []
+            exclude = reader.strings(table.get("exclude"), (*base, "workspace", "exclude"), "a glob") or []
+            for key in sorted(set(table) - {"members", "exclude"}):
+                reader.problem((*base, "workspace", key), "unknown key (expected: members, exclude)")
+            workspace = WorkspaceSettings(tuple(members), tuple(exclude))
+
+    return BaleSettings(
+        indexes=indexes,
+        sources=sources,
+        constraint_dependencies=reader.requirements(
+            bale.get("constraint-dependencies"), (*base, "constraint-dependencies")
+        ),
+        override_dependencies=reader.requirements(
+            bale.get("override-dependencies"), (*base, "override-dependencies")
+        ),
+        environments=tuple(environments),
+        exclude_newer=exclude_newer,
+        default_groups=default_groups,
+        dev_dependencies=reader.requirements(bale.get("dev-dependencies"), (*base, "dev-dependencies")),
+        workspace=workspace,
+        package=reader.boolean(bale.get("package"), (*base, "package")),
+        unknown=tuple(sorted(set(bale) - set(_SETTINGS_KEYS))),
+        raw=dict(bale),
+    )
+
+
+def _indexes(reader: _Reader, value: object) -> tuple[Index, ...]:
+    base: tuple[str | int, ...] = ("tool", "bale", "index")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        reader.expected(base, "an array of tables ([[tool.bale.index]])", value)
+        return ()
+    indexes: list[Index] = []
+    defaults: list[str] = []
+    for i, entry in enumerate(value):
+        keys = (*base, i)
+        table = reader.table(entry, keys)
+        if table is None:
+            continue
+        for key in sorted(set(table) - {"name", "url", "explicit", "default"}):
+            reader.problem((*keys, key), "unknown key (expected: name, url, explicit, default)")
+        name = reader.string(table.get("name"), (*keys, "name"))
+        url = reader.string(table.get("url"), (*keys, "url"))
+        if "name" not in table:
+            reader.problem((*keys, "name"), "missing; every index needs a name for sources to refer to")
+        if "url" not in table:
+            reader.problem((*keys, "url"), "missing; expected the index URL")
+        if name is not None and not _VALID_NAME.match(name):
+            reader.problem((*keys, "name"), f"{name!r} is not a valid index name: {NAME_RULE}")
+            name = None
+        if name is not None and any(index.name == name for index in indexes):
+            reader.problem((*keys, "name"), f"index {name!r} is defined twice")
+            name = None
+        explicit = reader.boolean(table.get("explicit"), (*keys, "explicit")) or False
+        default = reader.boolean(table.get("default"), (*keys, "default")) or False
+        if name is None or url is None:
+            continue
+        if default:
+            defaults.append(name)
+        indexes.append(Index(name, url, explicit=explicit, default=default))
+    if len(defaults) > 1:
+        reader.problem(base, f"only one index can be the default, got {len(defaults)}: {', '.join(defaults)}")
+    return tuple(indexes)
+
+
+_SOURCE_KEYS: dict[str, tuple[str, ...]] = {
+    "index": ("index",),
+    "path": ("path", "editable"),
+    "git": ("git", "rev", "tag", "branch", "subdirectory"),
+    "url": ("url", "subdirectory"),
+    "workspace": ("workspace",),
+}
+
+
+def parse_source(value: object, keys: tuple[str | int, ...], root: Path) -> Source:
+    """One ``[tool.bale.sources]`` entry -> a Source; raises BaleError naming ``keys`` (pyproject.toml)."""
+    reader = _Reader(root / PYPROJECT, "")
+    source = _source(reader, value, keys, root)
+    if reader.problems or source is None:
+        raise _problems_error(root / PYPROJECT, reader.problems)
+    return source
+
+
+def _source(reader: _Reader, value: object, keys: tuple[str | int, ...], root: Path) -> Source | None:
+    if isinstance(value, list):
+        reader.expected(keys, "a table (one source per package)", value)
+        return None
+    table = reader.table(value, keys)
+    if table is None:
+        return None
+    kinds = [kind for kind in _SOURCE_KEYS if kind in table]
+    if len(kinds) != 1:
+        found = f"got {', '.join(kinds)}" if kinds else f"got keys: {', '.join(table) or 'none'}"
+        reader.problem(keys, f"expected exactly one of index, path, git, url, workspace ({found})")
+        return None
+    kind = kinds[0]
+    allowed = _SOURCE_KEYS[kind]
+    unknown = [key for key in table if key not in allowed]
+    for key in unknown:
+        reader.problem((*keys, key), f"unknown key for a {kind} source (expected: {', '.join(allowed)})")
+    before = len(reader.problems)
+    if kind == "index":
+        expected = "a string (the name of a [[tool.bale.index]])"
+        index = reader.string(table["index"], (*keys, "index"), expected)
+        return IndexSource(index) if index is not None and len(reader.problems) == before else None
+    if kind == "path":
+        path = reader.string(table["path"], (*keys, "path"))
+        editable = reader.boolean(table.get("editable"), (*keys, "editable")) or False
+        if path is None or len(reader.problems) > before:
+            return None
+        return PathSource(Path(os.path.normpath(root / path)), editable)
+    if kind == "git":
+        git = reader.string(table["git"], (*keys, "git"), "a string (a git URL)")
+        refs = {key: reader.string(table.get(key), (*keys, key)) for key in ("rev", "tag", "branch")}
+        given = [key for key in ("rev", "tag", "branch") if key in table]
+        if len(given) > 1:
+            reader.problem(keys, f"expected at most one of rev, tag, branch (got {', '.join(given)})")
+        subdirectory = reader.string(table.get("subdirectory"), (*keys, "subdirectory"))
+        if git is None or len(reader.problems) > before:
+            return None
+        return GitSource(git, refs["rev"], refs["tag"], refs["branch"], subdirectory)
+    if kind == "url":
+        url = reader.string(table["url"], (*keys, "url"))
+        subdirectory = reader.string(table.get("subdirectory"), (*keys, "subdirectory"))
+        if url is None or len(reader.problems) > before:
+            return None
+        return UrlSource(url, subdirectory)
+    if table["workspace"] is not True:
+        reader.expected((*keys, "workspace"), "true", table["workspace"])
+        return None
+    return WorkspaceSource() if len(reader.problems) == before else None
+
+
+def _exclude_newer(reader: _Reader, value: object) -> str | None:
+    keys = ("tool", "bale", "exclude-newer")
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = reader.string(value, keys, "a date, timestamp or duration")
+    if text is None:
+        return None
+    from bale.model.dates import parse_cutoff
+
+    try:
+        # Only the form is checked here; durations are measured from "now" by whoever applies the cutoff.
+        parse_cutoff(text, datetime(2000, 1, 1, tzinfo=timezone.utc))
+    except ValueError as err:
+        reader.problem(keys, str(err))
+        return None
+    return text
+

@@ -1,0 +1,205 @@
+"""Workspaces: a root pyproject.toml whose ``[tool.bale.workspace]`` globs name member projects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bale.errors import BaleError
+from bale.model.names import NormalizedName
+from bale.model.requirement import RequirementSpec
+from bale.project.inputs import load_toml
+from bale.project.model import (
+    PYPROJECT,
+    PathSource,
+    Project,
+    Source,
+    WorkspaceSource,
+    check_index_references,
+    find_project,
+    read_project,
+)
+
+__all__ = ["Workspace", "discover_workspace", "find_workspace"]
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """A workspace root and its members by name; the root is a member too when it has a ``[project]``.
+
+    A project outside any workspace is a workspace of one (``root`` is the project, ``members`` holds it).
+    Settings that shape the resolution (indexes, constraints, overrides, environments, exclude-newer)
+    are read from the root only; sources are the root's overlaid with the member's own.
+    """
+
+    root: Project
+    members: dict[NormalizedName, Project]
+
+    def member_at(self, path: Path) -> Project | None:
+        """The member whose directory contains ``path`` (the deepest one), if any."""
+        path = path.resolve()
+        best: Project | None = None
+        for member in self.members.values():
+            if (path == member.root or member.root in path.parents) and (
+                best is None or len(member.root.parts) > len(best.root.parts)
+            ):
+                best = member
+        return best
+
+    def sources(self, project: Project) -> dict[NormalizedName, Source]:
+        """The sources that apply to ``project``, with ``{ workspace = true }`` as editable member paths."""
+        merged = {**self.root.settings.sources, **project.settings.sources}
+        resolved: dict[NormalizedName, Source] = {}
+        for name, source in merged.items():
+            if isinstance(source, WorkspaceSource) and name in self.members:
+                resolved[name] = PathSource(self.members[name].root, editable=True)
+            else:
+                resolved[name] = source
+        return resolved
+
+
+def find_workspace(start: Path) -> Workspace:
+    """The workspace containing ``start`` (a member's directory, or the root's), or a workspace of one."""
+    project = find_project(start)
+    if project.is_workspace_root:
+        return discover_workspace(project)
+    for directory in project.root.parents:
+        candidate = directory / PYPROJECT
+        if not candidate.is_file():
+            continue
+        data = load_toml(candidate)
+        tool = data.get("tool")
+        bale = tool.get("bale") if isinstance(tool, dict) else None
+        if not (isinstance(bale, dict) and "workspace" in bale):
+            continue
+        workspace = discover_workspace(read_project(candidate))
+        if any(member.root.resolve() == project.root.resolve() for member in workspace.members.values()):
+            return workspace
+        # The nearest workspace above does not list this project (or excludes it): it stands alone.
+        break
+    return _single(project)
+
+
+def discover_workspace(root: Project) -> Workspace:
+    """Read the members named by ``root``'s ``[tool.bale.workspace]``; check how they refer to each other."""
+    settings = root.settings.workspace
+    if settings is None:
+        return _single(root)
+    check_index_references(root)
+    root_indexes = [index.name for index in root.settings.indexes]
+    excluded = _excluded(root, settings.exclude)
+    members: dict[NormalizedName, Project] = {}
+    if root.name is not None:
+        members[root.name] = root
+    for pattern in settings.members:
+        for directory in _matches(root, pattern):
+            if directory.resolve() in excluded or directory.resolve() == root.root.resolve():
+                continue
+            member = _read_member(root, pattern, directory)
+            check_index_references(member, root_indexes)
+            assert member.name is not None
+            if member.name in members:
+                other = members[member.name]
+                raise BaleError(
+                    f"Two workspace members are named {member.name!r}: "
+                    f"{other.pyproject} and {member.pyproject}",
+                    hint="rename one, or list one in tool.bale.workspace.exclude",
+                )
+            members[member.name] = member
+    workspace = Workspace(root, dict(sorted(members.items())))
+    _check_member_references(workspace)
+    return workspace
+
+
+def _single(project: Project) -> Workspace:
+    return Workspace(project, {project.name: project} if project.name is not None else {})
+
+
+def _matches(root: Project, pattern: str) -> list[Path]:
+    """Directories matched by one members glob, hidden ones skipped unless the glob names them."""
+    where = f"{root.pyproject}: tool.bale.workspace.members"
+    if Path(pattern).is_absolute() or pattern.startswith(".."):
+        raise BaleError(f"{where}: expected a glob relative to the workspace root, got {pattern!r}")
+    try:
+        found = sorted(root.root.glob(pattern))
+    except ValueError as err:
+        raise BaleError(f"{where}: invalid glob {pattern!r}: {err}") from err
+    # A plain directory name (no wildcard) that does not exist is a typo worth reporting.
+    if not found and not any(char in pattern for char in "*?["):
+        raise BaleError(
+            f"{where}: workspace member {pattern!r} does not exist ({root.root / pattern})",
+            hint="create it (bale init) or remove it from tool.bale.workspace.members",
+        )
+    wants_hidden = pattern.startswith(".") or "/." in pattern
+    return [
+        path
+        for path in found
+        if path.is_dir()
+        and (wants_hidden or not any(part.startswith(".") for part in path.relative_to(root.root).parts))
+    ]
+
+
+def _excluded(root: Project, patterns: tuple[str, ...]) -> set[Path]:
+    excluded: set[Path] = set()
+    for pattern in patterns:
+        excluded.update(path.resolve() for path in root.root.glob(pattern) if path.is_dir())
+    return excluded
+
+
+def _read_member(root: Project, pattern: str, directory: Path) -> Project:
+    relative = directory.relative_to(root.root).as_posix()
+    pyproject = directory / PYPROJECT
+    where = f"{root.pyproject}: tool.bale.workspace.members: {pattern!r} matched {relative}"
+    if not pyproject.is_file():
+        raise BaleError(
+            f"{where}, which has no {PYPROJECT}",
+            hint="add a pyproject.toml there (bale init), or list it in tool.bale.workspace.exclude",
+        )
+    member = read_project(pyproject)
+    if member.name is None:
+        raise BaleError(
+            f"{where}, whose {PYPROJECT} has no [project] table",
+            hint="a workspace member is a project: give it a [project] table with a name",
+        )
+    if member.is_workspace_root:
+        raise BaleError(
+            f"{pyproject}: tool.bale.workspace: member {member.name!r} of the workspace at {root.root} "
+            "declares a workspace of its own; workspaces do not nest",
+        )
+    return member
+
+
+def _check_member_references(workspace: Workspace) -> None:
+    """A dependency on a member needs ``{ workspace = true }``; that source may only name members.
+
+    Explicit rather than implicit: a package that happens to share a member's name (from an index, say)
+    must not silently become the member, so bale asks for the source, as uv does.
+    """
+    for member in workspace.members.values():
+        sources = {**workspace.root.settings.sources, **member.settings.sources}
+        for name, source in member.settings.sources.items():
+            if isinstance(source, WorkspaceSource) and name not in workspace.members:
+                known = ", ".join(workspace.members) or "none"
+                raise BaleError(
+                    f"{member.pyproject}: tool.bale.sources.{name}: {{ workspace = true }} names a package "
+                    f"that is not a workspace member (members: {known})",
+                )
+        for spec in _all_requirements(member):
+            if spec.name is None or spec.name == member.name or spec.name not in workspace.members:
+                continue
+            if spec.name not in sources:
+                raise BaleError(
+                    f"{spec.origin}: {member.name!r} depends on workspace member {spec.name!r} "
+                    "without a source for it",
+                    hint=f"add `{spec.name} = {{ workspace = true }}` under [tool.bale.sources] "
+                    f"in {member.pyproject}",
+                )
+
+
+def _all_requirements(project: Project) -> list[RequirementSpec]:
+    specs = list(project.dependencies)
+    for extra in project.optional_dependencies.values():
+        specs.extend(extra)
+    for group in project.dependency_groups.values():
+        specs.extend(group)
+    return specs
