@@ -1,22 +1,51 @@
-"""Wiring: builds the cache, HTTP client, index client and environments a command needs, once each."""
+"""Wiring: creates the cache, HTTP client, index client, environments and builder a run needs, once each."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bale.ops.settings import GlobalSettings, IndexSettings
+from bale.ops.settings import BuildSettings, GlobalSettings, IndexSettings
 from bale.report import NULL_REPORTER, Reporter
 
 if TYPE_CHECKING:
     from bale.cache.cache import Cache
+    from bale.dist.build import Builder
     from bale.http.client import HttpClient
     from bale.index.sources import IndexClient
+    from bale.model.requirement import RequirementSpec
+    from bale.python.probe import Interpreter
     from bale.python.venv import PythonEnvironment
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How the context's builder is called for the packages of this run (not for build requirements)."""
+
+    isolation: bool = True
+    config_settings: Mapping[str, str | list[str]] | None = None
+
+
+DEFAULT_BUILD_OPTIONS = BuildOptions()
+DEFAULT_BUILD_SETTINGS = BuildSettings()
+
+
+@dataclass(frozen=True)
+class _Builds:
+    """What ``use_builds`` was told: enough to create the builder when a source first needs one."""
+
+    index: IndexSettings
+    interpreter: Interpreter
+    options: BuildOptions
+    constraints: tuple[RequirementSpec, ...]
+    environment: PythonEnvironment | None
 
 
 def _env_flag(name: str) -> bool:
@@ -30,6 +59,12 @@ class Context:
         self.settings = settings
         self.reporter = reporter
         self._temp_cache: str | None = None
+        self._builds: _Builds | None = None
+        self._builders: dict[tuple[object, ...], Builder] = {}
+        self._builders_lock = threading.Lock()
+        # Metadata of source trees prepared in this run, by (real path, isolation): a tree is asked
+        # for it to be named, then by the resolver, and each answer is a backend run (~0.1-1 s).
+        self.tree_metadata: dict[tuple[str, bool], bytes] = {}
 
     @property
     def offline(self) -> bool:
@@ -74,6 +109,95 @@ class Context:
             cache_dir=self.cache.bucket("interpreters-v1"),
         )
 
+    # -- building from source ----------------------------------------------------------------------
+
+    def use_builds(
+        self,
+        index: IndexSettings,
+        interpreter: Interpreter,
+        build: BuildSettings = DEFAULT_BUILD_SETTINGS,
+        *,
+        environment: PythonEnvironment | None = None,
+    ) -> None:
+        """Let this run build sdists and source trees with ``build``'s options (``--build-constraint``
+        files are read now); build requirements come from ``index``, build environments from
+        ``interpreter``, and ``environment`` runs the backend when isolation is off (default:
+        ``interpreter``). Cheap: the builder is created when a source first needs it (see
+        ``builder_for``), so runs that meet only wheels never import it."""
+        constraints: list[RequirementSpec] = []
+        if build.constraint_files:
+            from bale.requirements import parse_requirements_file
+
+            for path in build.constraint_files:
+                parsed = parse_requirements_file(path, is_constraints=True)
+                constraints.extend([*parsed.requirements, *parsed.constraints])
+        options = BuildOptions(build.isolation, build.config_dict())
+        self._builds = _Builds(index, interpreter, options, tuple(constraints), environment)
+        self.__dict__.pop("builder", None)
+
+    @property
+    def can_build(self) -> bool:
+        """Whether sources may be built in this run: ``use_builds`` was called, or a builder attached."""
+        return self._builds is not None or self.__dict__.get("builder") is not None
+
+    @property
+    def build_options(self) -> BuildOptions:
+        """Isolation and config settings for the builds of this run's packages."""
+        return self._builds.options if self._builds is not None else DEFAULT_BUILD_OPTIONS
+
+    @cached_property
+    def builder(self) -> Builder | None:
+        """The builder set up by ``use_builds`` (None without it); ``attach_builder`` replaces it
+        on a copy of this context for nested builds."""
+        builds = self._builds
+        if builds is None:
+            return None
+        return self.builder_for(
+            builds.index,
+            builds.interpreter,
+            isolation=builds.options.isolation,
+            config_settings=builds.options.config_settings,
+            build_constraints=builds.constraints,
+            environment=builds.environment,
+        )
+
+    def builder_for(
+        self,
+        index: IndexSettings,
+        interpreter: Interpreter,
+        *,
+        isolation: bool = True,
+        config_settings: Mapping[str, str | list[str]] | None = None,
+        build_constraints: Sequence[RequirementSpec] = (),
+        environment: PythonEnvironment | None = None,
+    ) -> Builder:
+        """A builder whose build environments come from ``interpreter`` and whose build requirements
+        are resolved against ``index`` (within ``build_constraints``); one per distinct set of
+        arguments, closed by ``close``. ``environment`` runs the hooks when ``isolation`` is off.
+        ``isolation`` and ``config_settings`` take part in the key only: they are passed per call."""
+        key = (
+            index,
+            os.fspath(interpreter.executable),
+            isolation,
+            tuple(sorted((k, str(v)) for k, v in (config_settings or {}).items())),
+            tuple(str(spec) for spec in build_constraints),
+            os.fspath(environment.root) if environment is not None else None,
+        )
+        with self._builders_lock:
+            builder = self._builders.get(key)
+            if builder is None:
+                from bale.dist.build import Builder
+                from bale.dist.build_context import IndexBuildContext
+
+                context = IndexBuildContext(self, index, interpreter, build_constraints=build_constraints)
+                builder = Builder(self.cache, context, reporter=self.reporter, environment=environment)
+                self._builders[key] = builder
+            return builder
+
     def close(self) -> None:
+        with self._builders_lock:
+            builders, self._builders = list(self._builders.values()), {}
+        for builder in builders:
+            builder.close()
         if self._temp_cache:
             shutil.rmtree(self._temp_cache, ignore_errors=True)

@@ -304,7 +304,9 @@ def test_compile_universal_writes_markers(make_pkg, static_index, run_bale, tmp_
         make_pkg("numpy", "2.1", requires_python=">=3.10"),
         make_pkg("winonly", "1.0", tags="cp39-cp39-win_amd64"),
     ])
-    (tmp_path / "requirements.in").write_text("app\nwinonly ; sys_platform == 'win32' and python_version == '3.9'\n")
+    (tmp_path / "requirements.in").write_text(
+        "app\nwinonly ; sys_platform == 'win32' and python_version == '3.9'\n"
+    )
     result = run_bale("pip", "compile", "requirements.in", "--universal", "--python-version", "3.8",
                       "--no-header", "-i", server.url)
     assert result.code == 0, result

@@ -199,9 +199,34 @@ def test_sdist_only_version(
     answer = provider.dependencies(pkg("foo"), V("1.0"))
     assert isinstance(answer, Unavailable)
     assert answer.kind is UnavailableKind.NO_WHEEL
-    assert answer.reason.startswith("has only a source distribution")
-    assert "building from source" in answer.reason
+    assert answer.reason == "has only a source distribution here, and this command does not build from source"
     assert deps(provider.dependencies(pkg("foo"), V("2.0"))) == []
+
+
+def test_sdists_are_candidates_when_they_can_be_built(
+    make_pkg: PkgFactory, static_index: StartIndex, make_provider: MakeProvider
+) -> None:
+    server = static_index(
+        [
+            make_pkg("foo", "1.0", sdist=True),
+            make_pkg("foo", "2.0", sdist=True),
+            make_pkg("foo", "2.0", requires_dist=["from-the-wheel"]),
+        ]
+    )
+    asked: list[str] = []
+
+    def source_metadata(file: IndexFile) -> bytes:
+        asked.append(file.filename)
+        return b"Metadata-Version: 2.2\nName: foo\nVersion: 1.0\nRequires-Dist: from-the-sdist\n"
+
+    provider = make_provider(server.url, allow_sdist=True)
+    provider.source_metadata = source_metadata
+    provider.prefetch([canonicalize_name("foo")])
+    # The wheel of 2.0 wins over its sdist; 1.0 has only an sdist, whose metadata the builder gives.
+    assert provider.chosen_file(canonicalize_name("foo"), V("2.0")).filename == "foo-2.0-py3-none-any.whl"
+    assert deps(provider.dependencies(pkg("foo"), V("2.0"))) == ["from-the-wheel"]
+    assert deps(provider.dependencies(pkg("foo"), V("1.0"))) == ["from-the-sdist"]
+    assert asked == ["foo-1.0.tar.gz"]
 
 
 def test_no_binary_and_only_binary(
@@ -212,7 +237,7 @@ def test_no_binary_and_only_binary(
     )
     no_binary = make_provider(server.url, no_binary=frozenset({canonicalize_name("foo")}))
     assert no_binary.dependencies(pkg("foo"), V("1.0")) == Unavailable(
-        "has no usable file: --no-binary excludes its wheels, and bale cannot build from source yet",
+        "has no usable file: --no-binary excludes its wheels, and this command does not build from source",
         UnavailableKind.NO_WHEEL,
     )
     everything = make_provider(server.url, only_binary=ALL)

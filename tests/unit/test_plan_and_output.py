@@ -102,14 +102,11 @@ def test_yanked_only_for_an_exact_pin_with_a_warning() -> None:
 
 def test_prerelease_policies() -> None:
     files = [_file("x-1.0-py3-none-any.whl"), _file("x-2.0b1-py3-none-any.whl")]
-    version = lambda spec, policy: (
-        select(
-            files,
-            SpecifierSet(spec),
-            TARGET,  # noqa: E731
-            SelectOptions(prereleases=policy),
-        ).file.version
-    )  # type: ignore[union-attr]
+    def version(spec: str, policy: PreReleases) -> Version:
+        choice = select(files, SpecifierSet(spec), TARGET, SelectOptions(prereleases=policy))
+        assert isinstance(choice, Choice)
+        return choice.file.version
+
     assert version("", PreReleases.IF_NECESSARY_OR_EXPLICIT) == Version("1.0")
     assert version(">=2.0b1", PreReleases.IF_NECESSARY_OR_EXPLICIT) == Version("2.0b1")
     assert version(">1.0", PreReleases.IF_NECESSARY) == Version("2.0b1")

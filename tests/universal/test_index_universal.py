@@ -132,7 +132,7 @@ def test_requires_python_and_sdists(
         UnavailableKind.REQUIRES_PYTHON,
     )
     assert provider.dependencies(PackageId.dist("src"), Version("1.0")) == Unavailable(
-        "has only a source distribution here, and building from source is not supported yet",
+        "has only a source distribution here, and this command does not build from source",
         UnavailableKind.NO_WHEEL,
     )
     with pytest.raises(ValueError, match="universal mode"):

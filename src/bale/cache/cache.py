@@ -26,6 +26,8 @@ BUCKET_VERSIONS: Mapping[str, int] = {
     "wheels": 1,  # downloaded wheel files: wheels-v1/<sha256>/<filename>
     "archive": 1,  # unpacked wheels: archive-v1/<sha256 of the wheel>/
     "builds": 1,  # wheels built from sdists and source trees
+    "sdists": 1,  # downloaded source distributions: sdists-v1/<name>/<sha256>/<filename>
+    "urls": 1,  # sha256 of files downloaded from URLs that came without a hash
     "interpreters": 1,  # probed interpreter facts
 }
 BUCKET_DIRS: Mapping[str, str] = {name: f"{name}-v{version}" for name, version in BUCKET_VERSIONS.items()}

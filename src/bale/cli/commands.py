@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bale.cli.printer import Printer
 from bale.errors import BaleError
-from bale.ops.settings import DEFAULT_INDEX_URL, GlobalSettings, IndexSettings, InstallSettings
+from bale.ops.settings import DEFAULT_INDEX_URL, BuildSettings, GlobalSettings, IndexSettings, InstallSettings
 
 
 def _env(name: str) -> str | None:
@@ -46,6 +46,27 @@ def index_settings(args: argparse.Namespace) -> tuple[IndexSettings, bool]:
         find_links=resolved_links,
         no_index=bool(getattr(args, "no_index", False)) or _env_flag("BALE_NO_INDEX"),
     ), bool(explicit)
+
+
+def build_settings(args: argparse.Namespace) -> BuildSettings:
+    """``--no-build-isolation``, ``-C KEY=VALUE`` and ``--build-constraint`` (CLI > BALE_* environment)."""
+    pairs: list[tuple[str, str]] = []
+    for text in getattr(args, "config_settings", []) or []:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise BaleError(
+                f"Invalid --config-settings {text!r}: expected KEY=VALUE",
+                hint="for example: -C editable_mode=compat",
+            )
+        pairs.append((key.strip(), value))
+    files = list(getattr(args, "build_constraint", []) or [])
+    files = files or (_env("BALE_BUILD_CONSTRAINT") or "").split()
+    no_isolation = bool(getattr(args, "no_build_isolation", False)) or _env_flag("BALE_NO_BUILD_ISOLATION")
+    return BuildSettings(
+        isolation=not no_isolation,
+        config_settings=tuple(pairs),
+        constraint_files=tuple(Path(f) for f in files),
+    )
 
 
 def _absolute_link(link: str) -> str:
@@ -181,6 +202,9 @@ def pip_install(args: argparse.Namespace, printer: Printer) -> int:
         link_mode=args.link_mode,
         prerelease=args.prerelease,
         allow_empty=getattr(args, "allow_empty_requirements", False),
+        no_binary=tuple(args.no_binary),
+        only_binary=tuple(args.only_binary),
+        build=build_settings(args),
     )
     ctx = _context(args, printer)
     try:
@@ -266,6 +290,7 @@ def pip_compile(args: argparse.Namespace, printer: Printer) -> int:
         no_binary=tuple(args.no_binary),
         only_binary=tuple(args.only_binary),
         command=_command_line(),
+        build=build_settings(args),
     )
     ctx = _context(args, printer)
     try:

@@ -76,6 +76,34 @@ def _add_index(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-index", action="store_true", help="ignore every index [env: BALE_NO_INDEX]")
 
 
+def _add_build(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("build options (sdists and source trees)")
+    group.add_argument(
+        "--no-build-isolation",
+        action="store_true",
+        help="build in the target environment, whose build backend must be installed already "
+        "[env: BALE_NO_BUILD_ISOLATION]",
+    )
+    group.add_argument(
+        "-C",
+        "--config-settings",
+        "--config-setting",
+        dest="config_settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting passed to the PEP 517 build backend (repeatable)",
+    )
+    group.add_argument(
+        "-b",
+        "--build-constraint",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="constrain the versions of build requirements [env: BALE_BUILD_CONSTRAINT]",
+    )
+
+
 def _add_python(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("-p", "--python", help=help_text + " [env: BALE_PYTHON]")
 
@@ -136,6 +164,17 @@ def build_parser() -> argparse.ArgumentParser:
             choices=["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"],
         )
         sub.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE")
+        sub.add_argument(
+            "--no-binary",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="build NAME (or :all:) from source",
+        )
+        sub.add_argument(
+            "--only-binary", action="append", default=[], metavar="NAME", help="never build NAME (or :all:)"
+        )
+        _add_build(sub)
     install.add_argument("packages", nargs="*", metavar="PACKAGE")
     install.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
     install.add_argument("-e", "--editable", action="append", default=[], metavar="PATH")
@@ -188,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--no-header", action="store_true")
     compile_.add_argument("--no-binary", action="append", default=[], metavar="NAME")
     compile_.add_argument("--only-binary", action="append", default=[], metavar="NAME")
+    _add_build(compile_)
 
     uninstall = pip_commands.add_parser("uninstall", help="remove packages from an environment")
     _add_global(uninstall, suppress=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bale.dist.build import Builder, current_build_chain
@@ -24,10 +24,13 @@ def attach_builder(ctx: Context, builder: Builder) -> Context:
 
     Nested builds (a build requirement that is itself only an sdist) must carry the build chain so a
     cycle is reported instead of waited on; resolve and prepare find the builder on the context.
+    Build requirements are built with the defaults (isolated, no config settings): the run's
+    ``--no-build-isolation`` and ``--config-settings`` are for its own packages.
     """
     _ = ctx.cache, ctx.http  # created once here so the copy shares them
     child = copy.copy(ctx)
     child.__dict__["builder"] = builder
+    child.__dict__["_builds"] = None
     child.__dict__["_temp_cache"] = None  # the parent context owns and removes it
     return child
 
@@ -36,7 +39,8 @@ class IndexBuildContext:
     """Installs build requirements with ``ops.resolve``, ``ops.prepare`` and ``install.wheel``; no pip.
 
     ``index`` says where build requirements come from; ``interpreter`` is the base interpreter of the
-    build environments (normally the target environment's). Cost per ``install``: one resolution
+    build environments (normally the target environment's); ``build_constraints`` narrow the
+    versions of build requirements, nested builds' included. Cost per ``install``: one resolution
     (the index pages are in the HTTP cache after the first build) and linking the wheels from the
     cache (setuptools' 900 files: ~40 ms hardlinked).
     """
@@ -48,11 +52,13 @@ class IndexBuildContext:
         interpreter: Interpreter,
         *,
         with_builder: WithBuilder = attach_builder,
+        build_constraints: Sequence[RequirementSpec] = (),
     ) -> None:
         self._ctx = ctx
         self.index = index
         self._interpreter = interpreter
         self._with_builder = with_builder
+        self.build_constraints = tuple(build_constraints)
 
     @property
     def interpreter(self) -> Interpreter:
@@ -80,6 +86,7 @@ class IndexBuildContext:
                     requirements=specs,
                     target=env.interpreter.target(),
                     index=self.index,
+                    constraints=self.build_constraints,
                     preferences={name: dist.version for name, dist in installed.items()},
                     root_label=label,
                 ),
@@ -91,7 +98,8 @@ class IndexBuildContext:
                     continue
                 direct = name in resolved.direct
                 artifacts.append(
-                    Artifact(name, version, resolved.file_for(name), direct=direct, requested=True)
+                    resolved.direct_artifacts.get(name)
+                    or Artifact(name, version, resolved.file_for(name), direct=direct, requested=True)
                 )
             if not artifacts:
                 return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -62,6 +62,9 @@ ALL = AllPackages()
 
 NOT_FOUND_REASON = "was not found in the package index"
 
+SourceMetadata = Callable[[IndexFile], bytes]
+"""The METADATA of an sdist (or a source tree pinned by path), from a build backend when it must."""
+
 
 @dataclass(frozen=True)
 class ProviderOptions:
@@ -71,7 +74,8 @@ class ProviderOptions:
     to"); a file from a remote index without an upload time is then left out, with a warning, since
     its age cannot be checked, while local files (``file://``) are kept. ``no_binary`` /
     ``only_binary``: packages whose wheels / source distributions may not be used. ``allow_sdist``:
-    whether a source distribution may be chosen at all (building needs a build backend).
+    whether a source distribution may be chosen at all (the provider then needs ``source_metadata``);
+    when both kinds fit a version, its wheel is chosen.
     ``direct``: packages pinned to one file (a URL or path requirement); their only version is that
     file's and no index is asked. ``speculate``: when a project page arrives, fetch the metadata of
     the version the solver will most likely pick, then the pages of its dependencies.
@@ -131,6 +135,8 @@ class IndexProvider:
     ``prefetch`` fetches project pages on the pool and, with ``options.speculate``, the metadata of
     each project's likely version, so the solver's later calls rarely wait. Cost of a call that was
     not prefetched: one page fetch (``available_versions``) or one metadata fetch (``dependencies``).
+    The metadata of a chosen sdist comes from ``source_metadata`` (a download, and a backend run unless
+    its PKG-INFO is static); it is never fetched speculatively, so no build runs for a guess.
     """
 
     def __init__(
@@ -142,9 +148,11 @@ class IndexProvider:
         options: ProviderOptions = ProviderOptions(),
         executor: Executor | None = None,
         reporter: Reporter = NULL_REPORTER,
+        source_metadata: SourceMetadata | None = None,
     ) -> None:
         self.client = client
         self.metadata = metadata
+        self.source_metadata = source_metadata
         # Exactly one is set: a concrete target, or the scope of a universal resolution.
         self.target: TargetEnv | None = None if isinstance(target, UniversalScope) else target
         self.scope: UniversalScope | None = target if isinstance(target, UniversalScope) else None
@@ -359,9 +367,15 @@ class IndexProvider:
     ) -> str:
         has_wheels = any(f.is_wheel for f in files)
         if name in self.options.no_binary and has_wheels:
-            return (
-                "has no usable file: --no-binary excludes its wheels, and bale cannot build from source yet"
-            )
+            if not any(not f.is_wheel for f in files):
+                return (
+                    "has no usable file: --no-binary excludes its wheels, and it has no source distribution"
+                )
+            if not self.options.allow_sdist:
+                return (
+                    "has no usable file: --no-binary excludes its wheels, and this command does not "
+                    "build from source"
+                )
         if not usable and name in self.options.only_binary:
             return "has no wheel, and --only-binary excludes its source distribution"
         return detail or "has no installable files"
@@ -382,7 +396,15 @@ class IndexProvider:
         if not isinstance(file, IndexFile):
             return file
         try:
-            data = self.metadata.fetch(file)
+            if _needs_source_metadata(file):
+                if self.source_metadata is None:
+                    return Unavailable(
+                        "has only a source distribution here, and this command does not build from source",
+                        UnavailableKind.NO_WHEEL,
+                    )
+                data = self.source_metadata(file)
+            else:
+                data = self.metadata.fetch(file)
         except OfflineError as err:
             return Unavailable(f"is not available offline ({err.message})", UnavailableKind.OFFLINE)
         try:
@@ -418,6 +440,9 @@ class IndexProvider:
             version = self._likely_version(name, project)
             if version is None:
                 return
+            choice = self._choice(name, version)
+            if isinstance(choice, IndexFile) and _needs_source_metadata(choice):
+                return  # a build for a guess could run long after the solver is done
             found = self._read_metadata(name, version)
             if isinstance(found, _Metadata):
                 # The likely version's dependencies are likely next: fetch their pages too.
@@ -497,7 +522,7 @@ class IndexProvider:
         if sdists and self.options.allow_sdist:
             return sdists[0]
         detail = (
-            "has only a source distribution here, and building from source is not supported yet"
+            "has only a source distribution here, and this command does not build from source"
             if sdists
             else ""
         )
@@ -536,6 +561,11 @@ class _ForkView:
 
     def prefetch(self, names: Iterable[NormalizedName]) -> None:
         self.provider.prefetch(names)
+
+
+def _needs_source_metadata(file: IndexFile) -> bool:
+    """An sdist without PEP 658 metadata: only a build backend (or its static PKG-INFO) can tell."""
+    return not file.is_wheel and file.metadata_hashes is None
 
 
 def _is_pure(file: IndexFile) -> bool:

@@ -14,7 +14,7 @@ from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
 from bale.model.requirement import RequirementSpec
 from bale.ops.resolve import Resolved, ResolveRequest, resolve
-from bale.ops.settings import IndexSettings
+from bale.ops.settings import BuildSettings, IndexSettings
 from bale.resolver.candidates import PreReleases
 
 
@@ -44,6 +44,7 @@ class CompileSettings:
     no_binary: tuple[str, ...] = ()
     only_binary: tuple[str, ...] = ()
     command: str = "bale pip compile"
+    build: BuildSettings = field(default_factory=BuildSettings)
 
 
 @dataclass
@@ -129,7 +130,10 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
         from bale.requirements import parse_requirements_file
 
         overrides.extend(parse_requirements_file(path).requirements)
-    target = _target(ctx, settings)
+    interpreter, target = _target(ctx, settings)
+    # Metadata of sdists and source trees is built with the interpreter found (uv does the same
+    # for --python-version / --python-platform and --universal: metadata rarely depends on them).
+    ctx.use_builds(index, interpreter, settings.build)
     exclude_newer = None
     text = settings.exclude_newer or os.environ.get("BALE_EXCLUDE_NEWER")
     if text:
@@ -206,9 +210,9 @@ def _target(ctx: Context, settings: CompileSettings):  # type: ignore[no-untyped
     )
     base = interpreter.target()
     if settings.python_version is None and settings.python_platform is None:
-        return base
+        return interpreter, base
     version = Version(settings.python_version) if settings.python_version else base.python_version
-    return synthetic_target(version, settings.python_platform, base)
+    return interpreter, synthetic_target(version, settings.python_platform, base)
 
 
 def _pinned(resolved: Resolved, name: NormalizedName, settings: CompileSettings):  # type: ignore[no-untyped-def]

@@ -19,11 +19,12 @@ from bale.model.names import NormalizedName, normalize
 from bale.model.requirement import RequirementSpec
 from bale.model.target import TargetEnv
 from bale.ops.settings import IndexSettings, InstallSettings
-from bale.ops.sources import Artifact, direct_artifact, hash_options, registry_artifact
+from bale.ops.sources import Artifact, direct_source, hash_options, name_sources, registry_artifact
 from bale.plan import Plan, Present, Wanted, make_plan
 from bale.resolver.candidates import PreReleases
 
 if TYPE_CHECKING:
+    from bale.index.provider import AllPackages
     from bale.install.installed import InstalledDist
     from bale.ops.prepare import Prepared
     from bale.python.venv import PythonEnvironment
@@ -53,6 +54,8 @@ class Inputs:
     index: IndexSettings
     require_hashes: bool
     pre: bool
+    no_binary: frozenset[str] = frozenset()  # normalized names or ":all:", command line and files
+    only_binary: frozenset[str] = frozenset()
 
 
 def gather_inputs(settings: InstallSettings, *, read_stdin: bool = True) -> Inputs:
@@ -60,16 +63,13 @@ def gather_inputs(settings: InstallSettings, *, read_stdin: bool = True) -> Inpu
     from bale.requirements import parse_requirement_arg, parse_requirements_file
 
     requirements: list[RequirementSpec] = [parse_requirement_arg(text) for text in settings.packages]
+    requirements.extend(parse_requirement_arg(text, editable=True) for text in settings.editables)
     constraints: list[RequirementSpec] = []
     index = settings.index
     require_hashes = settings.require_hashes
     pre = False
-    for editable in settings.editables:
-        raise BaleError(
-            f"Cannot install {editable} in editable mode: editable installs need a build backend, "
-            "and bale cannot build from source yet",
-            hint="build a wheel of the project (python -m build) and install that file",
-        )
+    no_binary = _binary_names(settings.no_binary)
+    only_binary = _binary_names(settings.only_binary)
     for path in settings.requirement_files:
         parsed = parse_requirements_file(path)
         requirements.extend(parsed.requirements)
@@ -83,11 +83,39 @@ def gather_inputs(settings: InstallSettings, *, read_stdin: bool = True) -> Inpu
         )
         require_hashes = require_hashes or parsed.require_hashes
         pre = pre or parsed.pre
+        no_binary |= parsed.no_binary
+        only_binary |= parsed.only_binary
     for path in settings.constraint_files:
         parsed = parse_requirements_file(path, is_constraints=True)
         constraints.extend(parsed.requirements)
         constraints.extend(parsed.constraints)
-    return Inputs(tuple(requirements), tuple(constraints), index, require_hashes, pre)
+    return Inputs(
+        tuple(requirements), tuple(constraints), index, require_hashes, pre, no_binary, only_binary
+    )
+
+
+def _binary_names(values: Iterable[str]) -> frozenset[str]:
+    """``--no-binary`` / ``--only-binary`` values: normalized names, or ``:all:``; ``:none:`` clears."""
+    names: set[str] = set()
+    for value in values:
+        for item in value.split(","):
+            item = item.strip()
+            if item == ":none:":
+                names.clear()
+            elif item == ":all:":
+                names.add(item)
+            elif item:
+                names.add(normalize(item))
+    return frozenset(names)
+
+
+def binary_set(names: frozenset[str]) -> frozenset[NormalizedName] | AllPackages:
+    """The provider's form of a ``--no-binary`` / ``--only-binary`` set."""
+    if ":all:" in names:
+        from bale.index.provider import ALL
+
+        return ALL
+    return frozenset(normalize(name) for name in names)
 
 
 def _check_hash_mode(requirements: Iterable[RequirementSpec], forced: bool) -> bool:
@@ -176,6 +204,9 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
     env = ctx.environment(settings.python)
     target = env.interpreter.target()
     markers = dict(target.markers)
+    # Cheap: the builder itself is created only when an sdist or a source tree shows up.
+    ctx.use_builds(inputs.index, env.interpreter, settings.build, environment=env)
+    no_binary, only_binary = binary_set(inputs.no_binary), binary_set(inputs.only_binary)
     outcome = InstallOutcome(
         environment=env.root, python_version=str(env.interpreter.version), dry_run=settings.dry_run
     )
@@ -187,7 +218,8 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
     with FileLock(env.root / ".lock", timeout=lock_timeout, label=f"the environment {env.root}"):
         installed = scan_site_packages(env.site_packages())
         present = {name: Present(name, dist.version, _present_url(dist)) for name, dist in installed.items()}
-        wanted_specs = _applicable(inputs.requirements, markers, ctx)
+        # A path without a name is named by its metadata, built now (the resolver needs the name).
+        wanted_specs = name_sources(ctx, _applicable(inputs.requirements, markers, ctx))
         constraints = _constraint_map(inputs.constraints, markers)
         reinstall: set[NormalizedName] | bool = settings.reinstall or {
             normalize(n) for n in settings.reinstall_packages
@@ -214,7 +246,7 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
             )
         for spec in [] if resolving else wanted_specs:
             if spec.name is None or spec.url is not None or spec.path is not None:
-                artifact = direct_artifact(spec)
+                artifact = direct_source(ctx, spec)
                 _add(artifacts, artifact, spec)
                 continue
             specifier = _combined(spec, constraints.get(spec.name))
@@ -246,7 +278,17 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
                 files = index.project_files(spec.name)
                 if not files:
                     _raise_not_found(ctx, spec, inputs.index, label)
-                artifact = registry_artifact(spec, specifier, files, target, policy, label)
+                artifact = registry_artifact(
+                    spec,
+                    specifier,
+                    files,
+                    target,
+                    policy,
+                    label,
+                    allow_sdist=ctx.can_build,
+                    no_binary=no_binary,
+                    only_binary=only_binary,
+                )
                 if artifact.warning:
                     outcome.warnings.append(artifact.warning)
                 _add(artifacts, artifact, spec)
@@ -254,6 +296,8 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
         outcome.timings["resolve"] = time.perf_counter() - start
 
         wanted = [Wanted(a.name, a.version, a.direct_url, a) for a in artifacts.values()]
+        if reinstall is not True:
+            reinstall = set(reinstall or ()) | _rebuilt_trees(artifacts.values(), installed)
         plan = make_plan(wanted, present, exact=settings.exact, reinstall=reinstall, protected=PROTECTED)
         if settings.dry_run:
             _fill(outcome, plan)
@@ -293,6 +337,12 @@ def _satisfied(
     for spec in specs:
         if spec.name is None:
             return False
+        if _is_tree(spec):
+            # A tree installed as a copy may have changed since: it is built again, as pip does. An
+            # editable install follows the tree by itself, so it only has to be editable already.
+            current = installed.get(spec.name)
+            if not spec.editable or current is None or not current.editable:
+                return False
         specifier = spec.requirement.specifier if spec.requirement is not None else SpecifierSet()
         pending.append((spec.name, "", specifier, spec.url))
         pending.extend((spec.name, extra, specifier, spec.url) for extra in spec.extras)
@@ -353,9 +403,12 @@ def _resolve_with_deps(
         constraints=inputs.constraints,
         prereleases=_prerelease_policy(settings, inputs.pre),
         preferences=preferences,
+        no_binary=binary_set(inputs.no_binary),
+        only_binary=binary_set(inputs.only_binary),
     )
     resolved = resolve(ctx, request)
     requested = {s.name for s in specs if s.name is not None}
+    forced = {normalize(n) for n in settings.reinstall_packages}
     artifacts: dict[NormalizedName, Artifact] = {}
     for name, version in resolved.resolution.versions.items():
         current = installed.get(name)
@@ -365,8 +418,15 @@ def _resolve_with_deps(
             and current.version == version
             and not direct
             and _present_url(current) is None
+            # A reinstall needs the file: a keep marker has none to install again.
+            and not settings.reinstall
+            and name not in forced
         ):
             artifacts[name] = _keep_marker(name, version)
+            continue
+        source = resolved.direct_artifacts.get(name)
+        if source is not None:
+            artifacts[name] = source
             continue
         file = resolved.file_for(name)
         hashes = next((hash_options(s) for s in specs if s.name == name), {})
@@ -374,6 +434,27 @@ def _resolve_with_deps(
             name, version, file, direct=direct, requested=name in requested, allowed_hashes=hashes
         )
     return artifacts
+
+
+def _is_tree(spec: RequirementSpec) -> bool:
+    return spec.path is not None and not str(spec.path).endswith(".whl") and spec.path.is_dir()
+
+
+def _rebuilt_trees(
+    artifacts: Iterable[Artifact], installed: Mapping[NormalizedName, InstalledDist]
+) -> set[NormalizedName]:
+    """Installed packages that come from a source tree and must be installed again although the
+    version and URL match: a copy (the tree may have changed), or a switch to or from editable."""
+    names: set[NormalizedName] = set()
+    for artifact in artifacts:
+        current = installed.get(artifact.name)
+        if current is None or not artifact.direct:
+            continue
+        # A tree installed as a copy is replaced (it may have changed); so is a switch of mode.
+        stale = not artifact.editable or not current.editable if artifact.is_tree else current.editable
+        if stale:
+            names.add(artifact.name)
+    return names
 
 
 def _raise_not_found(ctx: Context, spec: RequirementSpec, index: IndexSettings, label: str) -> None:

@@ -1,10 +1,11 @@
-"""Prepare chosen wheels: find them in the cache or download, verify and unpack them there, in parallel."""
+"""Prepare chosen distributions: find wheels in the cache or download them (building sdists and source
+trees into wheels first), verify and unpack them there, in parallel."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,11 @@ from urllib.parse import unquote, urlsplit
 
 from bale.context import Context
 from bale.errors import BaleError, HashMismatchError
+from bale.model.dists import IndexFile
 from bale.model.hashes import STRONG_ALGORITHMS
 from bale.ops.sources import Artifact
+
+AllowedHashes = Mapping[str, frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +39,15 @@ def _file_digests(path: Path, algorithms: Sequence[str]) -> dict[str, str]:
 
 def _check_allowed(artifact: Artifact, digests: dict[str, str]) -> None:
     """``--hash`` options: the file must match one of the listed digests."""
-    allowed = artifact.allowed_hashes
+    _check_hashes(
+        artifact.allowed_hashes,
+        digests,
+        f"{artifact.file.filename} ({artifact.name}=={artifact.version})",
+        artifact.file.source or artifact.url,
+    )
+
+
+def _check_hashes(allowed: AllowedHashes, digests: Mapping[str, str], what: str, source: str) -> None:
     if not allowed:
         return
     for algorithm, values in allowed.items():
@@ -43,14 +55,24 @@ def _check_allowed(artifact: Artifact, digests: dict[str, str]) -> None:
             return
     algorithm = next(iter(allowed))
     raise HashMismatchError(
-        f"Hash mismatch for {artifact.file.filename} ({artifact.name}=={artifact.version})",
+        f"Hash mismatch for {what}",
         context=[
             *(f"expected {a}:{d}" for a in allowed for d in sorted(allowed[a])),
             f"got      {algorithm}:{digests.get(algorithm, '(not computed)')}",
-            f"from {artifact.file.source or artifact.url}",
+            f"from {source}",
         ],
         hint="the file differs from the one the requirements were written for; nothing was installed",
     )
+
+
+def _check_index_hashes(file: IndexFile, digests: Mapping[str, str], path: Path) -> None:
+    for algorithm, digest in file.hashes.items():
+        if algorithm in digests and digests[algorithm] != digest.lower():
+            raise HashMismatchError(
+                f"Hash mismatch for {file.filename}: the index says {algorithm}:{digest}, "
+                f"the file has {algorithm}:{digests[algorithm]}",
+                context=[f"file: {path}"],
+            )
 
 
 def _url_key_path(ctx: Context, url: str) -> Path:
@@ -60,6 +82,8 @@ def _url_key_path(ctx: Context, url: str) -> Path:
 def prepare_one(ctx: Context, artifact: Artifact) -> Prepared:
     from bale.dist.prepare import archive_for, unpacked_wheel
 
+    if artifact.is_source:
+        return _prepare_source(ctx, artifact)
     file = artifact.file
     needed = [a for a in artifact.allowed_hashes if a in STRONG_ALGORITHMS]
     known_sha = file.hashes.get("sha256")
@@ -116,6 +140,143 @@ def prepare_one(ctx: Context, artifact: Artifact) -> Prepared:
         import shutil
 
         shutil.rmtree(temp, ignore_errors=True)
+
+
+# -- sources ---------------------------------------------------------------------------------------
+
+
+def local_source(file: IndexFile) -> Path | None:
+    """The local path of a ``file://`` sdist or source tree; None for a remote file."""
+    if not file.url.startswith("file:"):
+        return None
+    return Path(unquote(urlsplit(file.url).path))
+
+
+def source_archive(
+    ctx: Context, file: IndexFile, allowed: AllowedHashes | None = None, *, label: str = ""
+) -> tuple[Path, str]:
+    """The sdist ``file`` on disk and its sha256, hashes checked (the index's, and ``allowed`` from
+    ``--hash``) before any build runs its code.
+
+    A local file is used in place (hashed each time: ~1 ms for a typical sdist). A remote one is
+    downloaded once into ``sdists-v1/<name>/<sha256>/<filename>``; a later run finds it by the index's
+    sha256 (or by its URL when the index gave no hash) without a request.
+    """
+    allowed = allowed or {}
+    needed = [a for a in allowed if a in STRONG_ALGORITHMS]
+    what = label or file.filename
+    local = local_source(file)
+    if local is not None:
+        if not local.is_file():
+            raise BaleError(f"The source distribution {local} for {what} does not exist")
+        digests = _file_digests(local, needed)
+        _check_index_hashes(file, digests, local)
+        _check_hashes(allowed, digests, f"{file.filename} ({what})", file.url)
+        return local, digests["sha256"]
+    from bale.cache.cache import is_sha256
+
+    known_sha = (file.hashes.get("sha256") or "").lower()
+    pointer = _url_key_path(ctx, file.url)
+    if not known_sha and pointer.is_file():
+        known_sha = pointer.read_text().strip()
+    name = file.filename
+    if is_sha256(known_sha):
+        cached = ctx.cache.package_dir("sdists", file.name) / known_sha / name
+        if cached.is_file():
+            digests = {"sha256": known_sha}
+            if any(a not in digests for a in needed):
+                digests = _file_digests(cached, needed)
+            _check_hashes(allowed, digests, f"{file.filename} ({what})", file.url)
+            return cached, digests["sha256"]
+    from bale.fs.atomic import replace_dir, write_atomic
+
+    with ctx.cache.temp_dir() as temp:
+        staged = temp / "entry"
+        staged.mkdir()
+        target = staged / name
+        expected = {a: d for a, d in file.hashes.items() if a in STRONG_ALGORITHMS}
+        digests = ctx.http.download(
+            file.url, target, expected=expected or None, label=what, reporter=ctx.reporter
+        )
+        if any(a not in digests for a in needed):
+            digests = {**digests, **_file_digests(target, needed)}
+        _check_hashes(allowed, digests, f"{file.filename} ({what})", file.url)
+        sha256 = digests["sha256"]
+        final = ctx.cache.package_dir("sdists", file.name) / sha256
+        final.parent.mkdir(parents=True, exist_ok=True)
+        replace_dir(staged, final)
+    if not file.hashes.get("sha256"):
+        write_atomic(pointer, sha256)
+    return final / name, sha256
+
+
+def source_metadata(
+    ctx: Context, file: IndexFile, allowed: AllowedHashes | None = None, *, label: str = ""
+) -> tuple[bytes, str | None]:
+    """The core metadata of an sdist or a source tree, from the context's builder, and the sdist's
+    sha256 (None for a tree). Cost: see ``Builder.source_metadata`` (plus a download when cold)."""
+    builder = ctx.builder
+    if builder is None:
+        raise BaleError(
+            f"Cannot read the metadata of {label or file.filename}: it is a source distribution, "
+            "and this command does not build from source"
+        )
+    local = local_source(file)
+    isolation = ctx.build_options.isolation
+    if local is not None and local.is_dir():
+        key = (os.path.realpath(local), isolation)
+        data = ctx.tree_metadata.get(key)
+        if data is None:
+            data = ctx.tree_metadata[key] = builder.source_metadata(local, isolation=isolation)
+        return data, None
+    path, sha256 = source_archive(ctx, file, allowed, label=label)
+    return builder.source_metadata(path, isolation=isolation), sha256
+
+
+def _prepare_source(ctx: Context, artifact: Artifact) -> Prepared:
+    """Build an sdist or a source tree into a wheel (the builder caches sdists' wheels) and unpack it."""
+    from bale.dist.prepare import archive_for, file_sha256, unpacked_wheel
+
+    builder = ctx.builder
+    label = f"{artifact.name}=={artifact.version}"
+    if builder is None:
+        raise BaleError(
+            f"Cannot install {label} from {artifact.file.filename}: it must be built from source, "
+            "and this command does not build from source"
+        )
+    file = artifact.file
+    local = local_source(file)
+    if local is not None and local.is_dir():
+        path, archive_sha = local, None
+    else:
+        path, archive_sha = source_archive(ctx, file, artifact.allowed_hashes, label=label)
+    options = ctx.build_options
+    wheel = builder.build_wheel(
+        path,
+        editable=artifact.editable,
+        config_settings=options.config_settings,
+        isolation=options.isolation,
+    )
+    _check_built(artifact, wheel.name, file.filename)
+    wheel_sha = file_sha256(wheel)
+    cached = archive_for(ctx.cache, wheel_sha) is not None
+    tree = unpacked_wheel(ctx.cache, wheel, wheel_sha)
+    return Prepared(artifact, tree, archive_sha or wheel_sha, from_cache=cached)
+
+
+def _check_built(artifact: Artifact, wheel_name: str, source: str) -> None:
+    """The wheel a backend built must be the distribution the resolver chose (pip checks this too)."""
+    from bale.model.dists import parse_filename
+
+    parsed = parse_filename(wheel_name)
+    if parsed is None:
+        raise BaleError(f"Building {source} produced {wheel_name}, which is not a valid wheel file name")
+    if parsed.name != artifact.name or parsed.version != artifact.version:
+        raise BaleError(
+            f"Building {source} produced {wheel_name}, but {artifact.name}=={artifact.version} was expected",
+            context=["the package's metadata and its built wheel disagree on its name or version"],
+            hint="this is a bug in the package's build configuration; report it upstream",
+        )
 
 
 def prepare_all(

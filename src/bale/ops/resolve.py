@@ -19,7 +19,7 @@ from bale.model.names import NormalizedName
 from bale.model.requirement import Origin, RequirementSpec
 from bale.model.target import TargetEnv
 from bale.ops.settings import IndexSettings
-from bale.ops.sources import direct_artifact
+from bale.ops.sources import Artifact, direct_source, hash_options, name_sources
 from bale.resolver.candidates import PreReleases
 from bale.resolver.provider import Dependency, PackageId
 
@@ -53,6 +53,8 @@ class Resolved:
     direct: dict[NormalizedName, IndexFile]
     origins: dict[NormalizedName, list[Origin]]
     seconds: float
+    # The path and URL requirements as artifacts (sdists and trees: built metadata, editable flag).
+    direct_artifacts: dict[NormalizedName, Artifact] = field(default_factory=dict)
 
     def file_for(self, name: NormalizedName) -> IndexFile:
         direct = self.direct.get(name)
@@ -103,6 +105,8 @@ class _Setup:
     overrides: dict[NormalizedName, SpecifierSet]
     origins: dict[NormalizedName, list[Origin]]
     options: SolverOptions
+    specs: list[RequirementSpec]  # the requirements, path and URL ones named
+    direct_artifacts: dict[NormalizedName, Artifact]
 
 
 def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalScope) -> _Setup:
@@ -111,17 +115,21 @@ def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalSc
     from bale.resolver.overrides import OverridingProvider
     from bale.resolver.solver import SolverOptions
 
-    unnamed = [s for s in request.requirements if s.name is None]
-    if unnamed:
-        raise BaleError(
-            f"Cannot resolve {unnamed[0]} (from {unnamed[0].origin}): its name is only known "
-            "after building it, and bale cannot build from source yet"
-        )
+    specs = name_sources(ctx, request.requirements)
     markers = scope.markers if isinstance(scope, TargetEnv) else None
-    direct: dict[NormalizedName, IndexFile] = {}
-    for spec in request.requirements:
+    artifacts: dict[NormalizedName, Artifact] = {}
+    for spec in specs:
         if spec.name is not None and (spec.url or spec.path) and _marker_applies(spec, markers):
-            direct[spec.name] = direct_artifact(spec).file
+            artifacts[spec.name] = direct_source(ctx, spec)
+    direct = {name: artifact.file for name, artifact in artifacts.items()}
+    hashes = {spec.name: hash_options(spec) for spec in specs if spec.name is not None and spec.hashes}
+
+    def source_metadata(file: IndexFile) -> bytes:
+        from bale.ops.prepare import source_metadata as build_metadata
+
+        label = f"{file.name}=={file.version}"
+        return build_metadata(ctx, file, hashes.get(file.name), label=label)[0]
+
     provider = IndexProvider(
         ctx.index_client(request.index),
         MetadataFetcher(ctx.http, cache_dir=ctx.cache.bucket("metadata-v1")),
@@ -130,9 +138,11 @@ def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalSc
             exclude_newer=request.exclude_newer,
             no_binary=request.no_binary,
             only_binary=request.only_binary,
+            allow_sdist=ctx.can_build,
             direct=direct,
         ),
         reporter=ctx.reporter,
+        source_metadata=source_metadata if ctx.can_build else None,
     )
     overrides = {
         s.name: s.requirement.specifier
@@ -140,7 +150,7 @@ def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalSc
         if s.name is not None and s.requirement is not None and _marker_applies(s, markers)
     }
     origins: dict[NormalizedName, list[Origin]] = {}
-    for spec in request.requirements:
+    for spec in specs:
         if spec.name is not None:
             origins.setdefault(spec.name, []).append(spec.origin)
     options = SolverOptions(
@@ -150,7 +160,7 @@ def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalSc
         root_label=request.root_label,
     )
     solver_provider: Provider = OverridingProvider(provider, overrides) if overrides else provider
-    return _Setup(provider, solver_provider, direct, overrides, origins, options)
+    return _Setup(provider, solver_provider, direct, overrides, origins, options, specs, artifacts)
 
 
 def _no_solution(
@@ -190,7 +200,7 @@ def resolve(ctx: Context, request: ResolveRequest) -> Resolved:
     start = time.perf_counter()
     markers = request.target.markers
     setup = _setup(ctx, request, request.target)
-    roots = root_dependencies(request.requirements, markers, setup.direct)
+    roots = root_dependencies(setup.specs, markers, setup.direct)
     if setup.overrides:
         roots = [Dependency(d.package, setup.overrides.get(d.package.name, d.specifier)) for d in roots]
     constraints = root_dependencies(
@@ -217,7 +227,14 @@ def resolve(ctx: Context, request: ResolveRequest) -> Resolved:
         f"solver: {stats.decisions} decisions, {stats.conflicts} conflicts, "
         f"{stats.backtracks} backtracks, {stats.propagations} propagations"
     )
-    return Resolved(resolution, setup.provider, setup.direct, setup.origins, time.perf_counter() - start)
+    return Resolved(
+        resolution,
+        setup.provider,
+        setup.direct,
+        setup.origins,
+        time.perf_counter() - start,
+        setup.direct_artifacts,
+    )
 
 
 def _not_found(provider: IndexProvider, name: NormalizedName) -> bool:
@@ -265,7 +282,7 @@ def resolve_universal(
 
     start = time.perf_counter()
     setup = _setup(ctx, request, UniversalScope(requires_python))
-    roots = marker_dependencies(_as_requirements(request.requirements, setup.direct))
+    roots = marker_dependencies(_as_requirements(setup.specs, setup.direct))
     if setup.overrides:
         roots = tuple(replace(d, specifier=setup.overrides.get(d.package.name, d.specifier)) for d in roots)
     kept = [c for c in request.constraints if c.name not in setup.overrides]

@@ -42,6 +42,35 @@ class IndexSettings:
 
 
 @dataclass(frozen=True)
+class BuildSettings:
+    """How sdists and source trees are built (``--no-build-isolation``, ``-C``, ``--build-constraint``).
+
+    ``config_settings`` keeps the pairs in the order given; a key given more than once becomes a list
+    (PEP 517's ``config_settings`` form, see ``config_dict``). ``constraint_files`` constrain the
+    versions of build requirements (``build-system.requires``), not the packages being installed.
+    """
+
+    isolation: bool = True
+    config_settings: tuple[tuple[str, str], ...] = ()
+    constraint_files: tuple[Path, ...] = ()
+
+    def config_dict(self) -> dict[str, str | list[str]] | None:
+        """The PEP 517 ``config_settings`` mapping, or None when no setting was given."""
+        if not self.config_settings:
+            return None
+        result: dict[str, str | list[str]] = {}
+        for key, value in self.config_settings:
+            previous = result.get(key)
+            if previous is None:
+                result[key] = value
+            elif isinstance(previous, list):
+                previous.append(value)
+            else:
+                result[key] = [previous, value]
+        return result
+
+
+@dataclass(frozen=True)
 class InstallSettings:
     """``bale pip install`` and ``bale pip sync``."""
 
@@ -64,6 +93,9 @@ class InstallSettings:
     link_mode: str | None = None
     prerelease: str | None = None
     allow_empty: bool = False
+    no_binary: tuple[str, ...] = ()  # names, or :all: / :none:
+    only_binary: tuple[str, ...] = ()
+    build: BuildSettings = field(default_factory=BuildSettings)
 
 
 @dataclass(frozen=True)

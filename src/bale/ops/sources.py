@@ -1,31 +1,40 @@
-"""Turn requirements into concrete wheels to install: a registry file, a local wheel or a wheel URL."""
+"""Turn requirements into concrete files to install: a registry file, a wheel, an sdist or a source tree."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from bale.errors import BaleError
-from bale.model.dists import FileKind, IndexFile, parse_filename
+from bale.model.dists import SDIST_SUFFIXES, FileKind, IndexFile, parse_filename
 from bale.model.hashes import parse_hash
 from bale.model.names import NormalizedName
 from bale.model.requirement import RequirementSpec
 from bale.model.target import TargetEnv
 from bale.resolver.candidates import Choice, NoCandidate, PreReleases, SelectOptions, select
 
+if TYPE_CHECKING:
+    from bale.context import Context
+
+VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
+
 
 @dataclass(frozen=True)
 class Artifact:
-    """A wheel chosen for installation and where to get it.
+    """A distribution chosen for installation and where to get it.
 
-    ``file`` carries the index's facts (URL, hashes). ``direct`` is set when the user named the file
-    by path or URL (PEP 610 ``direct_url.json`` is then written). ``allowed_hashes`` are the digests
-    from ``--hash`` options (``algo -> {digest}``), checked after download.
+    ``file`` carries the index's facts (URL, hashes); its kind is SDIST for an sdist and for a source
+    tree (``is_tree``, whose ``file.url`` is the folder's ``file://`` URL), which are built first.
+    ``direct`` is set when the user named the file by path or URL (PEP 610 ``direct_url.json`` is
+    then written). ``allowed_hashes`` are the digests from ``--hash`` options (``algo -> {digest}``),
+    checked after download. ``editable`` (trees only) installs through PEP 660.
     """
 
     name: NormalizedName
@@ -35,6 +44,13 @@ class Artifact:
     requested: bool
     allowed_hashes: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, hash=False)
     warning: str | None = None
+    is_tree: bool = False
+    editable: bool = False
+
+    @property
+    def is_source(self) -> bool:
+        """Whether this must be built into a wheel before it is installed."""
+        return self.file.kind is FileKind.SDIST
 
     @property
     def url(self) -> str:
@@ -45,13 +61,15 @@ class Artifact:
         return self.file.url if self.direct else None
 
     def direct_url_json(self, sha256: str) -> str | None:
+        """PEP 610 ``direct_url.json``: ``dir_info`` for a source tree, else the archive's sha256."""
         if not self.direct:
             return None
-        return json.dumps(
-            {"url": self.file.url, "archive_info": {"hashes": {"sha256": sha256}}},
-            separators=(",", ":"),
-            sort_keys=True,
-        )
+        data: dict[str, object] = {"url": self.file.url}
+        if self.is_tree:
+            data["dir_info"] = {"editable": True} if self.editable else {}
+        else:
+            data["archive_info"] = {"hashes": {"sha256": sha256}}
+        return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
 def hash_options(spec: RequirementSpec) -> dict[str, frozenset[str]]:
@@ -75,31 +93,57 @@ def matches_hashes(file_hashes: dict[str, str] | object, allowed: dict[str, froz
     return False if known else None
 
 
-def direct_artifact(spec: RequirementSpec) -> Artifact:
-    """A requirement naming a wheel by path or URL."""
+def shown(spec: RequirementSpec) -> str:
+    """A requirement as messages show it: a name-less local one by its path, not its file URL."""
+    if spec.requirement is None and spec.path is not None:
+        return str(spec.path)
+    return str(spec)
+
+
+def spec_url(spec: RequirementSpec) -> str:
+    """The URL a path or URL requirement points at (``file://`` for paths)."""
     url = spec.url or (spec.path.resolve().as_uri() if spec.path else None)
     if url is None:
         raise BaleError(f"{spec} names no file", context=[f"at {spec.origin}"])
+    return url
+
+
+def _local_path(url: str) -> Path | None:
+    """The path of a ``file://`` URL (fragment dropped); None for other URLs."""
+    if url[:5].lower() != "file:":
+        return None
+    return Path(unquote(urlsplit(url).path))
+
+
+def _refuse_vcs(spec: RequirementSpec, url: str) -> None:
+    if url.startswith(VCS_PREFIXES):
+        scheme = url.split("+", 1)[0]
+        raise BaleError(
+            f"Cannot install {spec} from {spec.origin}: bale does not check out version control "
+            f"repositories ({scheme}+ URLs) yet",
+            hint=f"clone the repository and install the folder (bale pip install ./folder), or use a "
+            f"released version of {spec.name or 'the package'}",
+        )
+
+
+def direct_artifact(spec: RequirementSpec) -> Artifact:
+    """A requirement naming a wheel by path or URL (no build needed: nothing but the file name is read).
+
+    For an sdist or a source tree, use ``direct_source``, which builds their metadata.
+    """
+    url = spec_url(spec)
+    _refuse_vcs(spec, url)
     filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     parsed = parse_filename(filename)
     if parsed is None or parsed.kind is not FileKind.WHEEL:
+        local = _local_path(url)
+        what = "a source tree" if local is not None and local.is_dir() else "not a wheel"
         raise BaleError(
-            f"Cannot install {spec} from {spec.origin}: it is not a wheel",
-            context=["source trees and source distributions must be built, and bale cannot build yet"],
-            hint="build a wheel first (python -m build) and install that file",
+            f"Cannot use {shown(spec)} (from {spec.origin}): it is {what}, and this command does not build "
+            "from source",
+            hint="build a wheel first (bale pip install builds it; or python -m build) and use that file",
         )
-    if spec.name is not None and parsed.name != spec.name:
-        raise BaleError(
-            f"The requirement {spec.name} at {spec.origin} points at a wheel of {parsed.name}: {filename}"
-        )
-    if (
-        spec.requirement is not None
-        and spec.requirement.specifier
-        and not spec.requirement.specifier.contains(parsed.version, prereleases=True)
-    ):
-        raise BaleError(
-            f"{filename} (version {parsed.version}) does not satisfy {spec.requirement} at {spec.origin}"
-        )
+    _check_named(spec, parsed.name, parsed.version, filename)
     if url.startswith("file:"):
         local = Path(unquote(urlsplit(url).path))
         if not local.is_file():
@@ -112,6 +156,119 @@ def direct_artifact(spec: RequirementSpec) -> Artifact:
     )
 
 
+def _check_named(spec: RequirementSpec, name: NormalizedName, version: Version, what: str) -> None:
+    """The file (or tree) ``what`` of ``name`` ``version`` must be the one the requirement names."""
+    if spec.name is not None and name != spec.name:
+        raise BaleError(f"The requirement {spec.name} at {spec.origin} points at {name}: {what}")
+    if (
+        spec.requirement is not None
+        and spec.requirement.specifier
+        and not spec.requirement.specifier.contains(version, prereleases=True)
+    ):
+        raise BaleError(f"{what} (version {version}) does not satisfy {spec.requirement} at {spec.origin}")
+
+
+def direct_source(ctx: Context, spec: RequirementSpec) -> Artifact:
+    """A requirement naming a wheel, an sdist or a source tree by path or URL.
+
+    Wheels are read from their file name. An sdist is downloaded into the cache (checked against
+    ``--hash``) and a tree is read in place; both get their name and version from the metadata the
+    context's builder prepares (cached for sdists; a backend run for trees, ~0.5-1 s).
+    """
+    url = spec_url(spec)
+    _refuse_vcs(spec, url)
+    filename = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    if filename.endswith(".whl"):
+        return direct_artifact(spec)
+    local = _local_path(url)
+    is_tree = local is not None and local.is_dir()
+    if not is_tree:
+        if local is not None and not local.exists():
+            raise BaleError(f"Cannot install {local} (from {spec.origin}): it does not exist")
+        if not filename.lower().endswith(SDIST_SUFFIXES):
+            raise BaleError(
+                f"Cannot install {shown(spec)} (from {spec.origin}): it is neither a wheel, a source "
+                f"distribution ({', '.join(SDIST_SUFFIXES)}) nor a folder"
+            )
+    if spec.editable and not is_tree:
+        raise BaleError(
+            f"Cannot install {shown(spec)} in editable mode: editable installs need a source tree (a folder)"
+        )
+    from bale.ops.prepare import source_metadata
+
+    hashes = hash_options(spec)
+    if is_tree and hashes:
+        raise BaleError(
+            f"Cannot check --hash of {shown(spec)} (at {spec.origin}): it is a folder, not a file",
+            hint="hash-checking needs files: install a built wheel or sdist instead",
+        )
+    probe = IndexFile(
+        filename=filename,
+        url=url,
+        name=spec.name or _placeholder_name(filename),
+        version=Version("0"),
+        kind=FileKind.SDIST,
+        source=url,
+    )
+    data, sha256 = source_metadata(ctx, probe, hashes, label=str(spec))
+    from bale.index.metadata import parse_metadata
+    from bale.model.names import normalize
+
+    metadata = parse_metadata(data, filename)
+    name, version = normalize(metadata.name), metadata.version
+    _check_named(spec, name, version, filename)
+    file = IndexFile(
+        filename=filename,
+        url=url,
+        name=name,
+        version=version,
+        kind=FileKind.SDIST,
+        hashes={"sha256": sha256} if sha256 else {},
+        source=url,
+    )
+    return Artifact(
+        name,
+        version,
+        file,
+        direct=True,
+        requested=True,
+        allowed_hashes=hashes,
+        is_tree=is_tree,
+        editable=spec.editable,
+    )
+
+
+def _placeholder_name(filename: str) -> NormalizedName:
+    """The name an sdist's file name gives, for cache paths before its metadata is read."""
+    from bale.model.names import normalize
+
+    parsed = parse_filename(filename)
+    return parsed.name if parsed is not None else normalize(filename.split("-", 1)[0] or "unnamed")
+
+
+def name_sources(ctx: Context, specs: Iterable[RequirementSpec]) -> list[RequirementSpec]:
+    """``specs`` with every name-less path or URL requirement named from its built metadata."""
+    from dataclasses import replace
+
+    from packaging.requirements import Requirement
+
+    named: list[RequirementSpec] = []
+    for spec in specs:
+        if spec.name is not None:
+            named.append(spec)
+            continue
+        if not ctx.can_build:
+            raise BaleError(
+                f"Cannot resolve {shown(spec)} (from {spec.origin}): its name is only known after "
+                "building it, and this command does not build from source",
+                hint="name it: NAME @ URL",
+            )
+        artifact = direct_source(ctx, spec)
+        requirement = Requirement(f"{artifact.name} @ {artifact.url}")
+        named.append(replace(spec, name=artifact.name, requirement=requirement))
+    return named
+
+
 def registry_artifact(
     spec: RequirementSpec,
     specifier: SpecifierSet,
@@ -119,14 +276,24 @@ def registry_artifact(
     target: TargetEnv,
     prereleases: PreReleases,
     sources_label: str,
+    *,
+    allow_sdist: bool = False,
+    no_binary: Container[NormalizedName] = (),
+    only_binary: Container[NormalizedName] = (),
 ) -> Artifact:
-    """The best registry wheel for ``spec``, or an error listing every version seen and why it was refused."""
+    """The best registry file for ``spec`` (a wheel, else an sdist when ``allow_sdist``), or an error
+    listing every version seen and why it was refused. ``no_binary`` / ``only_binary`` (names, or
+    ``ALL``) drop the wheels / sdists of the packages they hold."""
     assert spec.name is not None
     allowed = hash_options(spec)
-    candidates = files
-    if allowed:
-        candidates = [f for f in files if matches_hashes(f.hashes, allowed) is not False]
-    outcome = select(candidates, specifier, target, SelectOptions(prereleases=prereleases))
+    candidates = [
+        f
+        for f in files
+        if (spec.name not in no_binary if f.is_wheel else spec.name not in only_binary)
+        and (not allowed or matches_hashes(f.hashes, allowed) is not False)
+    ]
+    options = SelectOptions(prereleases=prereleases, allow_sdist=allow_sdist)
+    outcome = select(candidates, specifier, target, options)
     if isinstance(outcome, Choice):
         return Artifact(
             spec.name,
@@ -137,6 +304,14 @@ def registry_artifact(
             allowed_hashes=allowed,
             warning=outcome.warning,
         )
+    if files and not candidates and not allowed:
+        where = f" (from {spec.origin})" if spec.origin.file else ""
+        why = (
+            "--no-binary excludes its wheels, and it has no source distribution"
+            if spec.name in no_binary
+            else "it has no wheel, and --only-binary excludes its source distribution"
+        )
+        raise BaleError(f"No file of {spec.name}{where} can be installed: {why}")
     raise no_candidate_error(spec, specifier, outcome, files, target, sources_label, hashed=bool(allowed))
 
 

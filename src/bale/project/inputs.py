@@ -83,8 +83,10 @@ def pyproject_requirements(
     dynamic = project.get("dynamic") or []
     if "dependencies" in dynamic:
         raise BaleError(
-            f"{path} declares its dependencies as dynamic; reading them needs a build backend, "
-            "and bale cannot build yet"
+            f"{path} declares its dependencies as dynamic: only its build backend can list them, and "
+            "they are read from pyproject.toml without running it",
+            hint=f"list the project itself as a requirement ({path.parent} in a requirements "
+            "file, or -e with it), which bale builds to read its metadata",
         )
     specs = _specs(project.get("dependencies") or [], path, text, "project.dependencies")
     optional: Mapping[str, list[object]] = project.get("optional-dependencies") or {}

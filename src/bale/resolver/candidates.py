@@ -51,6 +51,9 @@ class NoCandidate:
 
 @dataclass(frozen=True, slots=True)
 class SelectOptions:
+    """``allow_sdist``: a version whose only fitting file is an sdist may be chosen (the caller can
+    build it); a fitting wheel is always preferred to the sdist of the same version, as pip and uv do."""
+
     prereleases: PreReleases = PreReleases.IF_NECESSARY_OR_EXPLICIT
     allow_sdist: bool = False
     # Only for the lowest strategies of the resolver; installs always want the highest.
@@ -124,7 +127,7 @@ def _best_file(
     if sdist is not None:
         if allow_sdist:
             return sdist, ""
-        return None, "has only a source distribution here, and building from source is not supported yet"
+        return None, "has only a source distribution here, and this command does not build from source"
     if wheel_tags:
         distinct = list(dict.fromkeys(wheel_tags))
         more = len(distinct) - 3
