@@ -574,10 +574,12 @@ def _execute(
             linker=linker,
         )
 
-    # os.link and file writes release the GIL: linking jupyter's 100 wheels on 8 threads takes about a
-    # third of the time it takes on one.
-    if len(prepared) > 1:
-        with ThreadPoolExecutor(max_workers=min(8, len(prepared)), thread_name_prefix="bale-link") as pool:
+    # Linking is kernel work (link, mkdir) that releases the GIL, so one thread per core: jupyter's 97
+    # wheels (13,800 paths) on 2 cores link in 152 ms on 2 threads, 193 ms on 1 and 219 ms on 8, where
+    # the extra threads only contend for the filesystem journal.
+    workers = min(len(prepared), os.cpu_count() or 2)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bale-link") as pool:
             added = list(pool.map(link, prepared))
     else:
         added = [link(item) for item in prepared]
