@@ -103,3 +103,14 @@ def test_cache_commands(make_pkg, run_bale, tmp_path: Path) -> None:
     assert everything.code == 0
     assert int(run_bale("cache", "size").stdout) < size
     assert scrub(everything.stderr, {cache: "[CACHE]"}).startswith("Cleaned [CACHE]: removed ")
+
+
+def test_options_before_the_command_and_odd_values_still_parse(run_bale, tmp_path: Path) -> None:
+    # Only the chosen command's options are defined at first; an option value that looks like a command
+    # ("pip") must still work through the full parser.
+    cache = tmp_path / "pip"
+    result = run_bale("--cache-dir", cache, "cache", "dir")
+    assert result.code == 0, result
+    assert result.stdout.strip() == str(cache)
+    helped = run_bale("pip", "install", "--help")
+    assert helped.code == 0 and "--require-hashes" in helped.stdout

@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bale.fs.atomic import write_atomic
 from bale.fs.lock import FileLock
 from bale.fs.temp import make_temp_dir, remove_tree, temp_dir
-from bale.model.names import NormalizedName, normalize
 
 CACHE_DIR_ENV = "BALE_CACHE_DIR"
 
@@ -70,6 +70,17 @@ def _bucket_dir(name: str) -> str:
     if name in _DIR_TO_BUCKET:
         return name
     raise ValueError(f"unknown cache bucket {name!r} (known: {', '.join(BUCKET_DIRS)})")
+
+
+if TYPE_CHECKING:
+    from bale.model.names import NormalizedName
+
+
+def normalize(name: str) -> NormalizedName:
+    """PEP 503 name; imported on use, since packaging.utils pulls in the tags module (~8 ms)."""
+    from bale.model.names import normalize as canonical
+
+    return canonical(name)
 
 
 class Cache:

@@ -19,10 +19,71 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in _ENV_TRUE
 
 
+class _Retry(Exception):
+    """The lazily built parser could not parse argv: build every command's options and parse again."""
+
+
+class _Skip:
+    """Stands in for the parser of a command argv does not name: its options need not be defined.
+
+    Defining every command's options costs more than the rest of ``bale --version``; only the names and
+    help lines of the other commands are needed (for ``--help`` and for the list of valid choices).
+    """
+
+    def add_argument(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def add_argument_group(self, *args: object, **kwargs: object) -> _Skip:
+        return self
+
+    def add_subparsers(self, *args: object, **kwargs: object) -> _Skip:
+        return self
+
+    def add_parser(self, *args: object, **kwargs: object) -> _Skip:
+        return self
+
+
+class _Commands:
+    """Wraps a subparsers action: every command is registered, only the chosen one gets its options."""
+
+    def __init__(self, action: argparse._SubParsersAction, path: tuple[str, ...] | None,  # type: ignore[type-arg]
+                 depth: int) -> None:
+        self.action, self.path, self.depth = action, path, depth
+
+    def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser:
+        parser = self.action.add_parser(name, **kwargs)  # type: ignore[arg-type]
+        if self.path is None or (len(self.path) > self.depth and self.path[self.depth] == name):
+            return _Nested(parser, self.path, self.depth + 1)  # type: ignore[return-value]
+        return _Skip()  # type: ignore[return-value]
+
+
+class _Nested:
+    """A chosen command's parser, whose own subcommands are chosen the same way."""
+
+    def __init__(self, parser: argparse.ArgumentParser, path: tuple[str, ...] | None, depth: int) -> None:
+        self.parser, self.path, self.depth = parser, path, depth
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.parser, name)
+
+    def add_subparsers(self, **kwargs: object) -> _Commands:
+        return _Commands(self.parser.add_subparsers(**kwargs), self.path, self.depth)  # type: ignore[call-overload]
+
+
+def _chosen_path(argv: Sequence[str]) -> tuple[str, ...]:
+    """The words of argv that are not options, up to two: ``("pip", "install")``. A misread (an option's
+    value that looks like a command) only costs a second parse with every command defined."""
+    return tuple(word for word in argv if not word.startswith("-"))[:2]
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage mistakes in bale's one-paragraph error format (exit 2 like argparse)."""
 
+    lazy = False  # set while parsing with only the chosen command's options defined
+
     def error(self, message: str) -> None:  # type: ignore[override]
+        if _Parser.lazy:
+            raise _Retry
         sys.stderr.write(
             f"error: {message}\n  usage: {self.format_usage().strip().removeprefix('usage: ')}\n"
             f"hint: run `{self.prog} --help` for the options\n"
@@ -108,13 +169,16 @@ def _add_python(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("-p", "--python", help=help_text + " [env: BALE_PYTHON]")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``path`` only that command's options are defined (see ``_Skip``)."""
     parser = _Parser(
         prog="bale", description="bale: one fast tool for Python packages, environments and projects."
     )
     parser.add_argument("-V", "--version", action="version", version=f"bale {__version__}")
     _add_global(parser, suppress=False)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = _Commands(
+        parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser), path, 0
+    )
 
     venv = commands.add_parser("venv", help="create a virtual environment")
     _add_global(venv, suppress=True)
@@ -302,8 +366,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
-    namespace = parser.parse_args(args)
+    parser = build_parser(_chosen_path(args))
+    _Parser.lazy = True
+    try:
+        namespace = parser.parse_args(args)
+    except _Retry:
+        _Parser.lazy = False
+        parser = build_parser()
+        namespace = parser.parse_args(args)
+    finally:
+        _Parser.lazy = False
     verbosity = (namespace.verbose or 0) - (namespace.quiet or 0)
     from bale.cli.printer import Printer
 

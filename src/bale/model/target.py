@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from packaging.tags import Tag
 from packaging.version import Version
+
+if TYPE_CHECKING:  # the tags module costs ~8 ms to import; `bale venv` needs none of it
+    from packaging.tags import Tag
 
 
 @dataclass(frozen=True)

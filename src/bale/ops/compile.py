@@ -83,13 +83,7 @@ def _read_inputs(
             parsed = parse_requirements_file(path)
             requirements.extend(parsed.requirements)
             constraints.extend(parsed.constraints)
-            index = index.merged_with_file(
-                parsed.index_url,
-                tuple(parsed.extra_index_urls),
-                tuple(parsed.find_links),
-                parsed.no_index,
-                explicit_index=settings.explicit_index,
-            )
+            index = index.merged_with_requirements(parsed, explicit_index=settings.explicit_index)
             pre = pre or parsed.pre
     for path in settings.constraint_files:
         parsed = parse_requirements_file(path, is_constraints=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bale.context import Context
 from bale.errors import BaleError
-from bale.ops.install import _applicable, _check_hash_mode, _label, gather_inputs
+from bale.ops.install import applicable_requirements, check_hash_mode, gather_inputs, sources_label
 from bale.ops.settings import IndexSettings, InstallSettings
 from bale.ops.sources import Artifact, direct_artifact, registry_artifact
 from bale.resolver.candidates import PreReleases
@@ -44,12 +44,12 @@ def download(
     inputs = gather_inputs(settings)
     if not inputs.requirements:
         raise BaleError("Nothing to download: name packages or pass -r FILE")
-    _check_hash_mode(inputs.requirements, inputs.require_hashes)
+    check_hash_mode(inputs.requirements, inputs.require_hashes)
     from bale.python.discover import find_interpreter
 
     interpreter = find_interpreter(python, cwd=Path.cwd(), cache_dir=ctx.cache.bucket("interpreters-v1"))
     target = interpreter.target()
-    specs = _applicable(inputs.requirements, dict(target.markers), ctx)
+    specs = applicable_requirements(inputs.requirements, dict(target.markers), ctx)
     client = ctx.index_client(inputs.index)
     client.prefetch([s.name for s in specs if s.name and s.url is None and s.path is None])
     artifacts: list[Artifact] = []
@@ -66,7 +66,7 @@ def download(
                 client.project_files(spec.name),
                 target,
                 PreReleases.ALLOW if inputs.pre else PreReleases.IF_NECESSARY_OR_EXPLICIT,
-                _label(inputs.index),
+                sources_label(inputs.index),
             )
         )
     dest.mkdir(parents=True, exist_ok=True)

@@ -74,13 +74,7 @@ def gather_inputs(settings: InstallSettings, *, read_stdin: bool = True) -> Inpu
         parsed = parse_requirements_file(path)
         requirements.extend(parsed.requirements)
         constraints.extend(parsed.constraints)
-        index = index.merged_with_file(
-            parsed.index_url,
-            tuple(parsed.extra_index_urls),
-            tuple(parsed.find_links),
-            parsed.no_index,
-            explicit_index=settings.explicit_index,
-        )
+        index = index.merged_with_requirements(parsed, explicit_index=settings.explicit_index)
         require_hashes = require_hashes or parsed.require_hashes
         pre = pre or parsed.pre
         no_binary |= parsed.no_binary
@@ -118,7 +112,7 @@ def binary_set(names: frozenset[str]) -> frozenset[NormalizedName] | AllPackages
     return frozenset(normalize(name) for name in names)
 
 
-def _check_hash_mode(requirements: Iterable[RequirementSpec], forced: bool) -> bool:
+def check_hash_mode(requirements: Iterable[RequirementSpec], forced: bool) -> bool:
     """pip's rule: hash-checking mode is on with --require-hashes or as soon as any requirement has --hash."""
     reqs = list(requirements)
     if not forced and not any(r.hashes for r in reqs):
@@ -163,7 +157,7 @@ def _check_hash_conflicts(requirements: Iterable[RequirementSpec]) -> None:
             )
 
 
-def _label(index: IndexSettings) -> str:
+def sources_label(index: IndexSettings) -> str:
     if index.no_index:
         return (
             "the --find-links locations"
@@ -199,7 +193,7 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
             "The requirements files list no packages; syncing would remove every package",
             hint="pass --allow-empty-requirements to empty the environment on purpose",
         )
-    _check_hash_mode(inputs.requirements, inputs.require_hashes)
+    check_hash_mode(inputs.requirements, inputs.require_hashes)
     _check_hash_conflicts(inputs.requirements)
     env = ctx.environment(settings.python)
     target = env.interpreter.target()
@@ -219,7 +213,7 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
         installed = scan_site_packages(env.site_packages())
         present = {name: Present(name, dist.version, _present_url(dist)) for name, dist in installed.items()}
         # A path without a name is named by its metadata, built now (the resolver needs the name).
-        wanted_specs = name_sources(ctx, _applicable(inputs.requirements, markers, ctx))
+        wanted_specs = name_sources(ctx, applicable_requirements(inputs.requirements, markers, ctx))
         constraints = _constraint_map(inputs.constraints, markers)
         reinstall: set[NormalizedName] | bool = settings.reinstall or {
             normalize(n) for n in settings.reinstall_packages
@@ -272,7 +266,7 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
             index = ctx.index_client(inputs.index)
             index.prefetch([spec.name for spec, _ in to_query if spec.name])
             policy = _prerelease_policy(settings, inputs.pre)
-            label = _label(inputs.index)
+            label = sources_label(inputs.index)
             for spec, specifier in to_query:
                 assert spec.name is not None
                 files = index.project_files(spec.name)
@@ -479,7 +473,7 @@ def _present_url(dist: InstalledDist) -> str | None:
     return None
 
 
-def _applicable(
+def applicable_requirements(
     requirements: Iterable[RequirementSpec], markers: dict[str, str], ctx: Context
 ) -> list[RequirementSpec]:
     result: list[RequirementSpec] = []

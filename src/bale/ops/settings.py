@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bale.requirements.parse import RequirementsFile
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
 
@@ -22,6 +26,16 @@ class IndexSettings:
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+
+    def merged_with_requirements(self, parsed: RequirementsFile, *, explicit_index: bool) -> IndexSettings:
+        """Add what a parsed requirements file says (index URLs, find-links, --no-index)."""
+        return self.merged_with_file(
+            parsed.index_url,
+            tuple(parsed.extra_index_urls),
+            tuple(parsed.find_links),
+            parsed.no_index,
+            explicit_index=explicit_index,
+        )
 
     def merged_with_file(
         self,
