@@ -175,7 +175,8 @@ def test_manylinux_tag_of_this_machine_gives_its_tags() -> None:
 
 
 def _other_interpreters() -> list[Path]:
-    root = Path("/root/.pyenv/versions")
+    # pyenv's versions folder, wherever PYENV_ROOT or the home directory puts it.
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
     found = []
     for minor in (9, 10, 12, 13):
         matches = sorted(root.glob(f"3.{minor}.*/bin/python3")) if root.is_dir() else []
