@@ -72,16 +72,9 @@ class BuildSettings:
         """The PEP 517 ``config_settings`` mapping, or None when no setting was given."""
         if not self.config_settings:
             return None
-        result: dict[str, str | list[str]] = {}
-        for key, value in self.config_settings:
-            previous = result.get(key)
-            if previous is None:
-                result[key] = value
-            elif isinstance(previous, list):
-                previous.append(value)
-            else:
-                result[key] = [previous, value]
-        return result
+        from bale.requirements.parse import config_settings_mapping
+
+        return config_settings_mapping(self.config_settings)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -41,6 +41,20 @@ _ARCHIVE_SUFFIXES = (".whl", *SDIST_SUFFIXES)
 HASH_LENGTHS: Mapping[str, int] = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 
+def config_settings_mapping(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """``KEY=VALUE`` pairs as PEP 517 ``config_settings``: a key given more than once maps to a list."""
+    result: dict[str, str | list[str]] = {}
+    for key, value in pairs:
+        previous = result.get(key)
+        if previous is None:
+            result[key] = value
+        elif isinstance(previous, list):
+            previous.append(value)
+        else:
+            result[key] = [previous, value]
+    return result
+
+
 @dataclass(frozen=True, slots=True)
 class RequirementOptions:
     """What a requirement line says that RequirementSpec has no field for.
@@ -55,16 +69,7 @@ class RequirementOptions:
 
     def config_settings_dict(self) -> dict[str, str | list[str]]:
         """The PEP 517 ``config_settings`` form: a key given more than once maps to a list of values."""
-        result: dict[str, str | list[str]] = {}
-        for key, value in self.config_settings:
-            previous = result.get(key)
-            if previous is None:
-                result[key] = value
-            elif isinstance(previous, list):
-                previous.append(value)
-            else:
-                result[key] = [previous, value]
-        return result
+        return config_settings_mapping(self.config_settings)
 
 
 NO_OPTIONS = RequirementOptions()
