@@ -81,8 +81,24 @@ def run(args: argparse.Namespace, printer: Printer) -> int:
         "python": cmd_python,
         "pip": cmd_pip,
         "cache": cmd_cache,
+        "lock": _project_command("cmd_lock"),
+        "sync": _project_command("cmd_sync"),
+        "run": _project_command("cmd_run"),
+        "init": _project_command("cmd_init"),
+        "add": _project_command("cmd_add"),
+        "remove": _project_command("cmd_remove"),
     }
     return handlers[args.command](args, printer)
+
+
+def _project_command(name: str) -> Callable[[argparse.Namespace, Printer], int]:
+    def handler(args: argparse.Namespace, printer: Printer) -> int:
+        from bale.cli import project
+
+        command: Callable[[argparse.Namespace, Printer], int] = getattr(project, name)
+        return command(args, printer)
+
+    return handler
 
 
 def _context(args: argparse.Namespace, printer: Printer):  # type: ignore[no-untyped-def]

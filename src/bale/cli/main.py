@@ -361,6 +361,44 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     clean = cache_commands.add_parser("clean", help="remove everything, or one package's entries")
     _add_global(clean, suppress=True)
     clean.add_argument("packages", nargs="*", metavar="PACKAGE")
+
+    lock = commands.add_parser("lock", help="resolve the project into pylock.toml")
+    sync_ = commands.add_parser("sync", help="make the project's environment match pylock.toml")
+    run = commands.add_parser("run", help="run a command in the project's environment")
+    add = commands.add_parser("add", help="add dependencies to the project")
+    remove = commands.add_parser("remove", help="remove dependencies from the project")
+    for psub in (lock, sync_, run, add, remove):
+        _add_global(psub, suppress=True)
+        _add_index(psub)
+        psub.add_argument("-U", "--upgrade", action="store_true", help="ignore the locked versions")
+        psub.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME")
+    lock.add_argument("--check", action="store_true", help="fail if pylock.toml is out of date")
+    for psub in (sync_, run, add, remove):
+        _add_python(psub, "the interpreter for a new .venv")
+        psub.add_argument("--locked", action="store_true", help="fail if pylock.toml is out of date")
+        psub.add_argument("--frozen", action="store_true", help="use pylock.toml as it is")
+        psub.add_argument("--group", action="append", default=[], metavar="GROUP", help="also this group")
+        psub.add_argument("--no-dev", action="store_true", help="leave out the dev group")
+        psub.add_argument("--all-groups", action="store_true", help="every dependency group")
+        psub.add_argument("--extra", action="append", default=[], metavar="EXTRA", help="also this extra")
+        psub.add_argument("--all-extras", action="store_true", help="every extra")
+        psub.add_argument("--inexact", action="store_true", help="keep packages the lock does not list")
+        psub.add_argument("--no-install-project", action="store_true", help="leave the project itself out")
+    for psub in (run, add, remove):
+        psub.add_argument("--no-sync", action="store_true", help="do not sync the environment first")
+    run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="COMMAND", help="the command and its arguments")
+    for psub in (add, remove):
+        psub.add_argument("packages", nargs="+", metavar="PACKAGE")
+        psub.add_argument("--dev", action="store_true", help="the dev dependency group")
+        psub.add_argument("--optional", metavar="EXTRA", help="the optional dependencies of EXTRA")
+    add.add_argument("--bounds", choices=["lower", "major", "minor", "exact"], default="lower")
+    init = commands.add_parser("init", help="create a project")
+    _add_global(init, suppress=True)
+    init.add_argument("path", nargs="?", default=None, help="where (default: the current directory)")
+    init.add_argument("--app", action="store_true", help="an application (the default)")
+    init.add_argument("--lib", action="store_true", help="a library (src layout, built)")
+    init.add_argument("--name", help="the project name (default: the directory name)")
+    init.add_argument("--python", help="the minimum Python version, like 3.12")
     return parser
 
 

@@ -595,3 +595,47 @@ def _compile(ctx: Context, env: PythonEnvironment, dists: list[InstalledDist]) -
     failed = compile_bytecode(sources, env.scheme().python)
     for path in failed[:5]:
         ctx.reporter.warn(f"could not compile {path} to bytecode (it does not parse with this Python)")
+
+
+def install_artifacts(
+    ctx: Context,
+    env: PythonEnvironment,
+    artifacts: Iterable[Artifact],
+    *,
+    exact: bool = True,
+    settings: InstallSettings | None = None,
+) -> InstallOutcome:
+    """Install exactly these artifacts (no resolution) into ``env``: the step a lock file's sync needs.
+
+    With ``exact`` every other distribution (except ``PROTECTED``) is removed, as ``pip sync`` does.
+    """
+    from bale.fs.lock import FileLock
+    from bale.install.installed import scan_site_packages
+    from bale.ops.prepare import prepare_all
+
+    settings = settings or InstallSettings(exact=exact)
+    chosen = {artifact.name: artifact for artifact in artifacts}
+    outcome = InstallOutcome(
+        environment=env.root, python_version=str(env.interpreter.version), resolved=len(chosen)
+    )
+    lock_timeout = float(os.environ.get("BALE_LOCK_TIMEOUT", "300"))
+    with FileLock(env.root / ".lock", timeout=lock_timeout, label=f"the environment {env.root}"):
+        installed = scan_site_packages(env.site_packages())
+        present = {name: Present(name, dist.version, _present_url(dist)) for name, dist in installed.items()}
+        wanted = [Wanted(a.name, a.version, a.direct_url, a) for a in chosen.values()]
+        reinstall = _rebuilt_trees(chosen.values(), installed)
+        plan = make_plan(wanted, present, exact=exact, reinstall=reinstall, protected=PROTECTED)
+        if plan.is_noop:
+            outcome.kept = len(plan.keep)
+            return outcome
+        prep_start = time.perf_counter()
+        prepared = prepare_all(ctx, [w.payload for w in plan.to_fetch()])
+        outcome.prepared = sum(1 for p in prepared if not p.from_cache)
+        outcome.timings["prepare"] = time.perf_counter() - prep_start
+        link_start = time.perf_counter()
+        added = _execute(ctx, env, plan, prepared, installed, settings)
+        outcome.timings["install"] = time.perf_counter() - link_start
+        _fill(outcome, plan)
+        if settings.compile_bytecode and added:
+            _compile(ctx, env, added)
+    return outcome

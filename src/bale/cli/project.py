@@ -1,0 +1,227 @@
+"""Project commands: lock, sync, run, init, add, remove."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bale.cli.commands import _changes, _context, _elapsed, _plural, index_settings
+from bale.cli.printer import Printer
+from bale.errors import BaleError
+from bale.model.names import normalize
+
+if TYPE_CHECKING:
+    from bale.ops.project import LockOutcome, LockSettings, SyncOutcome, SyncSettings
+    from bale.project.model import Project
+
+
+def _lock_settings(args: argparse.Namespace) -> LockSettings:
+    from bale.ops.project import LockSettings
+
+    index, explicit = index_settings(args)
+    return LockSettings(
+        index=index,
+        explicit_index=explicit,
+        upgrade=bool(getattr(args, "upgrade", False)),
+        upgrade_packages=tuple(getattr(args, "upgrade_package", ()) or ()),
+    )
+
+
+def _project() -> Project:
+    from bale.project.model import find_project
+
+    return find_project(Path.cwd())
+
+
+def _report_lock(printer: Printer, outcome: LockOutcome) -> None:
+    printer.info(printer.dim(f"Resolved {_plural(outcome.count, 'package')} in {_elapsed(outcome.seconds)}"))
+
+
+def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.ops.project import lock_project, lock_state
+
+    project = _project()
+    if args.check:
+        state = lock_state(project)
+        if state.fresh:
+            printer.info(f"{state.path} is up to date")
+            return 0
+        raise BaleError(
+            f"The lock file {state.path} needs to be updated",
+            context=list(state.changes),
+            hint="run `bale lock`",
+        )
+    ctx = _context(args, printer)
+    try:
+        outcome = lock_project(ctx, project, _lock_settings(args))
+    finally:
+        ctx.reporter.finish()
+        ctx.close()
+    _report_lock(printer, outcome)
+    return 0
+
+
+def _sync_settings(args: argparse.Namespace) -> SyncSettings:
+    from bale.ops.project import SyncSettings
+
+    return SyncSettings(
+        lock=_lock_settings(args),
+        locked=bool(getattr(args, "locked", False)),
+        frozen=bool(getattr(args, "frozen", False)),
+        groups=tuple(getattr(args, "group", ()) or ()),
+        no_dev=bool(getattr(args, "no_dev", False)),
+        all_groups=bool(getattr(args, "all_groups", False)),
+        extras=tuple(getattr(args, "extra", ()) or ()),
+        all_extras=bool(getattr(args, "all_extras", False)),
+        inexact=bool(getattr(args, "inexact", False)),
+        install_project=not getattr(args, "no_install_project", False),
+        python=getattr(args, "python", None),
+    )
+
+
+def _sync(
+    args: argparse.Namespace, printer: Printer, project: Project, settings: SyncSettings
+) -> SyncOutcome:
+    from bale.ops.project import sync_project
+
+    ctx = _context(args, printer)
+    try:
+        return sync_project(ctx, project, settings)
+    finally:
+        ctx.reporter.finish()
+        ctx.close()
+
+
+def _report_sync(printer: Printer, outcome: SyncOutcome) -> None:
+    if outcome.created:
+        printer.info(f"Created virtual environment at: {outcome.environment}")
+    if outcome.lock is not None:
+        _report_lock(printer, outcome.lock)
+    install = outcome.install
+    if install is None:
+        return
+    if install.removed:
+        printer.info(printer.dim(f"Uninstalled {_plural(len(install.removed), 'package')}"))
+    if install.installed:
+        printer.info(
+            printer.dim(
+                f"Installed {_plural(len(install.installed), 'package')} in "
+                f"{_elapsed(install.timings.get('install', 0.0))}"
+            )
+        )
+    if not install.installed and not install.removed:
+        printer.info(printer.dim(f"Audited {_plural(install.kept, 'package')}"))
+    _changes(printer, install.removed, install.installed)
+
+
+def cmd_sync(args: argparse.Namespace, printer: Printer) -> int:
+    outcome = _sync(args, printer, _project(), _sync_settings(args))
+    _report_sync(printer, outcome)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.ops.project import environment_path, run_environment
+    from bale.python.venv import PythonEnvironment
+
+    command = list(args.cmd)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise BaleError("bale run needs a command", hint="for example: bale run python -c 'print(1)'")
+    project = _project()
+    path = environment_path(project)
+    if not args.no_sync:
+        path = _sync(args, printer, project, _sync_settings(args)).environment
+    env = PythonEnvironment.from_root(path, _context(args, printer).cache.bucket("interpreters-v1"))
+    variables = run_environment(env)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execvpe(command[0], command, variables)
+    except FileNotFoundError as err:
+        raise BaleError(f"Cannot run {command[0]!r}: no such command in {env.root} or on PATH") from err
+    except OSError as err:
+        raise BaleError(f"Cannot run {command[0]!r}: {err.strerror or err}") from err
+    return 0  # not reached
+
+
+def cmd_init(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.project.init import init_project
+
+    path = Path(args.path) if args.path else Path.cwd()
+    written = init_project(path, name=args.name, kind="lib" if args.lib else "app", python=args.python)
+    printer.info(f"Initialized project at {written[0].parent}")
+    return 0
+
+
+def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
+    """Edit pyproject.toml, lock and sync; the old text is restored when locking fails."""
+    from bale.fs.atomic import write_atomic
+    from bale.ops.project import lock_project
+    from bale.project.edit import add_dependency, bounds, remove_dependency
+    from bale.project.model import find_project
+
+    project = _project()
+    pyproject = project.pyproject
+    original = pyproject.read_text(encoding="utf-8")
+    where = str(pyproject)
+    text = original
+    if len(args.group) > 1:
+        raise BaleError("Name one --group at most: the dependencies go into one group")
+    target = {
+        "group": args.group[0] if args.group else None,
+        "optional": args.optional,
+        "dev": args.dev,
+        "where": where,
+    }
+    for package in args.packages:
+        if adding:
+            text = add_dependency(text, package, **target)
+        else:
+            text = remove_dependency(text, package, **target)
+    ctx = _context(args, printer)
+    try:
+        write_atomic(pyproject, text.encode("utf-8"))
+        try:
+            outcome = lock_project(ctx, find_project(project.root), _lock_settings(args))
+            if adding:
+                from packaging.requirements import Requirement
+                from packaging.specifiers import SpecifierSet
+
+                bounded = text
+                for package in args.packages:
+                    requirement = Requirement(package)
+                    version = outcome.locked.get(normalize(requirement.name))
+                    if requirement.specifier or requirement.url or version is None:
+                        continue
+                    requirement.specifier = SpecifierSet(bounds(version, args.bounds))
+                    bounded = add_dependency(bounded, str(requirement), **target)
+                if bounded != text:
+                    write_atomic(pyproject, bounded.encode("utf-8"))
+                    outcome = lock_project(ctx, find_project(project.root), _lock_settings(args))
+        except BaseException:
+            write_atomic(pyproject, original.encode("utf-8"))
+            raise
+    finally:
+        ctx.reporter.finish()
+        ctx.close()
+    _report_lock(printer, outcome)
+    if args.no_sync:
+        return 0
+    from dataclasses import replace
+
+    settings = replace(_sync_settings(args), frozen=True)
+    _report_sync(printer, _sync(args, printer, find_project(project.root), settings))
+    return 0
+
+
+def cmd_add(args: argparse.Namespace, printer: Printer) -> int:
+    return _edit(args, printer, adding=True)
+
+
+def cmd_remove(args: argparse.Namespace, printer: Printer) -> int:
+    return _edit(args, printer, adding=False)
