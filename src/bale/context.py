@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bale.ops.settings import BuildSettings, GlobalSettings, IndexSettings
+from bale.ops.settings import BuildSettings, GlobalSettings, IndexSettings, env_flag
 from bale.report import NULL_REPORTER, Reporter
 
 if TYPE_CHECKING:
@@ -48,10 +48,6 @@ class _Builds:
     environment: PythonEnvironment | None
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
 class Context:
     """Per-run services, created lazily so a command pays only for what it uses."""
 
@@ -68,13 +64,13 @@ class Context:
 
     @property
     def offline(self) -> bool:
-        return self.settings.offline or _env_flag("BALE_OFFLINE")
+        return self.settings.offline or env_flag("BALE_OFFLINE")
 
     @cached_property
     def cache(self) -> Cache:
         from bale.cache.cache import Cache
 
-        if self.settings.no_cache or _env_flag("BALE_NO_CACHE"):
+        if self.settings.no_cache or env_flag("BALE_NO_CACHE"):
             self._temp_cache = tempfile.mkdtemp(prefix="bale-cache-")
             return Cache(Path(self._temp_cache))
         if self.settings.cache_dir is not None:

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from bale.cli.printer import Printer
 from bale.errors import BaleError
-from bale.ops.settings import DEFAULT_INDEX_URL, BuildSettings, GlobalSettings, IndexSettings, InstallSettings
+from bale.ops.settings import (
+    DEFAULT_INDEX_URL,
+    BuildSettings,
+    GlobalSettings,
+    IndexSettings,
+    InstallSettings,
+    env_flag,
+)
 
 
 def _env(name: str) -> str | None:
@@ -20,16 +27,12 @@ def _env(name: str) -> str | None:
     return value if value else None
 
 
-def _env_flag(name: str) -> bool:
-    return (os.environ.get(name) or "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def global_settings(args: argparse.Namespace) -> GlobalSettings:
     cache_dir = getattr(args, "cache_dir", None) or _env("BALE_CACHE_DIR")
     return GlobalSettings(
         cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
-        no_cache=bool(getattr(args, "no_cache", False)) or _env_flag("BALE_NO_CACHE"),
-        offline=bool(getattr(args, "offline", False)) or _env_flag("BALE_OFFLINE"),
+        no_cache=bool(getattr(args, "no_cache", False)) or env_flag("BALE_NO_CACHE"),
+        offline=bool(getattr(args, "offline", False)) or env_flag("BALE_OFFLINE"),
         verbosity=(getattr(args, "verbose", 0) or 0) - (getattr(args, "quiet", 0) or 0),
     )
 
@@ -44,7 +47,7 @@ def index_settings(args: argparse.Namespace) -> tuple[IndexSettings, bool]:
         index_url=explicit or DEFAULT_INDEX_URL,
         extra_index_urls=tuple(extra),
         find_links=resolved_links,
-        no_index=bool(getattr(args, "no_index", False)) or _env_flag("BALE_NO_INDEX"),
+        no_index=bool(getattr(args, "no_index", False)) or env_flag("BALE_NO_INDEX"),
     ), bool(explicit)
 
 
@@ -61,7 +64,7 @@ def build_settings(args: argparse.Namespace) -> BuildSettings:
         pairs.append((key.strip(), value))
     files = list(getattr(args, "build_constraint", []) or [])
     files = files or (_env("BALE_BUILD_CONSTRAINT") or "").split()
-    no_isolation = bool(getattr(args, "no_build_isolation", False)) or _env_flag("BALE_NO_BUILD_ISOLATION")
+    no_isolation = bool(getattr(args, "no_build_isolation", False)) or env_flag("BALE_NO_BUILD_ISOLATION")
     return BuildSettings(
         isolation=not no_isolation,
         config_settings=tuple(pairs),
@@ -213,8 +216,8 @@ def pip_install(args: argparse.Namespace, printer: Printer) -> int:
         upgrade=getattr(args, "upgrade", False),
         upgrade_packages=tuple(getattr(args, "upgrade_package", ()) or ()),
         dry_run=args.dry_run,
-        require_hashes=args.require_hashes or _env_flag("BALE_REQUIRE_HASHES"),
-        compile_bytecode=args.compile_bytecode or _env_flag("BALE_COMPILE_BYTECODE"),
+        require_hashes=args.require_hashes or env_flag("BALE_REQUIRE_HASHES"),
+        compile_bytecode=args.compile_bytecode or env_flag("BALE_COMPILE_BYTECODE"),
         link_mode=args.link_mode,
         prerelease=args.prerelease,
         allow_empty=getattr(args, "allow_empty_requirements", False),

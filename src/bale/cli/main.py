@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from collections.abc import Sequence
 
 from bale import __version__
 
 # Importing only argparse here keeps `bale --version` well under 60 ms; each command imports its own modules.
-
-_ENV_TRUE = ("1", "true", "yes", "on")
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in _ENV_TRUE
 
 
 class _Retry(Exception):
@@ -46,8 +39,12 @@ class _Skip:
 class _Commands:
     """Wraps a subparsers action: every command is registered, only the chosen one gets its options."""
 
-    def __init__(self, action: argparse._SubParsersAction, path: tuple[str, ...] | None,  # type: ignore[type-arg]
-                 depth: int) -> None:
+    def __init__(
+        self,
+        action: argparse._SubParsersAction[argparse.ArgumentParser],
+        path: tuple[str, ...] | None,
+        depth: int,
+    ) -> None:
         self.action, self.path, self.depth = action, path, depth
 
     def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from bale.cache.cache import Cache, is_sha256
@@ -14,13 +15,19 @@ from bale.fs.atomic import replace_dir
 _CHUNK = 1 << 20
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of the file at ``path``, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
+def file_digests(path: Path, algorithms: Sequence[str] = ()) -> dict[str, str]:
+    """Hex digests of the file at ``path``: sha256 always, plus ``algorithms``; one pass in 1 MiB chunks."""
+    hashers = {name: hashlib.new(name) for name in dict.fromkeys(("sha256", *algorithms))}
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+            for hasher in hashers.values():
+                hasher.update(chunk)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of the file at ``path``."""
+    return file_digests(path)["sha256"]
 
 
 def _checked(sha256: str) -> str:

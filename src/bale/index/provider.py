@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from bale.errors import BaleError, OfflineError
 from bale.http.pool import OnceMap, shared_executor
+from bale.model.dates import as_utc
 from bale.model.dists import IndexFile
 from bale.report import NULL_REPORTER, Reporter
 from bale.resolver.candidates import (
@@ -159,7 +160,7 @@ class IndexProvider:
         self.options = options
         self.reporter = reporter
         self._executor = executor
-        self._cutoff = _utc(options.exclude_newer) if options.exclude_newer is not None else None
+        self._cutoff = as_utc(options.exclude_newer) if options.exclude_newer is not None else None
         self._projects: OnceMap[NormalizedName, _Project | Unavailable] = OnceMap()
         self._choices: OnceMap[tuple[NormalizedName, Version], IndexFile | _PythonBlocked | Unavailable] = (
             OnceMap()
@@ -317,7 +318,7 @@ class IndexProvider:
                     kept.append(file)
                 else:
                     undated.append(file)
-            elif _utc(file.upload_time) < cutoff:
+            elif as_utc(file.upload_time) < cutoff:
                 kept.append(file)
         if undated:
             more = f" (and {len(undated) - 1} more files of {name})" if len(undated) > 1 else ""
@@ -570,13 +571,6 @@ def _needs_source_metadata(file: IndexFile) -> bool:
 
 def _is_pure(file: IndexFile) -> bool:
     return any(tag.abi == "none" and tag.platform == "any" for tag in file.tags)
-
-
-def _utc(moment: datetime) -> datetime:
-    """Aware UTC; a naive time is taken to be UTC already (indexes publish UTC)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 def _group(files: Sequence[IndexFile]) -> _Project:

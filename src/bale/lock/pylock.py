@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -42,6 +42,7 @@ from packaging.version import InvalidVersion, Version
 
 from bale.errors import INTERNAL_ERROR, BaleError
 from bale.lock import toml_writer as toml
+from bale.model.dates import as_utc
 from bale.model.hashes import STRONG_ALGORITHMS
 
 if TYPE_CHECKING:
@@ -423,10 +424,6 @@ def _hashes(hashes: Mapping[str, str]) -> dict[str, str]:
     return {algorithm.lower(): hashes[algorithm].lower() for algorithm in sorted(hashes, key=str.lower)}
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
 def _location(url: str | None, path: str | None) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if url:
@@ -440,7 +437,7 @@ def _file(file: PackageWheel | PackageSdist) -> dict[str, Any]:
     # Key order follows the specification's: name, upload-time, url, path, size, hashes.
     table: dict[str, Any] = {"name": file.filename}
     if file.upload_time is not None:
-        table["upload-time"] = _utc(file.upload_time)
+        table["upload-time"] = as_utc(file.upload_time)
     table.update(_location(file.url, file.path))
     if file.size is not None:
         table["size"] = file.size
@@ -473,7 +470,7 @@ def _archive(archive: PackageArchive) -> dict[str, Any]:
     if archive.size is not None:
         table["size"] = archive.size
     if archive.upload_time is not None:
-        table["upload-time"] = _utc(archive.upload_time)
+        table["upload-time"] = as_utc(archive.upload_time)
     table["hashes"] = _hashes(archive.hashes)
     if archive.subdirectory:
         table["subdirectory"] = archive.subdirectory

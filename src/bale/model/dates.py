@@ -10,6 +10,13 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(second|minute|hour|day|week)s?\s
 _ISO_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC; a naive time is taken to be UTC already (indexes and lock files publish UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 def parse_cutoff(text: str, now: datetime) -> datetime:
     """``2026-11-01``, ``2026-11-01T00:00:00Z``, ``7 days``, ``24 hours`` or ``P7D`` -> an aware UTC datetime.
 

@@ -71,23 +71,24 @@ def download(
         )
     dest.mkdir(parents=True, exist_ok=True)
     saved: list[tuple[Path, bool]] = []
-    from bale.ops.prepare import _check_allowed, _file_digests
+    from bale.dist.prepare import file_digests
+    from bale.ops.prepare import check_allowed_hashes
 
     for artifact in artifacts:
         final = dest / artifact.file.filename
         if final.is_file():
-            digests = _file_digests(final, list(artifact.allowed_hashes))
+            digests = file_digests(final, list(artifact.allowed_hashes))
             expected = artifact.file.hashes.get("sha256")
             if expected is None or digests["sha256"] == expected:
-                _check_allowed(artifact, digests)
+                check_allowed_hashes(artifact, digests)
                 saved.append((final, True))
                 continue
         if artifact.url.startswith("file:"):
             from urllib.parse import unquote, urlsplit
 
             source = Path(unquote(urlsplit(artifact.url).path))
-            digests = _file_digests(source, list(artifact.allowed_hashes))
-            _check_allowed(artifact, digests)
+            digests = file_digests(source, list(artifact.allowed_hashes))
+            check_allowed_hashes(artifact, digests)
             tmp = final.with_name(final.name + ".part")
             shutil.copyfile(source, tmp)
             tmp.replace(final)
@@ -103,7 +104,9 @@ def download(
                 reporter=ctx.reporter,
             )
             try:
-                _check_allowed(artifact, {**digests, **_file_digests(final, list(artifact.allowed_hashes))})
+                check_allowed_hashes(
+                    artifact, {**digests, **file_digests(final, list(artifact.allowed_hashes))}
+                )
             except BaleError:
                 final.unlink(missing_ok=True)
                 raise

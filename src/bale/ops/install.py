@@ -83,9 +83,7 @@ def gather_inputs(settings: InstallSettings, *, read_stdin: bool = True) -> Inpu
         parsed = parse_requirements_file(path, is_constraints=True)
         constraints.extend(parsed.requirements)
         constraints.extend(parsed.constraints)
-    return Inputs(
-        tuple(requirements), tuple(constraints), index, require_hashes, pre, no_binary, only_binary
-    )
+    return Inputs(tuple(requirements), tuple(constraints), index, require_hashes, pre, no_binary, only_binary)
 
 
 def _binary_names(values: Iterable[str]) -> frozenset[str]:

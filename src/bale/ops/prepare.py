@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bale.context import Context
+from bale.dist.prepare import file_digests
 from bale.errors import BaleError, HashMismatchError
 from bale.model.dists import IndexFile
 from bale.model.hashes import STRONG_ALGORITHMS
@@ -28,16 +29,7 @@ class Prepared:
     from_cache: bool
 
 
-def _file_digests(path: Path, algorithms: Sequence[str]) -> dict[str, str]:
-    hashers = {a: hashlib.new(a) for a in dict.fromkeys(("sha256", *algorithms))}
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            for hasher in hashers.values():
-                hasher.update(chunk)
-    return {a: h.hexdigest() for a, h in hashers.items()}
-
-
-def _check_allowed(artifact: Artifact, digests: dict[str, str]) -> None:
+def check_allowed_hashes(artifact: Artifact, digests: dict[str, str]) -> None:
     """``--hash`` options: the file must match one of the listed digests."""
     _check_hashes(
         artifact.allowed_hashes,
@@ -95,7 +87,7 @@ def prepare_one(ctx: Context, artifact: Artifact) -> Prepared:
     # Warm path: the index told us the hash and the cache already has that wheel unpacked (one stat).
     if known_sha and (not needed or "sha256" in needed):
         if artifact.allowed_hashes and known_sha not in artifact.allowed_hashes.get("sha256", frozenset()):
-            _check_allowed(artifact, {"sha256": known_sha})
+            check_allowed_hashes(artifact, {"sha256": known_sha})
         tree = archive_for(ctx.cache, known_sha)
         if tree is not None:
             return Prepared(artifact, tree, known_sha, from_cache=True)
@@ -103,7 +95,7 @@ def prepare_one(ctx: Context, artifact: Artifact) -> Prepared:
         path = Path(unquote(urlsplit(file.url).path))
         if not path.is_file():
             raise BaleError(f"The wheel {path} for {artifact.name} does not exist")
-        digests = _file_digests(path, needed)
+        digests = file_digests(path, needed)
         expected = {a: d for a, d in file.hashes.items() if a in digests}
         for algorithm, digest in expected.items():
             if digests[algorithm] != digest.lower():
@@ -112,7 +104,7 @@ def prepare_one(ctx: Context, artifact: Artifact) -> Prepared:
                     f"the file has {algorithm}:{digests[algorithm]}",
                     context=[f"file: {path}"],
                 )
-        _check_allowed(artifact, digests)
+        check_allowed_hashes(artifact, digests)
         tree = unpacked_wheel(ctx.cache, path, digests["sha256"])
         return Prepared(artifact, tree, digests["sha256"], from_cache=False)
     temp = ctx.cache.make_temp_dir()
@@ -127,8 +119,8 @@ def prepare_one(ctx: Context, artifact: Artifact) -> Prepared:
             reporter=ctx.reporter,
         )
         if any(a not in digests for a in needed):
-            digests = {**digests, **_file_digests(target, needed)}
-        _check_allowed(artifact, digests)
+            digests = {**digests, **file_digests(target, needed)}
+        check_allowed_hashes(artifact, digests)
         sha256 = digests["sha256"]
         tree = unpacked_wheel(ctx.cache, target, sha256)
         if not file.hashes.get("sha256"):
@@ -169,7 +161,7 @@ def source_archive(
     if local is not None:
         if not local.is_file():
             raise BaleError(f"The source distribution {local} for {what} does not exist")
-        digests = _file_digests(local, needed)
+        digests = file_digests(local, needed)
         _check_index_hashes(file, digests, local)
         _check_hashes(allowed, digests, f"{file.filename} ({what})", file.url)
         return local, digests["sha256"]
@@ -185,7 +177,7 @@ def source_archive(
         if cached.is_file():
             digests = {"sha256": known_sha}
             if any(a not in digests for a in needed):
-                digests = _file_digests(cached, needed)
+                digests = file_digests(cached, needed)
             _check_hashes(allowed, digests, f"{file.filename} ({what})", file.url)
             return cached, digests["sha256"]
     from bale.fs.atomic import replace_dir, write_atomic
@@ -199,7 +191,7 @@ def source_archive(
             file.url, target, expected=expected or None, label=what, reporter=ctx.reporter
         )
         if any(a not in digests for a in needed):
-            digests = {**digests, **_file_digests(target, needed)}
+            digests = {**digests, **file_digests(target, needed)}
         _check_hashes(allowed, digests, f"{file.filename} ({what})", file.url)
         sha256 = digests["sha256"]
         final = ctx.cache.package_dir("sdists", file.name) / sha256
