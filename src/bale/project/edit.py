@@ -282,28 +282,16 @@ def _target(
             return legacy, "dev-dependencies", "tool.bale.dev-dependencies"
         group = "dev"
     if group is not None:
-        table = doc.get("dependency-groups")
-        if table is None and not create:
-            table = {}
-        elif table is None:
-            table = _new_table(doc, "dependency-groups")
-            doc["dependency-groups"] = table
-        elif not isinstance(table, dict):
-            raise BaleError(f"{where}: dependency-groups: expected a table, cannot edit it")
+        table = _named_table(doc, doc, "dependency-groups", "dependency-groups", where=where, create=create)
         key = next((k for k in table if normalize(k) == normalize(group)), group)
         return table, key, f"dependency-groups.{key}"
     project = doc.get("project")
     if not isinstance(project, dict):
         raise BaleError(f"{where} has no [project] table", hint="run `bale init` to create a project")
     if optional is not None:
-        table = project.get("optional-dependencies")
-        if table is None and not create:
-            table = {}
-        elif table is None:
-            table = _new_table(doc, "project.optional-dependencies")
-            project["optional-dependencies"] = table
-        elif not isinstance(table, dict):
-            raise BaleError(f"{where}: project.optional-dependencies: expected a table, cannot edit it")
+        table = _named_table(
+            doc, project, "optional-dependencies", "project.optional-dependencies", where=where, create=create
+        )
         key = next((k for k in table if normalize(k) == normalize(optional)), optional)
         return table, key, f"project.optional-dependencies.{key}"
     if "dependencies" in (project.get("dynamic") or []):
@@ -312,6 +300,19 @@ def _target(
             hint="list the dependencies in [project] and remove 'dependencies' from project.dynamic",
         )
     return project, "dependencies", "project.dependencies"
+
+
+def _named_table(doc: TOMLDocument, parent: Any, key: str, path: str, *, where: str, create: bool) -> Any:
+    """``parent[key]`` as a table: created (as ``[path]``) when missing and ``create``, else an empty dict."""
+    table = parent.get(key)
+    if table is None and not create:
+        return {}
+    if table is None:
+        table = _new_table(doc, path)
+        parent[key] = table
+    elif not isinstance(table, dict):
+        raise BaleError(f"{where}: {path}: expected a table, cannot edit it")
+    return table
 
 
 def _legacy_dev(doc: TOMLDocument) -> Any:
@@ -334,10 +335,10 @@ def _locations(doc: TOMLDocument, name: str) -> list[str]:
     if isinstance(project, dict):
         scan(project.get("dependencies"), "project.dependencies")
         extras = project.get("optional-dependencies")
-        for extra, values in (extras.items() if isinstance(extras, dict) else ()):
+        for extra, values in extras.items() if isinstance(extras, dict) else ():
             scan(values, f"project.optional-dependencies.{extra}")
     groups = doc.get("dependency-groups")
-    for group, values in (groups.items() if isinstance(groups, dict) else ()):
+    for group, values in groups.items() if isinstance(groups, dict) else ():
         scan(values, f"dependency-groups.{group}")
     legacy = _legacy_dev(doc)
     if legacy is not None:
