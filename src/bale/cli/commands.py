@@ -90,8 +90,25 @@ def run(args: argparse.Namespace, printer: Printer) -> int:
         "init": _project_command("cmd_init"),
         "add": _project_command("cmd_add"),
         "remove": _project_command("cmd_remove"),
+        "tree": _command("bale.cli.views", "cmd_tree"),
+        "why": _command("bale.cli.views", "cmd_why"),
+        "export": _command("bale.cli.views", "cmd_export"),
+        "build": _command("bale.cli.dist", "cmd_build"),
+        "publish": _command("bale.cli.dist", "cmd_publish"),
     }
     return handlers[args.command](args, printer)
+
+
+def _command(module: str, name: str) -> Callable[[argparse.Namespace, Printer], int]:
+    """A handler imported only when its command runs (keeps start-up fast)."""
+
+    def handler(args: argparse.Namespace, printer: Printer) -> int:
+        import importlib
+
+        command: Callable[[argparse.Namespace, Printer], int] = getattr(importlib.import_module(module), name)
+        return command(args, printer)
+
+    return handler
 
 
 def _project_command(name: str) -> Callable[[argparse.Namespace, Printer], int]:

@@ -381,6 +381,11 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         psub.add_argument("--all-extras", action="store_true", help="every extra")
         psub.add_argument("--inexact", action="store_true", help="keep packages the lock does not list")
         psub.add_argument("--no-install-project", action="store_true", help="leave the project itself out")
+    for psub in (sync_, run, add, remove):
+        psub.add_argument(
+            "--only-group", action="append", default=[], metavar="GROUP", help="only this group (repeatable)"
+        )
+        psub.add_argument("--package", metavar="NAME", help="a workspace member instead of the root project")
     for psub in (run, add, remove):
         psub.add_argument("--no-sync", action="store_true", help="do not sync the environment first")
     run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="COMMAND", help="the command and its arguments")
@@ -389,6 +394,70 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         psub.add_argument("--dev", action="store_true", help="the dev dependency group")
         psub.add_argument("--optional", metavar="EXTRA", help="the optional dependencies of EXTRA")
     add.add_argument("--bounds", choices=["lower", "major", "minor", "exact"], default="lower")
+    tree_ = commands.add_parser("tree", help="show the project's locked dependency tree")
+    why = commands.add_parser("why", help="show every path from the project to a package")
+    export = commands.add_parser("export", help="write the lock as requirements.txt or pylock.toml")
+    for psub in (tree_, why, export):
+        _add_global(psub, suppress=True)
+        _add_index(psub)
+        psub.add_argument("--locked", action="store_true", help="fail if pylock.toml is out of date")
+        psub.add_argument("--frozen", action="store_true", help="use pylock.toml as it is")
+    for psub in (why, export):
+        psub.add_argument("--package", metavar="NAME", help="a workspace member instead of the root project")
+    for psub in (tree_, export):
+        psub.add_argument("--group", action="append", default=[], metavar="GROUP", help="also this group")
+        psub.add_argument("--only-group", action="append", default=[], metavar="GROUP", help="only this group")
+        psub.add_argument("--no-dev", action="store_true", help="leave out the dev group")
+        psub.add_argument("--all-groups", action="store_true", help="every dependency group")
+        psub.add_argument("--extra", action="append", default=[], metavar="EXTRA", help="also this extra")
+        psub.add_argument("--all-extras", action="store_true", help="every extra")
+    tree_.add_argument("-d", "--depth", type=int, default=None, metavar="N", help="stop N levels down")
+    tree_.add_argument("--invert", action="store_true", help="show what depends on each package")
+    tree_.add_argument(
+        "--package",
+        dest="filter_packages",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="show only the tree below (or, with --invert, above) NAME",
+    )
+    tree_.add_argument("--outdated", action="store_true", help="show the latest version where newer")
+    tree_.add_argument("--no-dedupe", action="store_true", help="repeat subtrees already shown")
+    why.add_argument("target", metavar="PACKAGE", help="the package to explain")
+    export.add_argument(
+        "--format",
+        choices=["requirements.txt", "requirements-txt", "pylock.toml"],
+        default="requirements.txt",
+        help="the output format (default: requirements.txt)",
+    )
+    export.add_argument("--no-hashes", action="store_true", help="leave out --hash options")
+    export.add_argument("--no-header", action="store_true", help="leave out the header comment")
+    export.add_argument("--no-annotate", action="store_true", help="leave out the '# via' comments")
+    export.add_argument("--no-emit-project", action="store_true", help="leave out the project itself")
+    export.add_argument("-o", "--output-file", metavar="FILE", help="write here instead of stdout")
+
+    build = commands.add_parser("build", help="build the project's sdist and wheel")
+    _add_global(build, suppress=True)
+    _add_index(build)
+    _add_build(build)
+    build.add_argument("path", nargs="?", default=None, help="the source tree or sdist (default: the project)")
+    build.add_argument("--sdist", action="store_true", help="build an sdist only")
+    build.add_argument("--wheel", action="store_true", help="build a wheel only")
+    build.add_argument("-o", "--out-dir", metavar="DIR", help="where to put the files (default: dist/)")
+    build.add_argument("--package", metavar="NAME", help="a workspace member instead of the root project")
+    _add_python(build, "the interpreter to build with")
+
+    publish = commands.add_parser("publish", help="upload distributions to an index")
+    _add_global(publish, suppress=True)
+    publish.add_argument("files", nargs="*", metavar="FILE", help="the files (default: dist/*)")
+    publish.add_argument("--index", metavar="NAME", help="an index named in [[tool.bale.index]] with a publish-url")
+    publish.add_argument("--publish-url", metavar="URL", help="the upload endpoint [env: BALE_PUBLISH_URL]")
+    publish.add_argument("-u", "--username", help="[env: BALE_PUBLISH_USERNAME]")
+    publish.add_argument("--password", help="[env: BALE_PUBLISH_PASSWORD]")
+    publish.add_argument("-t", "--token", help="an API token (user __token__) [env: BALE_PUBLISH_TOKEN]")
+    publish.add_argument("--check-url", metavar="URL", help="an index URL to skip files already uploaded")
+    publish.add_argument("--no-check", action="store_true", help="skip checking the files before upload")
+
     init = commands.add_parser("init", help="create a project")
     _add_global(init, suppress=True)
     init.add_argument("path", nargs="?", default=None, help="where (default: the current directory)")
