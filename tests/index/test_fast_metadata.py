@@ -6,7 +6,7 @@ import pytest
 from packaging.metadata import Metadata
 
 from bale.errors import BaleError
-from bale.index.metadata import CoreMetadata, parse_metadata
+from bale.index.metadata import CoreMetadata, parse_metadata, requirements_of_extra
 
 SAMPLES = {
     "plain": "Metadata-Version: 2.1\nName: Demo_Pkg\nVersion: 1.0.post1\nRequires-Python: >=3.8\n"
@@ -46,3 +46,25 @@ def test_invalid_requirement_is_reported_with_its_field() -> None:
     with pytest.raises(BaleError) as caught:
         parse_metadata(data, "x-2-py3-none-any.whl")
     assert "x-2-py3-none-any.whl" in caught.value.message and "requires-dist" in caught.value.message.lower()
+
+
+def test_requirements_of_an_extra_are_kept_as_text_until_asked_for() -> None:
+    data = (
+        b"Metadata-Version: 2.1\nName: x\nVersion: 2\nRequires-Dist: a>=1\n"
+        b"Requires-Dist: b[y] (>=2) ; extra == 'Docs_Extra'\n"
+        b"Requires-Dist: c ; extra == 'test' and python_version < '3.9'\n"
+        b"Requires-Dist: d >=>1 ; extra == 'broken'\n"
+    )
+    fast = parse_metadata(data, "sample")
+    assert isinstance(fast, CoreMetadata)
+    # Only the bare `extra == "x"` form waits; any other marker is parsed now.
+    assert [str(r) for r in fast.general_requires] == ["a>=1", 'c; extra == "test" and python_version < "3.9"']
+    assert fast.extra_requires == {
+        "docs-extra": ("b[y] (>=2) ; extra == 'Docs_Extra'",),
+        "broken": ("d >=>1 ; extra == 'broken'",),
+    }
+    assert [str(r) for r in requirements_of_extra(fast.extra_requires["docs-extra"])] == [
+        'b[y]>=2; extra == "docs-extra"'
+    ]
+    with pytest.raises(ValueError):
+        requirements_of_extra(fast.extra_requires["broken"])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import struct
 import threading
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -181,13 +182,35 @@ def fetch_metadata(
 
 @dataclass(frozen=True)
 class CoreMetadata:
-    """The METADATA fields resolution reads, with the types ``packaging.metadata.Metadata`` gives them."""
+    """The METADATA fields resolution reads, with the types ``packaging.metadata.Metadata`` gives them.
+
+    Resolution reads ``general_requires`` (parsed) and ``extra_requires``: the requirements whose whole
+    marker is ``extra == "x"`` (most of a typical file: docs and test extras no resolution asks for),
+    kept as text by normalized extra and parsed only when that extra is wanted. ``requires_dist``
+    parses everything, in file order.
+    """
 
     name: str
     version: Version
-    requires_dist: list[Requirement]
     requires_python: SpecifierSet | None
     provides_extra: list[str]
+    requires_texts: tuple[str, ...] = ()
+    general_requires: list[Requirement] = field(default_factory=list)
+    extra_requires: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def requires_dist(self) -> list[Requirement]:
+        return [_requirement(text) for text in self.requires_texts]
+
+
+# ``name[...] (spec) ; extra == "x"`` with nothing else in the marker (the form setuptools, hatchling
+# and flit write for extras).
+_ONLY_EXTRA = re.compile(r"""^([^;]*?)\s*;\s*extra\s*==\s*(['"])([^'"]*)\2\s*$""")
+
+
+def requirements_of_extra(texts: tuple[str, ...]) -> list[Requirement]:
+    """Parse requirement texts kept aside by ``_fast_core`` (raises InvalidRequirement)."""
+    return [_requirement(text) for text in texts]
 
 
 _WANTED = {"name", "version", "requires-dist", "requires-python", "provides-extra"}
@@ -219,12 +242,22 @@ def _fast_core(data: bytes) -> CoreMetadata | None:
     if len(names) != 1 or len(versions) != 1 or len(fields.get("requires-python", [])) > 1:
         return None
     python = fields.get("requires-python")
+    general: list[Requirement] = []
+    by_extra: dict[str, list[str]] = {}
+    for value in fields.get("requires-dist", []):
+        match = _ONLY_EXTRA.match(value) if "extra" in value else None
+        if match is None:
+            general.append(_requirement(value))
+        else:
+            by_extra.setdefault(normalize(match.group(3)), []).append(value)
     return CoreMetadata(
         name=names[0],
         version=Version(versions[0]),
-        requires_dist=[_requirement(value) for value in fields.get("requires-dist", [])],
         requires_python=SpecifierSet(python[0]) if python else None,
         provides_extra=[normalize(extra) for extra in fields.get("provides-extra", [])],
+        requires_texts=tuple(fields.get("requires-dist", [])),
+        general_requires=general,
+        extra_requires={extra: tuple(texts) for extra, texts in by_extra.items()},
     )
 
 

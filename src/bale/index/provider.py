@@ -127,6 +127,17 @@ class _Metadata:
     requires_dist: tuple[Requirement, ...]
     requires_python: SpecifierSet | None
     provides_extra: frozenset[NormalizedName]
+    # Requirements under a bare ``extra == "x"`` marker, unparsed until extra x is asked for.
+    extra_requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def requirements(self, extra: str | None) -> Sequence[Requirement]:
+        """The requirements that can apply with ``extra`` (all the marker-filtering is the caller's)."""
+        texts = self.extra_requires.get(extra, ()) if extra is not None else ()
+        if not texts:
+            return self.requires_dist
+        from bale.index.metadata import requirements_of_extra
+
+        return (*self.requires_dist, *requirements_of_extra(texts))
 
 
 class IndexProvider:
@@ -201,8 +212,10 @@ class IndexProvider:
             return self._universal_dependencies(package, version, found, self._universal_fork())
         extra = package.extra
         try:
-            dependencies = requirement_dependencies(found.requires_dist, self.target.markers, extra=extra)
-        except ValueError as err:
+            dependencies = requirement_dependencies(
+                found.requirements(extra), self.target.markers, extra=extra
+            )
+        except ValueError as err:  # InvalidRequirement included
             # A marker that parses but cannot be evaluated (``os_name ~= "x"``): the metadata is broken.
             self.reporter.warn(f"Skipping {package.name} {version}: a Requires-Dist marker fails: {err}")
             return Unavailable(f"has invalid metadata: requires-dist: {err}", UnavailableKind.METADATA)
@@ -391,7 +404,7 @@ class IndexProvider:
     def _load_metadata(
         self, name: NormalizedName, version: Version
     ) -> _Metadata | _PythonBlocked | Unavailable:
-        from bale.index.metadata import parse_metadata
+        from bale.index.metadata import CoreMetadata, parse_metadata
 
         file = self._choice(name, version)
         if not isinstance(file, IndexFile):
@@ -422,10 +435,15 @@ class IndexProvider:
                 f"has inconsistent metadata: {file.filename} says it is {named}",
                 UnavailableKind.METADATA,
             )
+        if isinstance(parsed, CoreMetadata):
+            requires, by_extra = tuple(parsed.general_requires), parsed.extra_requires
+        else:
+            requires, by_extra = tuple(parsed.requires_dist or ()), {}
         return _Metadata(
-            requires_dist=tuple(parsed.requires_dist or ()),
+            requires_dist=requires,
             requires_python=parsed.requires_python,
             provides_extra=frozenset(canonicalize_name(e) for e in parsed.provides_extra or ()),
+            extra_requires=by_extra,
         )
 
     # -- prefetching ------------------------------------------------------------------------------
@@ -497,8 +515,8 @@ class IndexProvider:
                 return blocked
         extra = package.extra
         try:
-            dependencies = marker_dependencies(found.requires_dist, fork, extra=extra)
-        except ValueError as err:
+            dependencies = marker_dependencies(found.requirements(extra), fork, extra=extra)
+        except ValueError as err:  # InvalidRequirement included
             self.reporter.warn(f"Skipping {package.name} {version}: a Requires-Dist marker fails: {err}")
             return Unavailable(f"has invalid metadata: requires-dist: {err}", UnavailableKind.METADATA)
         if extra is not None and extra not in found.provides_extra and not dependencies:

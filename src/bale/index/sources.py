@@ -34,17 +34,28 @@ class IndexSources:
     Indexes are asked in ``search_order()``: extra indexes first, then ``index_urls`` (the primary,
     default ``https://pypi.org/simple``, last), and the first that knows a project supplies all of its
     files, so a public index cannot shadow a private one. Find-links files are always added.
+    ``pins`` (name, index URL) take a package from that one index only, find-links left out.
     """
 
     index_urls: tuple[str, ...] = (PYPI_SIMPLE,)
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    pins: tuple[tuple[NormalizedName, str], ...] = ()
 
     def search_order(self) -> tuple[str, ...]:
         if self.no_index:
             return ()
         return tuple(dict.fromkeys((*self.extra_index_urls, *self.index_urls)))
+
+    def pinned(self, name: NormalizedName) -> str | None:
+        """The one index ``name`` must come from, if it is pinned to one (``--no-index`` drops pins)."""
+        if self.no_index:
+            return None
+        for pinned_name, url in self.pins:
+            if pinned_name == name:
+                return url
+        return None
 
 
 def _is_url(location: str) -> bool:
@@ -85,10 +96,11 @@ class IndexClient:
         if name in self._projects:
             return True
         try:
-            for location in self.sources.find_links:
+            pinned = self.sources.pinned(name)
+            for location in () if pinned else self.sources.find_links:
                 if _is_url(location) and location[:5].lower() != "file:":
                     return False
-            for index in self.sources.search_order():
+            for index in (pinned,) if pinned else self.sources.search_order():
                 if index[:5].lower() == "file:":
                     return True
                 return self.http.has_fresh_page(f"{index.rstrip('/')}/{name}/", {"Accept": ACCEPT})
@@ -109,6 +121,9 @@ class IndexClient:
             self.project_files(name)
 
     def _fetch_project(self, name: NormalizedName) -> tuple[IndexFile, ...]:
+        pinned = self.sources.pinned(name)
+        if pinned is not None:
+            return tuple(self._from_index(pinned, name) or ())
         files: list[IndexFile] = []
         for index in self.sources.search_order():
             found = self._from_index(index, name)
