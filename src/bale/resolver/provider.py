@@ -41,6 +41,10 @@ class PackageKind(Enum):
     DIST = "dist"
     PYTHON = "python"
 
+    # Members are singletons compared by identity; Enum's own __hash__ is Python code, and package
+    # ids (which hash their kind) are hashed tens of thousands of times in a resolution.
+    __hash__ = object.__hash__
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class PackageId:
