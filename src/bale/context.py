@@ -18,11 +18,13 @@ from bale.report import NULL_REPORTER, Reporter
 if TYPE_CHECKING:
     from bale.cache.cache import Cache
     from bale.dist.build import Builder
+    from bale.dist.build_lock import BuildPins, BuildRecorder
     from bale.http.client import HttpClient
     from bale.index.sources import IndexClient
     from bale.model.requirement import RequirementSpec
     from bale.python.probe import Interpreter
     from bale.python.venv import PythonEnvironment
+    from bale.vcs.git import GitRepositories
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,11 @@ class BuildOptions:
 
     isolation: bool = True
     config_settings: Mapping[str, str | list[str]] | None = None
+    no_isolation_packages: frozenset[str] = frozenset()  # normalized names (--no-build-isolation-package)
+
+    def isolation_for(self, name: str | None) -> bool:
+        """Whether the package ``name`` is built in an isolated environment."""
+        return self.isolation and (name is None or name not in self.no_isolation_packages)
 
 
 DEFAULT_BUILD_OPTIONS = BuildOptions()
@@ -46,6 +53,8 @@ class _Builds:
     options: BuildOptions
     constraints: tuple[RequirementSpec, ...]
     environment: PythonEnvironment | None
+    recorder: BuildRecorder | None = None
+    pins: BuildPins | None = None
 
 
 class Context:
@@ -85,14 +94,23 @@ class Context:
             offline=self.offline, cache_dir=self.cache.bucket("simple-v1"), reporter=self.reporter
         )
 
+    @cached_property
+    def git(self) -> GitRepositories:
+        """The cache's git repositories (checkouts by commit), offline when the run is."""
+        from bale.vcs.git import GitRepositories
+
+        return GitRepositories(self.cache, offline=self.offline, reporter=self.reporter)
+
     def index_client(self, index: IndexSettings) -> IndexClient:
         from bale.index.sources import IndexClient, IndexSources
+        from bale.model.names import normalize
 
         sources = IndexSources(
             index_urls=() if index.no_index else (index.index_url,),
             extra_index_urls=() if index.no_index else index.extra_index_urls,
             find_links=index.find_links,
             no_index=index.no_index,
+            pins=tuple((normalize(name), url) for name, url in index.pins),
         )
         return IndexClient(self.http, sources, reporter=self.reporter)
 
@@ -114,12 +132,15 @@ class Context:
         build: BuildSettings = DEFAULT_BUILD_SETTINGS,
         *,
         environment: PythonEnvironment | None = None,
+        recorder: BuildRecorder | None = None,
+        pins: BuildPins | None = None,
     ) -> None:
         """Let this run build sdists and source trees with ``build``'s options (``--build-constraint``
         files are read now); build requirements come from ``index``, build environments from
         ``interpreter``, and ``environment`` runs the backend when isolation is off (default:
-        ``interpreter``). Cheap: the builder is created when a source first needs it (see
-        ``builder_for``), so runs that meet only wheels never import it."""
+        ``interpreter``). ``recorder`` and ``pins``: see ``IndexBuildContext``. Cheap: the builder is
+        created when a source first needs it (see ``builder_for``), so runs that meet only wheels
+        never import it."""
         constraints: list[RequirementSpec] = []
         if build.constraint_files:
             from bale.requirements import parse_requirements_file
@@ -127,8 +148,11 @@ class Context:
             for path in build.constraint_files:
                 parsed = parse_requirements_file(path, is_constraints=True)
                 constraints.extend([*parsed.requirements, *parsed.constraints])
-        options = BuildOptions(build.isolation, build.config_dict())
-        self._builds = _Builds(index, interpreter, options, tuple(constraints), environment)
+        from bale.model.names import normalize
+
+        no_isolation = frozenset(normalize(name) for name in build.no_isolation_packages)
+        options = BuildOptions(build.isolation, build.config_dict(), no_isolation)
+        self._builds = _Builds(index, interpreter, options, tuple(constraints), environment, recorder, pins)
         self.__dict__.pop("builder", None)
 
     @property
@@ -155,6 +179,8 @@ class Context:
             config_settings=builds.options.config_settings,
             build_constraints=builds.constraints,
             environment=builds.environment,
+            recorder=builds.recorder,
+            pins=builds.pins,
         )
 
     def builder_for(
@@ -166,6 +192,8 @@ class Context:
         config_settings: Mapping[str, str | list[str]] | None = None,
         build_constraints: Sequence[RequirementSpec] = (),
         environment: PythonEnvironment | None = None,
+        recorder: BuildRecorder | None = None,
+        pins: BuildPins | None = None,
     ) -> Builder:
         """A builder whose build environments come from ``interpreter`` and whose build requirements
         are resolved against ``index`` (within ``build_constraints``); one per distinct set of
@@ -178,6 +206,8 @@ class Context:
             tuple(sorted((k, str(v)) for k, v in (config_settings or {}).items())),
             tuple(str(spec) for spec in build_constraints),
             os.fspath(environment.root) if environment is not None else None,
+            id(recorder),
+            id(pins),
         )
         with self._builders_lock:
             builder = self._builders.get(key)
@@ -185,7 +215,14 @@ class Context:
                 from bale.dist.build import Builder
                 from bale.dist.build_context import IndexBuildContext
 
-                context = IndexBuildContext(self, index, interpreter, build_constraints=build_constraints)
+                context = IndexBuildContext(
+                    self,
+                    index,
+                    interpreter,
+                    build_constraints=build_constraints,
+                    recorder=recorder,
+                    pins=pins,
+                )
                 builder = Builder(self.cache, context, reporter=self.reporter, environment=environment)
                 self._builders[key] = builder
             return builder

@@ -29,5 +29,11 @@ class Reporter:
     def install_progress(self, label: str, done: int, total: int) -> None:
         """``done`` of ``total`` distributions are linked into the environment; ``label`` is the latest."""
 
+    def build_start(self, name: str, version: str | None) -> None:
+        """A wheel of ``name`` began to build (``version`` is None for a source tree: known once built)."""
+
+    def build_done(self, name: str, version: str, seconds: float) -> None:
+        """The wheel of ``name`` ``version`` was built, in ``seconds``."""
+
 
 NULL_REPORTER = Reporter()

@@ -34,7 +34,12 @@ def _value(venv: Venv, module: str) -> str:
 
 
 def test_an_sdist_only_package_is_built_once_and_installed(
-    make_pkg, static_index, bale, venv: Venv, tmp_path: Path, wheelhouse: Path  # noqa: F811
+    make_pkg,
+    static_index,
+    bale,
+    venv: Venv,
+    tmp_path: Path,
+    wheelhouse: Path,  # noqa: F811
 ) -> None:
     dep = make_pkg("wheeldep", "1.0")
     sdist = make_pkg(Pkg("srconly", "1.0", requires_dist=["wheeldep>=1"]), sdist=True)
@@ -65,7 +70,11 @@ def test_an_sdist_only_package_is_built_once_and_installed(
 
 
 def test_compile_pins_a_requirement_whose_only_version_is_an_sdist(
-    make_pkg, static_index, run_bale, tmp_path: Path, wheelhouse: Path  # noqa: F811
+    make_pkg,
+    static_index,
+    run_bale,
+    tmp_path: Path,
+    wheelhouse: Path,  # noqa: F811
 ) -> None:
     # Requires-Dist is marked dynamic, so the backend (setuptools) must prepare the metadata.
     pkg = Pkg("dynsrc", "2.0", requires_dist=["wheeldep>=1"], extra_metadata=["Dynamic: Requires-Dist"])
@@ -75,9 +84,7 @@ def test_compile_pins_a_requirement_whose_only_version_is_an_sdist(
     result = run_bale("pip", "compile", "requirements.in", "-i", server.url, "-f", wheelhouse, "--no-header")
 
     assert result.code == 0, str(result)
-    assert result.stdout == (
-        "dynsrc==2.0\n    # via -r requirements.in\nwheeldep==1.0\n    # via dynsrc\n"
-    )
+    assert result.stdout == ("dynsrc==2.0\n    # via -r requirements.in\nwheeldep==1.0\n    # via dynsrc\n")
 
 
 def test_a_source_tree_without_a_name_is_built_and_installed(bale, venv: Venv, tmp_path: Path) -> None:
@@ -122,9 +129,7 @@ def test_an_editable_install_follows_the_source_tree(bale, run_bale, venv: Venv,
     assert "Audited 1 package" in again.stderr
 
 
-def test_sync_builds_paths_and_urls_without_resolving(
-    static_index, bale, venv: Venv, tmp_path: Path
-) -> None:
+def test_sync_builds_paths_and_urls_without_resolving(static_index, bale, venv: Venv, tmp_path: Path) -> None:
     archive = tar_sdist(in_tree_files("urlpkg", "3.0"), tmp_path / "dist", "urlpkg-3.0")
     server = static_index([archive])
     url = server.file_url(archive.name)
@@ -183,7 +188,11 @@ def test_a_failed_build_shows_the_backend_output_and_changes_nothing(
 
 
 def test_no_build_isolation_uses_the_backend_installed_in_the_target(
-    make_pkg, bale, venv: Venv, tmp_path: Path, wheelhouse: Path  # noqa: F811
+    make_pkg,
+    bale,
+    venv: Venv,
+    tmp_path: Path,
+    wheelhouse: Path,  # noqa: F811
 ) -> None:
     sdist = make_pkg(Pkg("noiso", "1.0"), sdist=True)
     spec = f"noiso @ {sdist.as_uri()}"
@@ -206,7 +215,11 @@ def test_no_build_isolation_uses_the_backend_installed_in_the_target(
 
 
 def test_build_constraints_narrow_the_build_requirements(
-    make_pkg, bale, venv: Venv, tmp_path: Path, wheelhouse: Path  # noqa: F811
+    make_pkg,
+    bale,
+    venv: Venv,
+    tmp_path: Path,
+    wheelhouse: Path,  # noqa: F811
 ) -> None:
     make_pkg(Pkg("constrained", "1.0"), sdist=True)
     constraints = tmp_path / "build-constraints.txt"
@@ -269,7 +282,7 @@ def test_config_settings_reach_the_backend(bale, venv: Venv, tmp_path: Path) -> 
     files = in_tree_files("configured")
     backend = files["bale_test_backend.py"]
     backend = backend.replace(
-        "members = [(NAME + \"/__init__.py\", b\"VALUE = 'in-tree'\\n\")]",
+        'members = [(NAME + "/__init__.py", b"VALUE = \'in-tree\'\\n")]',
         "members = [(NAME + \"/__init__.py\", ('VALUE = %r\\n' % (CONFIG,)).encode())]",
     )
     backend = backend.replace(

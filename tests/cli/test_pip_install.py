@@ -348,8 +348,10 @@ def test_compile_bytecode_writes_pyc(make_pkg, bale, venv: Venv) -> None:
 
 def test_conflicting_hashes_for_one_pin(bale, tmp_path: Path) -> None:
     reqs = tmp_path / "reqs.txt"
-    reqs.write_text(f"nu==1.0 --hash=sha256:{'a' * 64}\nxi==1.0 --hash=sha256:{'c' * 64}\n"
-                    f"nu==1.0 --hash=sha256:{'b' * 64}\n")
+    reqs.write_text(
+        f"nu==1.0 --hash=sha256:{'a' * 64}\nxi==1.0 --hash=sha256:{'c' * 64}\n"
+        f"nu==1.0 --hash=sha256:{'b' * 64}\n"
+    )
     result = bale("pip", "install", "--no-deps", "-r", reqs, "--no-index")
     assert result.code == 1
     text = scrub(result.stderr, {tmp_path: "[TMP]"})

@@ -12,8 +12,9 @@ from tests.cli.conftest import make_stdlib_venv
 
 
 def test_progress_only_on_a_terminal(make_pkg, static_index, run_bale, tmp_path: Path) -> None:
-    server = static_index([make_pkg("big", "1.0", files={"big/__init__.py": "x = 1\n",
-                                                        "big/blob.bin": os.urandom(600_000)})])
+    server = static_index(
+        [make_pkg("big", "1.0", files={"big/__init__.py": "x = 1\n", "big/blob.bin": os.urandom(600_000)})]
+    )
     venv = make_stdlib_venv(tmp_path / "venv")
     args = ["pip", "install", "--no-deps", "big", "-i", server.url, "--python", str(venv.root)]
     piped = run_bale(*args)
@@ -22,8 +23,14 @@ def test_progress_only_on_a_terminal(make_pkg, static_index, run_bale, tmp_path:
     other = make_stdlib_venv(tmp_path / "venv2")
     env = run_bale.env({"BALE_CACHE_DIR": str(tmp_path / "cold-cache"), "NO_COLOR": None, "CI": None})
     controller, terminal = pty.openpty()
-    done = subprocess.run([sys.executable, "-m", "bale", *args[:-1], str(other.root)], env=env,
-                          stdout=subprocess.PIPE, stderr=terminal, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bale", *args[:-1], str(other.root)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        timeout=60,
+        check=False,
+    )
     os.close(terminal)
     chunks = []
     while True:

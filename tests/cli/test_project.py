@@ -145,7 +145,14 @@ def test_run_passes_the_exit_code_and_sees_the_packages(
     failed = run_bale("run", "-i", server.url, "python", "-c", "import sys; sys.exit(3)", cwd=root)
     assert failed.code == 3, failed
     seen = run_bale(
-        "run", "--frozen", "python", "-c", "import lib, os, sys; print(lib.__version__, sys.prefix)", cwd=root
+        "run",
+        "--frozen",
+        "-i",
+        server.url,
+        "python",
+        "-c",
+        "import lib, os, sys; print(lib.__version__, sys.prefix)",
+        cwd=root,
     )
     assert seen.code == 0, seen
     version, prefix = seen.stdout.split()
@@ -199,9 +206,9 @@ def test_extra_packages_are_marked_and_installed_on_request(
     assert run_bale("lock", "-i", server.url, cwd=root).code == 0
     marker = _packages((root / "pylock.toml").read_text())["extra-pkg"]["marker"]
     assert str(marker).replace("'", '"') == '"fancy" in extras'
-    assert run_bale("sync", "--frozen", cwd=root).code == 0
+    assert run_bale("sync", "--frozen", "-i", server.url, cwd=root).code == 0
     assert "extra_pkg-1.0.dist-info" not in _dist_infos(root)
-    result = run_bale("sync", "--frozen", "--extra", "fancy", cwd=root)
+    result = run_bale("sync", "--frozen", "--extra", "fancy", "-i", server.url, cwd=root)
     assert result.code == 0, result
     assert "extra_pkg-1.0.dist-info" in _dist_infos(root)
 
@@ -223,6 +230,58 @@ def test_sync_installs_a_packaged_project_editable(make_pkg, static_index, run_b
     assert result.code == 0, result
     assert _dist_infos(root) == ["editpkg-1.0.dist-info", "lib-2.0.dist-info"]
     (root / "editpkg" / "__init__.py").write_text("VALUE = 'after'\n")
-    seen = run_bale("run", "--frozen", "python", "-c", "import editpkg; print(editpkg.VALUE)", cwd=root)
+    code = "import editpkg; print(editpkg.VALUE)"
+    seen = run_bale("run", "--frozen", "-i", server.url, "python", "-c", code, cwd=root)
     assert seen.code == 0, seen
     assert seen.stdout.strip() == "after"
+
+
+def test_a_repeated_sync_is_told_by_the_stamp_and_notices_every_change(
+    make_pkg, static_index, run_bale, tmp_path: Path
+) -> None:
+    server = static_index(_universe(make_pkg))
+    root = _project(tmp_path)
+    first = run_bale("sync", "-i", server.url, cwd=root)
+    assert first.code == 0, first
+    stamp = root / ".venv" / ".bale-sync.json"
+    assert stamp.is_file()
+    expected = ["app-1.0.dist-info", "devtool-1.0.dist-info", "lib-2.0.dist-info"]
+    assert _dist_infos(root) == expected
+
+    written = stamp.stat()
+    again = run_bale("sync", "-i", server.url, cwd=root)
+    assert again.code == 0, again
+    assert "Audited 3 packages" in again.stderr
+    # The full sync drops the stamp before installing and writes a new one; the no-op leaves it alone.
+    assert (stamp.stat().st_ino, stamp.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+
+    # Another tool removes a package: site-packages changed, so the full sync runs and puts it back.
+    removed = run_bale("pip", "uninstall", "lib", "--python", str(root / ".venv"), cwd=root)
+    assert removed.code == 0, removed
+    repaired = run_bale("sync", "-i", server.url, cwd=root)
+    assert repaired.code == 0, repaired
+    assert "+ lib==2.0" in repaired.stderr
+    assert _dist_infos(root) == expected
+
+    # Other settings are another sync: --no-dev removes the dev group at once.
+    no_dev = run_bale("sync", "-i", server.url, "--no-dev", cwd=root)
+    assert no_dev.code == 0, no_dev
+    assert _dist_infos(root) == ["app-1.0.dist-info", "lib-2.0.dist-info"]
+
+    # A changed pyproject.toml relocks (the stamp's fingerprint no longer matches) and installs.
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('"app",  # keep me', '"app",  # keep me\n    "extra-pkg",')
+    )
+    changed = run_bale("sync", "-i", server.url, "--no-dev", cwd=root)
+    assert changed.code == 0, changed
+    assert "+ extra-pkg==1.0" in changed.stderr
+
+    # A lock edited by hand (another content) is never taken for the synced one.
+    lock = root / "pylock.toml"
+    lock.write_text(lock.read_text().replace('name = "extra-pkg"', 'name = "extra-pkg"\n# edited'))
+    before = stamp.stat()
+    frozen = run_bale("sync", "-i", server.url, "--no-dev", "--frozen", cwd=root)
+    assert frozen.code == 0, frozen
+    assert "Audited 3 packages" in frozen.stderr
+    assert (stamp.stat().st_ino, stamp.stat().st_mtime_ns) != (before.st_ino, before.st_mtime_ns)

@@ -295,20 +295,37 @@ def test_unknown_names_get_close_suggestions(
 
 
 def test_compile_universal_writes_markers(make_pkg, static_index, run_bale, tmp_path: Path) -> None:
-    server = static_index([
-        make_pkg("app", "1.0", requires_dist=["colorama ; sys_platform == 'win32'",
-                                              "numpy>=2 ; python_version >= '3.10'",
-                                              "numpy<2 ; python_version < '3.10'"]),
-        make_pkg("colorama", "0.4"),
-        make_pkg("numpy", "1.26", requires_python=">=3.8"),
-        make_pkg("numpy", "2.1", requires_python=">=3.10"),
-        make_pkg("winonly", "1.0", tags="cp39-cp39-win_amd64"),
-    ])
+    server = static_index(
+        [
+            make_pkg(
+                "app",
+                "1.0",
+                requires_dist=[
+                    "colorama ; sys_platform == 'win32'",
+                    "numpy>=2 ; python_version >= '3.10'",
+                    "numpy<2 ; python_version < '3.10'",
+                ],
+            ),
+            make_pkg("colorama", "0.4"),
+            make_pkg("numpy", "1.26", requires_python=">=3.8"),
+            make_pkg("numpy", "2.1", requires_python=">=3.10"),
+            make_pkg("winonly", "1.0", tags="cp39-cp39-win_amd64"),
+        ]
+    )
     (tmp_path / "requirements.in").write_text(
         "app\nwinonly ; sys_platform == 'win32' and python_version == '3.9'\n"
     )
-    result = run_bale("pip", "compile", "requirements.in", "--universal", "--python-version", "3.8",
-                      "--no-header", "-i", server.url)
+    result = run_bale(
+        "pip",
+        "compile",
+        "requirements.in",
+        "--universal",
+        "--python-version",
+        "3.8",
+        "--no-header",
+        "-i",
+        server.url,
+    )
     assert result.code == 0, result
     assert result.stdout == (
         "app==1.0\n    # via -r requirements.in\n"

@@ -85,8 +85,13 @@ class Venv:
     def env(self) -> dict[str, str]:
         # The machine's pip config adds indexes and find-links: tests must see none of it.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
-        env.update(PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1",
-                   PIP_NO_INPUT="1", PIP_NO_CACHE_DIR="1")
+        env.update(
+            PIP_CONFIG_FILE=os.devnull,
+            PIP_NO_INDEX="1",
+            PIP_DISABLE_PIP_VERSION_CHECK="1",
+            PIP_NO_INPUT="1",
+            PIP_NO_CACHE_DIR="1",
+        )
         return env
 
     def run(self, *args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:

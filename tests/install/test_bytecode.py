@@ -55,7 +55,8 @@ def test_syntax_errors_are_returned_not_raised(tmp_path: Path) -> None:
     good.write_text("X = 1\n")
     bad.write_text("print 'python 2'\n")
     assert compile_bytecode([bad, good, tmp_path / "missing.py"], Path(sys.executable)) == [
-        bad, tmp_path / "missing.py"
+        bad,
+        tmp_path / "missing.py",
     ]
     assert (tmp_path / "__pycache__" / f"good.{sys.implementation.cache_tag}.pyc").exists()
 

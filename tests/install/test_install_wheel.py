@@ -43,7 +43,11 @@ def demo_pkg(**fields: object) -> Pkg:
 
 def install(tree: Path, scheme: InstallScheme, **options: object) -> object:
     kwargs: dict[str, object] = {
-        "name": "Demo", "version": "1.0", "requested": False, "direct_url": None, "linker": Linker(),
+        "name": "Demo",
+        "version": "1.0",
+        "requested": False,
+        "direct_url": None,
+        "linker": Linker(),
     }
     kwargs.update(options)
     return install_tree(tree, scheme, **kwargs)  # type: ignore[arg-type]

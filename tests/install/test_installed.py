@@ -94,7 +94,7 @@ def test_metadata_and_requires(tmp_path: Path) -> None:
     dist_info(site, "foo-1.0.dist-info", {"METADATA": text})
     dist = scan_site_packages([site])["foo"]  # type: ignore[index]
     assert metadata(dist).summary == "The foo"
-    assert [str(r) for r in requires(dist)] == ['bar>=1', 'baz; extra == "fast"']
+    assert [str(r) for r in requires(dist)] == ["bar>=1", 'baz; extra == "fast"']
 
 
 def test_requires_of_egg_info_reads_requires_txt(tmp_path: Path) -> None:
@@ -130,9 +130,7 @@ def test_missing_metadata_is_an_error_naming_the_file(tmp_path: Path) -> None:
     assert "METADATA" in caught.value.message
 
 
-def test_snapshot_sees_what_install_tree_wrote(
-    tree_of: Callable[[Pkg], Path], scheme: InstallScheme
-) -> None:
+def test_snapshot_sees_what_install_tree_wrote(tree_of: Callable[[Pkg], Path], scheme: InstallScheme) -> None:
     tree = tree_of(Pkg("My.Pkg", "2.0", requires_dist=["dep>=1"]))
     installed = install_tree(
         tree, scheme, name="My.Pkg", version="2.0", requested=True, direct_url=None, linker=Linker()

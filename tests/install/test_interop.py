@@ -46,8 +46,13 @@ def test_pip_sees_uses_and_uninstalls_a_bale_install(venv: Venv, tmp_path: Path)
     before = listing(venv.root)
     tree = unpack(interop_pkg(), tmp_path)
     dist = install_tree(
-        tree, venv.scheme, name="Interop_Demo", version="1.0", requested=True,
-        direct_url=None, linker=Linker(),
+        tree,
+        venv.scheme,
+        name="Interop_Demo",
+        version="1.0",
+        requested=True,
+        direct_url=None,
+        linker=Linker(),
     )
     sources = [dist.dist_info.parent / "interop_demo" / "__init__.py"]
     assert compile_bytecode(sources, venv.python) == []
@@ -117,12 +122,18 @@ def test_pip_reinstalls_over_a_bale_install_without_touching_the_cache(venv: Ven
     tree = unpack(interop_pkg(), tmp_path)
     cache_before = snapshot(tree)
     install_tree(
-        tree, venv.scheme, name="Interop_Demo", version="1.0", requested=True,
-        direct_url=None, linker=Linker(),
+        tree,
+        venv.scheme,
+        name="Interop_Demo",
+        version="1.0",
+        requested=True,
+        direct_url=None,
+        linker=Linker(),
     )
     wheels = tmp_path / "wheels"
     venv.pip("install", "--force-reinstall", "--no-index", "--find-links", wheels, "interop-demo")
     assert snapshot(tree) == cache_before
-    assert os.stat(venv.scheme.purelib / "interop_demo" / "__init__.py").st_ino != os.stat(
-        tree / "interop_demo" / "__init__.py"
-    ).st_ino
+    assert (
+        os.stat(venv.scheme.purelib / "interop_demo" / "__init__.py").st_ino
+        != os.stat(tree / "interop_demo" / "__init__.py").st_ino
+    )

@@ -13,8 +13,7 @@ from bale.errors import BaleError
 from bale.install.scripts import launcher, parse_entry_points, rewrite_python_shebang, shebang
 
 MODULE = (
-    "import sys\ndef main():\n    print('args', sys.argv[1:])\n    return 3\n"
-    "class Tool:\n    run = main\n"
+    "import sys\ndef main():\n    print('args', sys.argv[1:])\n    return 3\nclass Tool:\n    run = main\n"
 )
 
 

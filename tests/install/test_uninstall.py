@@ -23,8 +23,13 @@ def install_demo(
 ) -> InstalledDist:
     pkg = pkg or demo_pkg()
     return install_tree(
-        tree_of(pkg), scheme, name=pkg.name, version=pkg.version, requested=True,
-        direct_url=None, linker=Linker(),
+        tree_of(pkg),
+        scheme,
+        name=pkg.name,
+        version=pkg.version,
+        requested=True,
+        direct_url=None,
+        linker=Linker(),
     )
 
 
@@ -44,8 +49,16 @@ def test_uninstall_removes_everything_install_wrote(
 
     removed = uninstall(dist, scheme)
     assert {p.name for p in removed} >= {
-        "__init__.py", "__init__.cpython-311.pyc", "__init__.cpython-312.opt-1.pyc",
-        "demo-cli", "demo-tool", "demo.h", "readme.txt", "RECORD", "INSTALLER", "REQUESTED",
+        "__init__.py",
+        "__init__.cpython-311.pyc",
+        "__init__.cpython-312.opt-1.pyc",
+        "demo-cli",
+        "demo-tool",
+        "demo.h",
+        "readme.txt",
+        "RECORD",
+        "INSTALLER",
+        "REQUESTED",
     }
     assert listing(scheme.data) - before == {
         "lib/python3.11/site-packages/demo",

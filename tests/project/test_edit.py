@@ -54,7 +54,9 @@ def test_add_to_every_kind_of_array_keeps_layout_and_comments() -> None:
     out = add_dependency(out, "shapely>=2", optional="maps")
     out = add_dependency(out, "hypothesis", group="test")
     out = add_dependency(out, "ipdb", dev=True)
-    assert out == """\
+    assert (
+        out
+        == """\
 [build-system]
 requires = ["hatchling>=1.25"]
 build-backend = "hatchling.build"
@@ -93,6 +95,7 @@ test = [
 [tool.ruff]
 line-length = 100
 """
+    )
 
 
 def test_remove_from_dependencies_extras_and_groups() -> None:
@@ -152,7 +155,9 @@ def test_empty_and_new_arrays_are_written_one_item_per_line() -> None:
     out = add_dependency(out, "pytest>=8", dev=True)
     out = add_dependency(out, "sphinx", group="docs")
     out = add_dependency(out, "uvloop; sys_platform != 'win32'", optional="fast")
-    assert out == """\
+    assert (
+        out
+        == """\
 [project]
 name = "scratch"
 version = "0.1.0"
@@ -174,6 +179,7 @@ docs = [
     "sphinx",
 ]
 """
+    )
     # The result is a valid project again.
     assert out.endswith("]\n")
 
@@ -290,7 +296,7 @@ def test_invalid_input_is_reported() -> None:
         "pyproject.toml:5:1: invalid TOML: Unexpected character: 'b'\n  b = 1\n  ^"
     )
     with pytest.raises(BaleError) as caught:
-        add_dependency('[tool.ruff]\nline-length = 1\n', "c")
+        add_dependency("[tool.ruff]\nline-length = 1\n", "c")
     assert caught.value.render() == (
         "pyproject.toml has no [project] table\nhint: run `bale init` to create a project"
     )

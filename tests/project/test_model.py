@@ -263,8 +263,10 @@ workspace = { members = "x" }
             '[project]\nname = "x"\nrequires-python = "3.10+"\n',
             "project.requires-python: expected version specifiers (like >=3.10), got '3.10+'",
         ),
-        ('[project]\nname = "x"\ndependencies = "a"\n',
-         'project.dependencies: expected an array of requirement strings, got a string ("a")'),
+        (
+            '[project]\nname = "x"\ndependencies = "a"\n',
+            'project.dependencies: expected an array of requirement strings, got a string ("a")',
+        ),
         (
             '[project]\nname = "x"\n[tool.bale.sources]\n'
             '"zope.interface" = { git = "u", tag = "a", branch = "b" }\n',
@@ -385,7 +387,7 @@ def test_find_project_walks_up_from_a_nested_directory(tmp_path: Path) -> None:
 
 
 def test_find_project_stops_at_a_workspace_root(tmp_path: Path) -> None:
-    write(tmp_path, '[tool.bale.workspace]\nmembers = []\n')
+    write(tmp_path, "[tool.bale.workspace]\nmembers = []\n")
     (tmp_path / "docs").mkdir()
     assert find_project(tmp_path / "docs").root == tmp_path.resolve()
 

@@ -449,9 +449,7 @@ def test_remote_file_resolves_relative_references_against_its_url() -> None:
         "https://host.example/reqs/main.txt": "-r other.txt\n-f wheels/\n",
         "https://host.example/reqs/other.txt": "pkg\n",
     }
-    result = parse_requirements(
-        "https://host.example/reqs/main.txt", read=make_reader(files), env={}
-    )
+    result = parse_requirements("https://host.example/reqs/main.txt", read=make_reader(files), env={})
     assert names(result) == ["pkg"]
     assert result.requirements[0].origin == Origin("https://host.example/reqs/other.txt", 1)
     assert result.find_links == ("https://host.example/reqs/wheels/",)

@@ -102,6 +102,7 @@ def test_yanked_only_for_an_exact_pin_with_a_warning() -> None:
 
 def test_prerelease_policies() -> None:
     files = [_file("x-1.0-py3-none-any.whl"), _file("x-2.0b1-py3-none-any.whl")]
+
     def version(spec: str, policy: PreReleases) -> Version:
         choice = select(files, SpecifierSet(spec), TARGET, SelectOptions(prereleases=policy))
         assert isinstance(choice, Choice)

@@ -29,6 +29,7 @@ BUCKET_VERSIONS: Mapping[str, int] = {
     "sdists": 1,  # downloaded source distributions: sdists-v1/<name>/<sha256>/<filename>
     "urls": 1,  # sha256 of files downloaded from URLs that came without a hash
     "interpreters": 1,  # probed interpreter facts
+    "git": 1,  # git repositories by URL, checkouts and built wheels by commit
 }
 BUCKET_DIRS: Mapping[str, str] = {name: f"{name}-v{version}" for name, version in BUCKET_VERSIONS.items()}
 _DIR_TO_BUCKET = {dirname: name for name, dirname in BUCKET_DIRS.items()}

@@ -69,6 +69,7 @@ def build_settings(args: argparse.Namespace) -> BuildSettings:
         isolation=not no_isolation,
         config_settings=tuple(pairs),
         constraint_files=tuple(Path(f) for f in files),
+        no_isolation_packages=tuple(getattr(args, "no_build_isolation_package", []) or []),
     )
 
 
@@ -526,9 +527,13 @@ def pip_download(args: argparse.Namespace, printer: Printer) -> int:
             explicit_index=explicit,
             no_deps=args.no_deps,
             require_hashes=args.require_hashes,
+            no_binary=tuple(args.no_binary),
+            only_binary=tuple(args.only_binary),
+            build=build_settings(args),
         )
     finally:
         ctx.reporter.finish()
+        ctx.close()
     for path, cached in saved:
         printer.info(f"{'Saved' if not cached else 'Kept'} {path}")
     return 0

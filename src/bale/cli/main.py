@@ -143,6 +143,13 @@ def _add_build(parser: argparse.ArgumentParser) -> None:
         "[env: BALE_NO_BUILD_ISOLATION]",
     )
     group.add_argument(
+        "--no-build-isolation-package",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="build NAME in the target environment, the others isolated (repeatable)",
+    )
+    group.add_argument(
         "-C",
         "--config-settings",
         "--config-setting",
@@ -342,6 +349,9 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     download.add_argument("-d", "--dest", default=".", help="the folder (default: .)")
     download.add_argument("--no-deps", action="store_true", help="only the named packages")
     download.add_argument("--require-hashes", action="store_true")
+    download.add_argument("--no-binary", action="append", default=[], metavar="NAME", help="sdists of NAME")
+    download.add_argument("--only-binary", action="append", default=[], metavar="NAME", help="wheels of NAME")
+    _add_build(download)
 
     cache = commands.add_parser("cache", help="manage bale's cache")
     _add_global(cache, suppress=True)
@@ -367,6 +377,7 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     for psub in (lock, sync_, run, add, remove):
         _add_global(psub, suppress=True)
         _add_index(psub)
+        _add_build(psub)
         psub.add_argument("-U", "--upgrade", action="store_true", help="ignore the locked versions")
         psub.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME")
     lock.add_argument("--check", action="store_true", help="fail if pylock.toml is out of date")
@@ -406,7 +417,9 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         psub.add_argument("--package", metavar="NAME", help="a workspace member instead of the root project")
     for psub in (tree_, export):
         psub.add_argument("--group", action="append", default=[], metavar="GROUP", help="also this group")
-        psub.add_argument("--only-group", action="append", default=[], metavar="GROUP", help="only this group")
+        psub.add_argument(
+            "--only-group", action="append", default=[], metavar="GROUP", help="only this group"
+        )
         psub.add_argument("--no-dev", action="store_true", help="leave out the dev group")
         psub.add_argument("--all-groups", action="store_true", help="every dependency group")
         psub.add_argument("--extra", action="append", default=[], metavar="EXTRA", help="also this extra")
@@ -440,7 +453,9 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     _add_global(build, suppress=True)
     _add_index(build)
     _add_build(build)
-    build.add_argument("path", nargs="?", default=None, help="the source tree or sdist (default: the project)")
+    build.add_argument(
+        "path", nargs="?", default=None, help="the source tree or sdist (default: the project)"
+    )
     build.add_argument("--sdist", action="store_true", help="build an sdist only")
     build.add_argument("--wheel", action="store_true", help="build a wheel only")
     build.add_argument("-o", "--out-dir", metavar="DIR", help="where to put the files (default: dist/)")
@@ -450,7 +465,9 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     publish = commands.add_parser("publish", help="upload distributions to an index")
     _add_global(publish, suppress=True)
     publish.add_argument("files", nargs="*", metavar="FILE", help="the files (default: dist/*)")
-    publish.add_argument("--index", metavar="NAME", help="an index named in [[tool.bale.index]] with a publish-url")
+    publish.add_argument(
+        "--index", metavar="NAME", help="an index named in [[tool.bale.index]] with a publish-url"
+    )
     publish.add_argument("--publish-url", metavar="URL", help="the upload endpoint [env: BALE_PUBLISH_URL]")
     publish.add_argument("-u", "--username", help="[env: BALE_PUBLISH_USERNAME]")
     publish.add_argument("--password", help="[env: BALE_PUBLISH_PASSWORD]")

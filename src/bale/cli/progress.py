@@ -61,6 +61,12 @@ class CliReporter(Reporter):
         with self._lock:
             self._write(f"Installing {done}/{total} {label}")
 
+    def build_done(self, name: str, version: str, seconds: float) -> None:
+        took = f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.2f}s"
+        with self._lock:
+            self._clear()
+            self.printer.info(self.printer.dim(f"Built {name}=={version} in {took}"))
+
     def finish(self) -> None:
         with self._lock:
             self._clear()

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bale.cli.commands import _changes, _context, _elapsed, _plural, index_settings
+from bale.cli.commands import _changes, _context, _elapsed, _plural, build_settings, index_settings
 from bale.cli.printer import Printer
 from bale.errors import BaleError
 from bale.model.names import normalize
@@ -27,13 +27,41 @@ def _lock_settings(args: argparse.Namespace) -> LockSettings:
         explicit_index=explicit,
         upgrade=bool(getattr(args, "upgrade", False)),
         upgrade_packages=tuple(getattr(args, "upgrade_package", ()) or ()),
+        build=build_settings(args),
     )
 
 
 def _project() -> Project:
-    from bale.project.model import find_project
+    """The project to lock: the workspace root when the current folder is inside a workspace member."""
+    from bale.project.workspace import find_workspace
 
-    return find_project(Path.cwd())
+    return find_workspace(Path.cwd()).root
+
+
+def _member(args: argparse.Namespace) -> tuple[Project, Project]:
+    """The workspace root and the member a command works on: ``--package``'s, else the member whose
+    folder holds the current one, else the root."""
+    from bale.ops.project_workspace import sync_targets
+    from bale.project.workspace import find_workspace
+
+    found: tuple[Project, Project] | None = getattr(args, "_workspace_member", None)
+    if found is not None:  # found once per command: the search reads every member's pyproject.toml
+        return found
+    workspace = find_workspace(Path.cwd())
+    package = getattr(args, "package", None)
+    if package:
+        found = workspace.root, sync_targets(workspace, package)[0]
+    else:
+        here = workspace.member_at(Path.cwd())
+        found = workspace.root, here if here is not None else workspace.root
+    args._workspace_member = found
+    return found
+
+
+def _package(args: argparse.Namespace) -> str | None:
+    """``--package``, else the workspace member the current folder is in (None: the root's)."""
+    root, member = _member(args)
+    return None if member is root else str(member.name)
 
 
 def _report_lock(printer: Printer, outcome: LockOutcome) -> None:
@@ -79,6 +107,8 @@ def _sync_settings(args: argparse.Namespace) -> SyncSettings:
         inexact=bool(getattr(args, "inexact", False)),
         install_project=not getattr(args, "no_install_project", False),
         python=getattr(args, "python", None),
+        package=_package(args),
+        only_groups=tuple(getattr(args, "only_group", ()) or ()),
     )
 
 
@@ -102,6 +132,8 @@ def _report_sync(printer: Printer, outcome: SyncOutcome) -> None:
         _report_lock(printer, outcome.lock)
     install = outcome.install
     if install is None:
+        if outcome.audited:
+            printer.info(printer.dim(f"Audited {_plural(outcome.audited, 'package')}"))
         return
     if install.removed:
         printer.info(printer.dim(f"Uninstalled {_plural(len(install.removed), 'package')}"))
@@ -118,7 +150,7 @@ def _report_sync(printer: Printer, outcome: SyncOutcome) -> None:
 
 
 def cmd_sync(args: argparse.Namespace, printer: Printer) -> int:
-    outcome = _sync(args, printer, _project(), _sync_settings(args))
+    outcome = _sync(args, printer, _member(args)[0], _sync_settings(args))
     _report_sync(printer, outcome)
     return 0
 
@@ -132,7 +164,7 @@ def cmd_run(args: argparse.Namespace, printer: Printer) -> int:
         command = command[1:]
     if not command:
         raise BaleError("bale run needs a command", hint="for example: bale run python -c 'print(1)'")
-    project = _project()
+    project = _member(args)[0]
     path = environment_path(project)
     if not args.no_sync:
         path = _sync(args, printer, project, _sync_settings(args)).environment
@@ -165,8 +197,8 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
     from bale.project.edit import add_dependency, bounds, remove_dependency
     from bale.project.model import find_project
 
-    project = _project()
-    pyproject = project.pyproject
+    project, member = _member(args)
+    pyproject = member.pyproject
     original = pyproject.read_text(encoding="utf-8")
     where = str(pyproject)
     text = original
@@ -192,11 +224,15 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
                 from packaging.requirements import Requirement
                 from packaging.specifiers import SpecifierSet
 
+                from bale.project.model import IndexSource
+
                 bounded = text
                 for package in args.packages:
                     requirement = Requirement(package)
                     version = outcome.locked.get(normalize(requirement.name))
-                    if requirement.specifier or requirement.url or version is None:
+                    source = member.settings.sources.get(normalize(requirement.name))
+                    sourced = source is not None and not isinstance(source, IndexSource)
+                    if requirement.specifier or requirement.url or version is None or sourced:
                         continue
                     requirement.specifier = SpecifierSet(bounds(version, args.bounds))
                     bounded = add_dependency(bounded, str(requirement), **target)

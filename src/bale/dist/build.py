@@ -88,6 +88,10 @@ class BuildCycleError(BaleError):
     """A source needs itself, through build requirements, to be built."""
 
 
+class BuildRequirementsError(BaleError):
+    """The build requirements of a source cannot be installed, explained in full: passed on unwrapped."""
+
+
 @dataclass(frozen=True, slots=True)
 class BuildStats:
     """Counters of the work one builder did (for ``-v`` summaries and tests)."""
@@ -95,6 +99,7 @@ class BuildStats:
     environments: int = 0  # isolated build environments created
     backend_calls: int = 0  # hook subprocesses run
     wheels_built: int = 0
+    sdists_built: int = 0
     metadata_prepared: int = 0  # prepare_metadata_for_build_wheel answers
     static_metadata: int = 0  # PKG-INFO files trusted without a build
     max_parallel: int = 0  # most hook subprocesses running at once
@@ -292,6 +297,46 @@ class Builder:
                 wheel = self._run_build(backend, work, editable=editable, config=config)
                 return self._store(src, entry, wheel, work, remember_metadata=not config and not editable)
 
+    def build_sdist(
+        self,
+        source: Path,
+        *,
+        config_settings: ConfigSettings | None = None,
+        isolation: bool = True,
+    ) -> Path:
+        """The sdist the backend of the source tree ``source`` builds (the ``build_sdist`` hook).
+
+        Never cached (the tree may change between calls): the file lives in the builder's scratch
+        folder until ``close``. A failed build raises BaleError as ``build_wheel`` does.
+        """
+        src = self._source(source)
+        if src.is_archive:
+            raise BaleError(f"Cannot build a source distribution from {src.label}: it is one already")
+        self._check_cycle(src)
+        config = _plain_config(config_settings)
+        with self.cache.temp_dir() as work:
+            backend = self._open(src, work, isolation=isolation, config=config, editable=False, sdist=True)
+            out = work / "out"
+            out.mkdir()
+            start = time.perf_counter()
+            name = self._hook(backend, "build_sdist", lambda: backend.caller.build_sdist(str(out), config))
+            built = out / str(name)
+            if not built.is_file() or not built.name.endswith(".tar.gz"):
+                raise BaleError(
+                    f"The build backend {backend.system.backend} of {src.label} reported {name!r}, "
+                    "which is not a .tar.gz source distribution it wrote",
+                    context=[f"output folder: {out}"],
+                )
+            self._count(sdists_built=1)
+            self.reporter.debug(
+                f"build: built {built.name} from {src.label} in {time.perf_counter() - start:.1f} s"
+            )
+            from bale.fs.temp import make_temp_dir
+
+            final = make_temp_dir(self._scratch_dir()) / built.name
+            os.replace(built, final)
+            return final
+
     def close(self) -> None:
         """Delete the wheels built from source trees (they were only needed until installed)."""
         with self._lock:
@@ -364,8 +409,10 @@ class Builder:
         isolation: bool,
         config: dict[str, str | list[str]] | None,
         editable: bool,
+        sdist: bool = False,
     ) -> _Backend:
-        """Unpack an sdist, read [build-system], create and fill the environment, add the backend's extras."""
+        """Unpack an sdist, read [build-system], create and fill the environment, add the backend's
+        extras (those for building an sdist when ``sdist``, else a wheel or an editable wheel)."""
         from pyproject_hooks import BuildBackendHookCaller
 
         root = _unpack_sdist(src.path, work / "src") if src.is_archive else src.path
@@ -390,10 +437,12 @@ class Builder:
         )
         backend = _Backend(src, root, system, caller, runner, python, isolation, config)
         if env is not None:
-            hook = "get_requires_for_build_editable" if editable else "get_requires_for_build_wheel"
-            method = (
-                caller.get_requires_for_build_editable if editable else caller.get_requires_for_build_wheel
-            )
+            if sdist:
+                hook, method = "get_requires_for_build_sdist", caller.get_requires_for_build_sdist
+            elif editable:
+                hook, method = "get_requires_for_build_editable", caller.get_requires_for_build_editable
+            else:
+                hook, method = "get_requires_for_build_wheel", caller.get_requires_for_build_wheel
             extra = [str(r) for r in self._hook(backend, hook, lambda: method(config))]
             missing = [r for r in extra if r not in system.requires]
             if missing:
@@ -409,6 +458,8 @@ class Builder:
         out = work / "out"
         out.mkdir(exist_ok=True)
         start = time.perf_counter()
+        source = parse_filename(backend.source.label) if backend.source.is_archive else None
+        self.reporter.build_start(backend.source.name, str(source.version) if source is not None else None)
         if editable:
             from pyproject_hooks import HookMissing
 
@@ -434,9 +485,9 @@ class Builder:
                 context=[f"wheel folder: {out}"],
             )
         self._count(wheels_built=1)
-        self.reporter.debug(
-            f"build: built {wheel.name} from {backend.source.label} in {time.perf_counter() - start:.1f} s"
-        )
+        seconds = time.perf_counter() - start
+        self.reporter.debug(f"build: built {wheel.name} from {backend.source.label} in {seconds:.1f} s")
+        self.reporter.build_done(parsed.name, str(parsed.version), seconds)
         return wheel
 
     def _store(self, src: _Source, entry: Path, wheel: Path, work: Path, *, remember_metadata: bool) -> Path:
@@ -472,7 +523,7 @@ class Builder:
         token = _CHAIN.set((*self._current_chain(), src.link))
         try:
             self.context.install(requirements, env)
-        except BuildCycleError:
+        except (BuildCycleError, BuildRequirementsError):
             raise
         except BaleError as err:
             raise BaleError(
@@ -535,6 +586,8 @@ class Builder:
             message = f"Failed to prepare the metadata of {src.label}"
         elif hook.endswith("_editable"):
             message = f"Failed to build {src.label} in editable mode"
+        elif hook.endswith("_sdist"):
+            message = f"Failed to build the source distribution of {src.label}"
         else:
             message = f"Failed to build {src.label}"
         return BaleError(message, context=context, hint=hint)
@@ -556,7 +609,8 @@ class Builder:
             return f"cd {where} && {python} -m pip install --no-deps{pip_flags} --editable ."
         flags = "" if backend.isolation else " --no-isolation"
         flags += "".join(f" -C{_quote(f'{k}={v}')}" for k, v in settings)
-        return f"cd {where} && {python} -m build --wheel{flags}"
+        kind = "--sdist" if hook.endswith("_sdist") else "--wheel"
+        return f"cd {where} && {python} -m build {kind}{flags}"
 
     def _user_python(self, backend: _Backend) -> Path:
         if not backend.isolation:
@@ -930,6 +984,7 @@ __all__ = [
     "BuildContext",
     "BuildCycleError",
     "BuildLink",
+    "BuildRequirementsError",
     "BuildStats",
     "Builder",
     "ConfigSettings",

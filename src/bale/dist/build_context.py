@@ -7,9 +7,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bale.dist.build import Builder, current_build_chain
+from bale.errors import BaleError
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from bale.context import Context
+    from bale.dist.build_lock import BuildPins, BuildRecorder
+    from bale.model.names import NormalizedName
     from bale.model.requirement import RequirementSpec
     from bale.ops.settings import IndexSettings
     from bale.python.probe import Interpreter
@@ -40,7 +45,9 @@ class IndexBuildContext:
 
     ``index`` says where build requirements come from; ``interpreter`` is the base interpreter of the
     build environments (normally the target environment's); ``build_constraints`` narrow the
-    versions of build requirements, nested builds' included. Cost per ``install``: one resolution
+    versions of build requirements, nested builds' included. ``recorder`` collects what each build
+    environment resolved to (while locking); ``pins`` are the locked build dependencies of each sdist
+    (only acceptable versions when strict, else preferred). Cost per ``install``: one resolution
     (the index pages are in the HTTP cache after the first build) and linking the wheels from the
     cache (setuptools' 900 files: ~40 ms hardlinked).
     """
@@ -53,12 +60,16 @@ class IndexBuildContext:
         *,
         with_builder: WithBuilder = attach_builder,
         build_constraints: Sequence[RequirementSpec] = (),
+        recorder: BuildRecorder | None = None,
+        pins: BuildPins | None = None,
     ) -> None:
         self._ctx = ctx
         self.index = index
         self._interpreter = interpreter
         self._with_builder = with_builder
         self.build_constraints = tuple(build_constraints)
+        self.recorder = recorder
+        self.pins = pins
 
     @property
     def interpreter(self) -> Interpreter:
@@ -80,17 +91,30 @@ class IndexBuildContext:
             ctx = self._with_builder(self._ctx, nested)
             installed = scan_site_packages(env.site_packages())
             label = f"the build requirements of {chain[-1].label}" if chain else "the build requirements"
-            resolved = resolve(
-                ctx,
-                ResolveRequest(
-                    requirements=specs,
-                    target=env.interpreter.target(),
-                    index=self.index,
-                    constraints=self.build_constraints,
-                    preferences={name: dist.version for name, dist in installed.items()},
-                    root_label=label,
-                ),
+            constraints = self.build_constraints
+            preferences = {name: dist.version for name, dist in installed.items()}
+            locked = self.pins.for_link(chain[-1]) if self.pins is not None and chain else None
+            if locked is not None and self.pins is not None:
+                if self.pins.strict:
+                    constraints = (*constraints, *self.pins.constraints(locked))
+                else:
+                    preferences = {**self.pins.preferences(locked), **preferences}
+            request = ResolveRequest(
+                requirements=specs,
+                target=env.interpreter.target(),
+                index=self.index,
+                constraints=constraints,
+                preferences=preferences,
+                root_label=label,
             )
+            try:
+                resolved = resolve(ctx, request)
+            except BaleError as err:
+                if locked is None or self.pins is None or not self.pins.strict:
+                    raise
+                raise self.pins.failure(locked, err, self._versions_of) from err
+            if self.recorder is not None and chain:
+                self.recorder.record(chain[-1], resolved.resolution.versions)
             artifacts = []
             for name, version in sorted(resolved.resolution.versions.items()):
                 current = installed.get(name)
@@ -123,11 +147,14 @@ class IndexBuildContext:
         finally:
             nested.close()
 
+    def _versions_of(self, name: NormalizedName) -> set[Version]:
+        """The versions of ``name`` the build indexes offer (a page the failed resolution fetched)."""
+        return {file.version for file in self._ctx.index_client(self.index).project_files(name)}
+
 
 def _spec(text: str) -> RequirementSpec:
     from packaging.requirements import InvalidRequirement, Requirement
 
-    from bale.errors import BaleError
     from bale.model.names import normalize
     from bale.model.requirement import Origin, RequirementSpec
 

@@ -65,9 +65,7 @@ def _find_dist_info(tree: str, name: str, version: str) -> str:
     """The one ``*.dist-info`` folder at the top of ``tree`` (only the top level is listed)."""
     try:
         found = [
-            entry.name
-            for entry in os.scandir(tree)
-            if entry.name.endswith(".dist-info") and entry.is_dir()
+            entry.name for entry in os.scandir(tree) if entry.name.endswith(".dist-info") and entry.is_dir()
         ]
     except OSError as err:
         raise BaleError(
@@ -192,9 +190,18 @@ def install_tree(
     skip = {f"{dist_info}/{generated}" for generated in _GENERATED}
     try:
         _link_rows(
-            rows, tree_s, root, writes, record, linker,
-            data_prefix=data_prefix, skip=skip, targets=targets, rel_prefix=rel_prefix,
-            python=python, label=label,
+            rows,
+            tree_s,
+            root,
+            writes,
+            record,
+            linker,
+            data_prefix=data_prefix,
+            skip=skip,
+            targets=targets,
+            rel_prefix=rel_prefix,
+            python=python,
+            label=label,
         )
 
         scripts_dir = targets["scripts"]
@@ -232,8 +239,11 @@ def install_tree(
         raise
 
     return seeded(
-        canonicalize_name(name), parsed_version, Path(root, dist_info),
-        installer=installer, requested=requested,
+        canonicalize_name(name),
+        parsed_version,
+        Path(root, dist_info),
+        installer=installer,
+        requested=requested,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from packaging.pylock import (
@@ -95,6 +95,7 @@ def to_requirements_txt(
     annotate: bool = False,
     editable: bool = True,
     source: str = "the lock file",
+    requested_by: Mapping[str, Collection[str]] | None = None,
 ) -> str:
     """A requirements file installing what the lock installs for ``extras`` and ``groups`` (None:
     the lock's default groups), on any environment the lock covers.
@@ -104,6 +105,7 @@ def to_requirements_txt(
     when ``hashes``. Direct references become ``name @ url`` lines; directories ``-e path`` (or
     ``path`` when not ``editable``), paths as written in the lock: relative to the lock's folder.
     VCS and directory lines carry no hash, which pip's hash-checking mode refuses.
+    ``requested_by`` adds ``# via`` entries (the project, for its own requirements) by package name.
     """
     chosen_extras, chosen_groups = check_selection(lock, extras=extras, groups=groups, source=source)
     requires_python = str(lock.requires_python) if lock.requires_python else None
@@ -129,6 +131,9 @@ def to_requirements_txt(
         included.append((package, expression.to_string() or None))
     names = {package.name for package, _ in included}
     via: dict[str, set[str]] = {}
+    for requested, sources in (requested_by or {}).items():
+        if canonicalize_name(requested) in names:
+            via.setdefault(canonicalize_name(requested), set()).update(sources)
     for package, _ in included:
         for dependency in package.dependencies or ():
             target = dependency.get("name")

@@ -57,6 +57,10 @@ def listed(dists: Iterable[InstalledDist]) -> list[Listed]:
     for dist in dists:
         direct = _direct(dist)
         url = direct.get("url") if direct else None
+        if direct and "vcs_info" in direct:
+            from bale.vcs import direct_reference
+
+            url = direct_reference(direct) or url  # freeze pins the commit: ``git+URL@COMMIT``
         editable = None
         dir_info = direct.get("dir_info") if direct else None
         if isinstance(dir_info, dict) and dir_info.get("editable"):

@@ -466,6 +466,11 @@ def _raise_not_found(ctx: Context, spec: RequirementSpec, index: IndexSettings, 
 def _present_url(dist: InstalledDist) -> str | None:
     value = dist.direct_url
     if isinstance(value, dict):
+        if "vcs_info" in value:
+            from bale.vcs import direct_reference
+
+            # The same ``git+URL@COMMIT`` a git artifact's direct_url gives: one commit, one install.
+            return direct_reference(value)
         url = value.get("url")
         return url if isinstance(url, str) else None
     return None

@@ -74,6 +74,10 @@ def _url_key_path(ctx: Context, url: str) -> Path:
 def prepare_one(ctx: Context, artifact: Artifact) -> Prepared:
     from bale.dist.prepare import archive_for, unpacked_wheel
 
+    if artifact.vcs is not None:
+        from bale.ops.vcs import prepare_git
+
+        return prepare_git(ctx, artifact)
     if artifact.is_source:
         return _prepare_source(ctx, artifact)
     file = artifact.file
@@ -207,6 +211,10 @@ def source_metadata(
 ) -> tuple[bytes, str | None]:
     """The core metadata of an sdist or a source tree, from the context's builder, and the sdist's
     sha256 (None for a tree). Cost: see ``Builder.source_metadata`` (plus a download when cold)."""
+    if file.url.startswith("git+"):
+        from bale.ops.vcs import metadata_for_url
+
+        return metadata_for_url(ctx, file.url), None
     builder = ctx.builder
     if builder is None:
         raise BaleError(
@@ -214,7 +222,7 @@ def source_metadata(
             "and this command does not build from source"
         )
     local = local_source(file)
-    isolation = ctx.build_options.isolation
+    isolation = ctx.build_options.isolation_for(file.name)
     if local is not None and local.is_dir():
         key = (os.path.realpath(local), isolation)
         data = ctx.tree_metadata.get(key)
@@ -247,7 +255,7 @@ def _prepare_source(ctx: Context, artifact: Artifact) -> Prepared:
         path,
         editable=artifact.editable,
         config_settings=options.config_settings,
-        isolation=options.isolation,
+        isolation=options.isolation_for(artifact.name),
     )
     _check_built(artifact, wheel.name, file.filename)
     wheel_sha = file_sha256(wheel)

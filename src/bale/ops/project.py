@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,17 +13,19 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from bale.context import Context
-from bale.errors import BaleError
+from bale.errors import INTERNAL_ERROR, BaleError
 from bale.model.names import NormalizedName, normalize
 from bale.model.requirement import RequirementSpec
-from bale.ops.settings import IndexSettings
+from bale.ops.settings import BuildSettings, IndexSettings
 
 if TYPE_CHECKING:
     from bale.lock.pylock import LockedPackage, Selected
     from bale.ops.install import InstallOutcome
+    from bale.ops.project_sources import LockedDirect
     from bale.ops.resolve import UniversallyResolved
     from bale.ops.sources import Artifact
     from bale.project.model import Project
+    from bale.project.workspace import Workspace
     from bale.python.venv import PythonEnvironment
 
 LOCK_FILE = "pylock.toml"
@@ -46,6 +48,7 @@ class LockSettings:
     explicit_index: bool = False  # --index-url given: it wins over the project's indexes
     upgrade: bool = False
     upgrade_packages: tuple[str, ...] = ()
+    build: BuildSettings = field(default_factory=BuildSettings)
 
 
 @dataclass
@@ -84,6 +87,8 @@ class SyncSettings:
     inexact: bool = False
     install_project: bool = True
     python: str | None = None
+    package: str | None = None  # a workspace member instead of the root project
+    only_groups: tuple[str, ...] = ()  # only these groups' packages: not the project nor its dependencies
 
 
 @dataclass
@@ -92,6 +97,7 @@ class SyncOutcome:
     created: bool = False
     lock: LockOutcome | None = None
     install: InstallOutcome | None = None
+    audited: int = 0  # the packages found in place by a no-op sync (``install`` is None then)
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -116,13 +122,21 @@ def inputs_of(project: Project) -> dict[str, Any]:
     from bale.lock.fingerprint import project_inputs
 
     raw = project.settings.raw
-    return project_inputs(
+    inputs = project_inputs(
         requires_python=str(requires_python(project)),
         dependencies=[_text(s) for s in project.dependencies],
         optional_dependencies={k: [_text(s) for s in v] for k, v in project.optional_dependencies.items()},
         dependency_groups={k: [_text(s) for s in v] for k, v in project.dependency_groups.items()},
         settings={key: raw[key] for key in _RESOLUTION_SETTINGS if key in raw},
     )
+    if project.is_workspace_root:
+        from bale.ops.project_workspace import load_workspace
+
+        members = load_workspace(project).members
+        inputs["workspace"] = {
+            str(name): inputs_of(member) for name, member in members.items() if member is not project
+        }
+    return inputs
 
 
 def lock_state(project: Project) -> LockState:
@@ -144,21 +158,17 @@ def lock_state(project: Project) -> LockState:
     return LockState(path, True, inputs, changes)
 
 
-def project_index(project: Project, settings: LockSettings) -> IndexSettings:
-    """``--index-url`` > the project's ``[[tool.bale.index]]`` entries (the default one first) > defaults."""
-    if settings.explicit_index:
-        return settings.index
-    implicit = [index for index in project.settings.indexes if not index.explicit]
-    if not implicit:
-        return settings.index
-    implicit.sort(key=lambda index: not index.default)
-    from dataclasses import replace
+def project_index(
+    project: Project, settings: LockSettings, workspace: Workspace | None = None
+) -> IndexSettings:
+    """``--extra-index-url``, the project's ``[[tool.bale.index]]`` entries, then the default index
+    (``--index-url``, else the project's ``default = true`` one); packages pinned with ``{ index = ... }``
+    come from their index only (see ``project_sources.project_index_settings``)."""
+    from bale.ops.project_sources import project_index_settings
 
-    return replace(
-        settings.index,
-        index_url=implicit[0].url,
-        extra_index_urls=tuple(i.url for i in implicit[1:]) + settings.index.extra_index_urls,
-    )
+    members = workspace.members.values() if workspace is not None else (project,)
+    sources = [workspace.sources(m) if workspace is not None else m.settings.sources for m in members]
+    return project_index_settings(project, sources, settings.index, explicit=settings.explicit_index)
 
 
 # ---------------------------------------------------------------------------------------------- lock
@@ -166,16 +176,21 @@ def project_index(project: Project, settings: LockSettings) -> IndexSettings:
 
 def lock_project(ctx: Context, project: Project, settings: LockSettings) -> LockOutcome:
     """Resolve the project for every platform (all extras and groups) and write pylock.toml."""
+    from bale.dist.build_lock import BuildPins, BuildRecorder
     from bale.fs.atomic import write_atomic
     from bale.lock.fingerprint import fingerprint
     from bale.lock.pylock import LockInput, read_pylock, write_pylock
+    from bale.ops.build_lock import lock_build_dependencies, preferred_pins
+    from bale.ops.project_workspace import load_workspace, lock_members, workspace_requires_python
     from bale.ops.resolve import ResolveRequest, resolve_universal
     from bale.python.discover import find_interpreter
 
-    if project.name is None:
+    workspace = load_workspace(project)
+    if project.name is None and not workspace.members:
         raise BaleError(f"{project.pyproject} has no [project] table: there is nothing to lock")
     path = lock_path(project)
     preferences: dict[NormalizedName, Version] = {}
+    build_pins: BuildPins | None = None
     if path.is_file() and not settings.upgrade:
         try:
             previous = read_pylock(path.read_text(encoding="utf-8"), source=str(path))
@@ -185,13 +200,17 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
             for package in previous.packages:
                 if package.version is not None:
                     preferences[normalize(package.name)] = package.version
+            build_pins = preferred_pins(
+                previous, source=str(path), upgrade_packages=settings.upgrade_packages
+            )
         for name in settings.upgrade_packages:
             preferences.pop(normalize(name), None)
-    roots = _roots(project)
-    python = requires_python(project)
-    index = project_index(project, settings)
+    roots = _roots(project, workspace)
+    python = workspace_requires_python(workspace) or requires_python(project)
+    index = project_index(project, settings, workspace)
     interpreter = find_interpreter(None, cwd=project.root, cache_dir=ctx.cache.bucket("interpreters-v1"))
-    ctx.use_builds(index, interpreter)
+    recorder = BuildRecorder()
+    ctx.use_builds(index, interpreter, settings.build, recorder=recorder, pins=build_pins)
     specs = [spec for specs in roots.values() for spec in specs]
     request = ResolveRequest(
         requirements=specs,
@@ -201,22 +220,32 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
         overrides=project.settings.override_dependencies,
         preferences=preferences,
         exclude_newer=_exclude_newer(project),
-        root_label=str(project.name),
+        root_label=str(project.name or project.root.name),
     )
     resolved = resolve_universal(ctx, request, python)
-    packages = _locked_packages(resolved, roots, index)
+    from bale.ops.project_sources import lock_direct
+
+    chosen = {package.name for package in resolved.resolution.packages}
+    artifacts = {name: a for name, a in resolved.direct_artifacts.items() if name in chosen}
+    direct = lock_direct(ctx, artifacts, path.parent)
+    packages = _locked_packages(resolved, roots, index, direct)
+    members = lock_members(workspace)
     lock = LockInput(
         packages=tuple(packages),
         requires_python=str(python),
         environments=tuple(str(m) for m in project.settings.environments) or None,
-        extras=tuple(project.optional_dependencies),
-        dependency_groups=tuple(project.dependency_groups),
-        default_groups=tuple(project.default_groups),
-        project_name=str(project.name),
+        extras=tuple(dict.fromkeys(e for m in members for e in m.optional_dependencies)),
+        dependency_groups=tuple(dict.fromkeys(g for m in members for g in m.dependency_groups)),
+        default_groups=tuple(dict.fromkeys(g for m in members for g in m.default_groups)),
+        project_name=str(project.name) if project.name is not None else None,
         project_version=str(project.version) if project.version is not None else None,
     )
     inputs = inputs_of(project)
-    text = write_pylock(lock, tool_bale={"inputs": inputs, "fingerprint": fingerprint(inputs)})
+    tool_bale: dict[str, Any] = {"inputs": inputs, "fingerprint": fingerprint(inputs)}
+    build_dependencies = lock_build_dependencies(ctx, resolved, recorder)
+    if build_dependencies:
+        tool_bale["build-dependencies"] = build_dependencies
+    text = write_pylock(lock, tool_bale=tool_bale)
     old = path.read_text(encoding="utf-8") if path.is_file() else None
     if old != text:
         write_atomic(path, text.encode("utf-8"))
@@ -243,21 +272,15 @@ def _exclude_newer(project: Project) -> Any:
         raise BaleError(f"Invalid exclude-newer in {project.pyproject}: {err}") from err
 
 
-def _roots(project: Project) -> dict[str | None, list[RequirementSpec]]:
-    """Root requirements by where they come from: None (the dependencies), ``extra:x``, ``group:g``.
+def _roots(project: Project, workspace: Workspace | None = None) -> dict[str | None, list[RequirementSpec]]:
+    """Root requirements by where they come from: None (the dependencies), ``extra:x``, ``group:g``,
+    of every workspace member, each taken from its ``[tool.bale.sources]`` entry when it has one.
 
-    A reference to the project itself (``proj[x]`` in a group) is dropped: its extras are locked anyway.
+    A reference to a project itself (``proj[x]`` in a group) is dropped: its extras are locked anyway.
     """
+    from bale.ops.project_workspace import load_workspace, workspace_roots
 
-    def own(specs: Iterable[RequirementSpec]) -> list[RequirementSpec]:
-        return [s for s in specs if s.name != project.name]
-
-    roots: dict[str | None, list[RequirementSpec]] = {None: own(project.dependencies)}
-    for extra, specs in project.optional_dependencies.items():
-        roots[f"extra:{extra}"] = own(specs)
-    for group, specs in project.dependency_groups.items():
-        roots[f"group:{group}"] = own(specs)
-    return roots
+    return workspace_roots(workspace if workspace is not None else load_workspace(project))
 
 
 def _reach(
@@ -306,31 +329,62 @@ def _selection_marker(marker: str | None, roots: set[str | None]) -> str | None:
 
 
 def _locked_packages(
-    resolved: UniversallyResolved, roots: Mapping[str | None, Sequence[RequirementSpec]], index: IndexSettings
+    resolved: UniversallyResolved,
+    roots: Mapping[str | None, Sequence[RequirementSpec]],
+    index: IndexSettings,
+    direct: Mapping[NormalizedName, LockedDirect] | None = None,
 ) -> list[LockedPackage]:
+    from bale.lock.graph import locked_dependencies
     from bale.lock.pylock import LockedPackage, files_from_index
+    from bale.ops.project_sources import index_of_files
 
     reached = _reach(resolved, roots)
+    dependencies = locked_dependencies(resolved.resolution.packages)
     packages: list[LockedPackage] = []
     for package in resolved.resolution.packages:
+        marker = _selection_marker(package.marker, reached.get(package.name, {None}))
         if package.name in resolved.direct:
-            raise BaleError(
-                f"Cannot lock {package.name}: bale does not lock path or URL requirements yet",
-                hint="publish it to an index, or install it with `bale pip install`",
+            locked = (direct or {}).get(package.name)
+            if locked is None:
+                what = f"Cannot lock {package.name}: its path or URL was not recorded"
+                raise BaleError(what, code=INTERNAL_ERROR)
+            packages.append(
+                LockedPackage(
+                    name=str(package.name),
+                    version=locked.version,
+                    marker=marker,
+                    direct=locked.source,
+                    dependencies=dependencies.get((package.name, package.version), ()),
+                )
             )
+            continue
         files = [f for f in resolved.provider.files(package.name) if f.version == package.version]
         wheels, sdist = files_from_index(files)
         packages.append(
             LockedPackage(
                 name=str(package.name),
                 version=package.version,
-                marker=_selection_marker(package.marker, reached.get(package.name, {None})),
-                index=None if index.no_index else index.index_url,
+                marker=marker,
+                index=index_of_files(files, index),
                 wheels=wheels,
                 sdist=sdist,
+                dependencies=dependencies.get((package.name, package.version), ()),
+                requires_python=_package_requires_python(resolved, package.name, package.version, files),
             )
         )
     return packages
+
+
+def _package_requires_python(
+    resolved: UniversallyResolved, name: NormalizedName, version: Version, files: Sequence[Any]
+) -> str | None:
+    """The version's Requires-Python: from its metadata (read while resolving), else from the index."""
+    from bale.resolver.provider import Dependencies, PackageId
+
+    answer = resolved.provider.dependencies(PackageId.dist(name), version)
+    if isinstance(answer, Dependencies) and answer.requires_python is not None:
+        return str(answer.requires_python) or None
+    return next((str(f.requires_python) for f in files if f.requires_python), None)
 
 
 # ---------------------------------------------------------------------------------------------- sync
@@ -377,11 +431,15 @@ def _chosen_groups(project: Project, settings: SyncSettings) -> list[str]:
 
 def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> SyncOutcome:
     """Lock if needed, then make the project's environment hold exactly what the lock selects."""
-    from bale.lock.pylock import read_pylock, select_for_environment
-    from bale.ops.install import install_artifacts
-
     outcome = SyncOutcome(environment_path(project))
     path = lock_path(project)
+    noop = _noop_sync(project, settings, outcome.environment, path)
+    if noop is not None:
+        return noop
+    from bale.lock.pylock import read_pylock, select_for_environment
+    from bale.ops.build_lock import locked_pins
+    from bale.ops.install import install_artifacts
+
     if settings.frozen:
         if not path.is_file():
             raise BaleError(f"Cannot sync with --frozen: {path} does not exist", hint="run `bale lock` first")
@@ -395,31 +453,100 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
                     hint="run `bale lock` and commit pylock.toml, or drop --locked",
                 )
             outcome.lock = lock_project(ctx, project, settings.lock)
+    from bale.ops.project_sources import allowed_hosts, check_lock_hosts, direct_artifact_from_lock
+    from bale.ops.project_workspace import load_workspace, lock_members, needed_names, sync_targets
+
+    workspace = load_workspace(project)
+    targets = sync_targets(workspace, settings.package)
+    lock = read_pylock(path.read_text(encoding="utf-8"), source=str(path))
+    index = project_index(project, settings.lock, workspace)
+    # Always, --frozen too: a lock edited by hand or in a pull request must not redirect the installer.
+    check_lock_hosts(lock, path, allowed_hosts(lock_members(workspace), index, project.settings.indexes))
     env, outcome.created = project_environment(ctx, project, settings.python)
     outcome.environment = env.root
-    lock = read_pylock(path.read_text(encoding="utf-8"), source=str(path))
     target = env.interpreter.target()
-    extras = list(lock.extras or ()) if settings.all_extras else list(settings.extras)
+    if settings.only_groups:
+        extras: list[str] = []
+        groups: list[str] = [normalize(g) for g in settings.only_groups]
+    else:
+        extras = list(lock.extras or ()) if settings.all_extras else list(settings.extras)
+        groups = list(dict.fromkeys(g for t in targets for g in _chosen_groups(t, settings)))
+        if lock.dependency_groups is None and not (settings.groups or settings.all_groups):
+            groups = []  # a single-use lock (another tool's) was written for one choice of groups
     selected = select_for_environment(
         lock,
         environment=dict(env.interpreter.markers),
         tags=target.tags,
         extras=extras,
-        groups=_chosen_groups(project, settings),
+        groups=groups,
         source=str(path),
     )
-    index = project_index(project, settings.lock)
-    ctx.use_builds(index, env.interpreter, environment=env)
-    requested = {s.name for specs in _roots(project).values() for s in specs}
-    artifacts = [_artifact(item, item.name in requested, path) for item in selected]
-    if settings.install_project and project.is_package:
+    only = bool(settings.only_groups)
+    needed = needed_names(lock, workspace, targets, extras=extras, groups=groups, only_groups=only)
+    if needed is not None:
+        selected = [item for item in selected if item.name in needed]
+    # The lock's build dependencies are the only versions its sdists may be built with.
+    pins = locked_pins(lock, source=str(path))
+    ctx.use_builds(index, env.interpreter, settings.lock.build, environment=env, pins=pins)
+    requested = {s.name for specs in _roots(project, workspace).values() for s in specs}
+    artifacts = [
+        direct_artifact_from_lock(ctx, item, item.name in requested, path.parent)
+        if item.is_direct
+        else _artifact(item, item.name in requested, path)
+        for item in selected
+    ]
+    if settings.install_project and not only:
         from bale.ops.sources import direct_source
         from bale.requirements import parse_requirement_arg
 
-        spec = parse_requirement_arg(str(project.root), editable=True)
-        artifacts.append(direct_source(ctx, spec))
+        present = {artifact.name for artifact in artifacts}
+        for member in targets:
+            if member.is_package and member.name not in present:
+                spec = parse_requirement_arg(str(member.root), editable=True)
+                artifacts.append(direct_source(ctx, spec))
+    from bale.ops.sync_stamp import drop_stamp
+
+    drop_stamp(env.root)
     outcome.install = install_artifacts(ctx, env, artifacts, exact=not settings.inexact)
+    if not any(artifact.is_tree and not artifact.editable for artifact in artifacts):
+        _stamp_sync(project, settings, env, path, count=len(artifacts))
     return outcome
+
+
+def _stamp_inputs(project: Project, settings: SyncSettings, path: Path) -> tuple[str, str | None]:
+    """The stamp key of this sync and the inputs' fingerprint (None with --frozen: not compared)."""
+    from bale.lock.fingerprint import fingerprint
+    from bale.ops.project_workspace import load_workspace
+    from bale.ops.sync_stamp import stamp_key
+
+    pyprojects = {member.pyproject for member in load_workspace(project).members.values()}
+    pyprojects.add(project.pyproject)
+    key = stamp_key(path.read_bytes(), settings, pyprojects)
+    return key, None if settings.frozen else fingerprint(inputs_of(project))
+
+
+def _noop_sync(project: Project, settings: SyncSettings, environment: Path, path: Path) -> SyncOutcome | None:
+    """The outcome of a sync that has nothing to do, told by the environment's stamp without reading
+    the lock or site-packages (see ``ops.sync_stamp``); None when the full sync must run."""
+    from bale.ops.sync_stamp import read_stamp
+
+    if not (environment / "pyvenv.cfg").is_file() or not path.is_file():
+        return None
+    key, inputs = _stamp_inputs(project, settings, path)
+    stamp = read_stamp(environment, key)
+    if stamp is None or stamp.get("lock_fingerprint") != inputs:
+        return None
+    count = stamp.get("count")
+    return SyncOutcome(environment, audited=count if isinstance(count, int) else 0)
+
+
+def _stamp_sync(
+    project: Project, settings: SyncSettings, env: PythonEnvironment, path: Path, count: int
+) -> None:
+    from bale.ops.sync_stamp import write_stamp
+
+    key, inputs = _stamp_inputs(project, settings, path)
+    write_stamp(env.root, key, env.site_packages(), lock_fingerprint=inputs, count=count)
 
 
 def _artifact(item: Selected, requested: bool, source: Path) -> Artifact:

@@ -251,6 +251,8 @@ class UniversallyResolved:
     direct: dict[NormalizedName, IndexFile]
     origins: dict[NormalizedName, list[Origin]]
     seconds: float
+    # The path and URL requirements as artifacts (what the lock records for them: editable, tree).
+    direct_artifacts: dict[NormalizedName, Artifact] = field(default_factory=dict)
 
 
 def _as_requirements(
@@ -306,7 +308,12 @@ def resolve_universal(
     finally:
         setup.provider.close()
     return UniversallyResolved(
-        result, setup.provider, setup.direct, setup.origins, time.perf_counter() - start
+        result,
+        setup.provider,
+        setup.direct,
+        setup.origins,
+        time.perf_counter() - start,
+        setup.direct_artifacts,
     )
 
 

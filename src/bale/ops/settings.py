@@ -32,6 +32,8 @@ class IndexSettings:
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    # (package name, index URL): packages taken from one index only ({ index = ... } sources).
+    pins: tuple[tuple[str, str], ...] = ()
 
     def merged_with_requirements(self, parsed: RequirementsFile, *, explicit_index: bool) -> IndexSettings:
         """Add what a parsed requirements file says (index URLs, find-links, --no-index)."""
@@ -68,11 +70,13 @@ class BuildSettings:
     ``config_settings`` keeps the pairs in the order given; a key given more than once becomes a list
     (PEP 517's ``config_settings`` form, see ``config_dict``). ``constraint_files`` constrain the
     versions of build requirements (``build-system.requires``), not the packages being installed.
+    ``no_isolation_packages`` are built without isolation even when ``isolation`` is on.
     """
 
     isolation: bool = True
     config_settings: tuple[tuple[str, str], ...] = ()
     constraint_files: tuple[Path, ...] = ()
+    no_isolation_packages: tuple[str, ...] = ()  # --no-build-isolation-package
 
     def config_dict(self) -> dict[str, str | list[str]] | None:
         """The PEP 517 ``config_settings`` mapping, or None when no setting was given."""

@@ -19,6 +19,7 @@ from bale.model.names import NormalizedName
 from bale.model.requirement import RequirementSpec
 from bale.model.target import TargetEnv
 from bale.resolver.candidates import Choice, NoCandidate, PreReleases, SelectOptions, select
+from bale.vcs import VcsInfo
 
 if TYPE_CHECKING:
     from bale.context import Context
@@ -34,7 +35,8 @@ class Artifact:
     tree (``is_tree``, whose ``file.url`` is the folder's ``file://`` URL), which are built first.
     ``direct`` is set when the user named the file by path or URL (PEP 610 ``direct_url.json`` is
     then written). ``allowed_hashes`` are the digests from ``--hash`` options (``algo -> {digest}``),
-    checked after download. ``editable`` (trees only) installs through PEP 660.
+    checked after download. ``editable`` (trees only) installs through PEP 660. ``vcs`` is set for a
+    git checkout (then ``file.url`` is the pinned ``git+URL@COMMIT``, and the build is keyed by commit).
     """
 
     name: NormalizedName
@@ -46,6 +48,7 @@ class Artifact:
     warning: str | None = None
     is_tree: bool = False
     editable: bool = False
+    vcs: VcsInfo | None = None
 
     @property
     def is_source(self) -> bool:
@@ -58,12 +61,19 @@ class Artifact:
 
     @property
     def direct_url(self) -> str | None:
+        if self.vcs is not None:
+            # What an installed copy's direct_url.json gives back (credentials removed), so a
+            # reinstall of the same commit is seen as a no-op.
+            return self.vcs.pinned_url()
         return self.file.url if self.direct else None
 
     def direct_url_json(self, sha256: str) -> str | None:
-        """PEP 610 ``direct_url.json``: ``dir_info`` for a source tree, else the archive's sha256."""
+        """PEP 610 ``direct_url.json``: ``vcs_info`` for a git checkout, ``dir_info`` for a source
+        tree, else the archive's sha256."""
         if not self.direct:
             return None
+        if self.vcs is not None:
+            return json.dumps(self.vcs.direct_url(), separators=(",", ":"), sort_keys=True)
         data: dict[str, object] = {"url": self.file.url}
         if self.is_tree:
             data["dir_info"] = {"editable": True} if self.editable else {}
@@ -116,13 +126,14 @@ def _local_path(url: str) -> Path | None:
 
 
 def _refuse_vcs(spec: RequirementSpec, url: str) -> None:
+    """For commands that take files only: a repository must be checked out and built first."""
     if url.startswith(VCS_PREFIXES):
-        scheme = url.split("+", 1)[0]
+        from bale.vcs import strip_credentials
+
         raise BaleError(
-            f"Cannot install {spec} from {spec.origin}: bale does not check out version control "
-            f"repositories ({scheme}+ URLs) yet",
-            hint=f"clone the repository and install the folder (bale pip install ./folder), or use a "
-            f"released version of {spec.name or 'the package'}",
+            f"Cannot use {strip_credentials(url)} (from {spec.origin}): it is a version control "
+            "repository, and this command does not build from source",
+            hint="build a wheel first (bale pip install builds it; or python -m build) and use that file",
         )
 
 
@@ -173,10 +184,14 @@ def direct_source(ctx: Context, spec: RequirementSpec) -> Artifact:
 
     Wheels are read from their file name. An sdist is downloaded into the cache (checked against
     ``--hash``) and a tree is read in place; both get their name and version from the metadata the
-    context's builder prepares (cached for sdists; a backend run for trees, ~0.5-1 s).
+    context's builder prepares (cached for sdists; a backend run for trees, ~0.5-1 s). A ``git+`` URL
+    is resolved to a commit and read from its checkout (see ``ops.vcs``; cached by commit).
     """
     url = spec_url(spec)
-    _refuse_vcs(spec, url)
+    if url.startswith(VCS_PREFIXES):
+        from bale.ops.vcs import git_artifact
+
+        return git_artifact(ctx, spec, url)
     filename = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
     if filename.endswith(".whl"):
         return direct_artifact(spec)

@@ -64,13 +64,14 @@ class Index:
     """One ``[[tool.bale.index]]``: a named package index.
 
     ``explicit`` indexes serve only the packages whose source names them; the ``default`` index replaces
-    PyPI as the last resort.
+    PyPI as the last resort. ``publish_url`` is where ``bale publish --index NAME`` uploads.
     """
 
     name: str
     url: str
     explicit: bool = False
     default: bool = False
+    publish_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,8 +691,8 @@ def _indexes(reader: _Reader, value: object) -> tuple[Index, ...]:
         table = reader.table(entry, keys)
         if table is None:
             continue
-        for key in sorted(set(table) - {"name", "url", "explicit", "default"}):
-            reader.problem((*keys, key), "unknown key (expected: name, url, explicit, default)")
+        for key in sorted(set(table) - {"name", "url", "explicit", "default", "publish-url"}):
+            reader.problem((*keys, key), "unknown key (expected: name, url, explicit, default, publish-url)")
         name = reader.string(table.get("name"), (*keys, "name"))
         url = reader.string(table.get("url"), (*keys, "url"))
         if "name" not in table:
@@ -706,11 +707,12 @@ def _indexes(reader: _Reader, value: object) -> tuple[Index, ...]:
             name = None
         explicit = reader.boolean(table.get("explicit"), (*keys, "explicit")) or False
         default = reader.boolean(table.get("default"), (*keys, "default")) or False
+        publish_url = reader.string(table.get("publish-url"), (*keys, "publish-url"))
         if name is None or url is None:
             continue
         if default:
             defaults.append(name)
-        indexes.append(Index(name, url, explicit=explicit, default=default))
+        indexes.append(Index(name, url, explicit=explicit, default=default, publish_url=publish_url))
     if len(defaults) > 1:
         reader.problem(base, f"only one index can be the default, got {len(defaults)}: {', '.join(defaults)}")
     return tuple(indexes)
@@ -804,4 +806,3 @@ def _exclude_newer(reader: _Reader, value: object) -> str | None:
         reader.problem(keys, str(err))
         return None
     return text
-

@@ -87,7 +87,11 @@ def parse_requirements_file(
         from bale.requirements.parse import parse_requirements_text
 
         return parse_requirements_text(
-            _stdin_text(), filename="-", base_dir=os.getcwd(), read=read or read_local, env=env,
+            _stdin_text(),
+            filename="-",
+            base_dir=os.getcwd(),
+            read=read or read_local,
+            env=env,
             is_constraints=is_constraints,
         )
     location = os.path.abspath(path)

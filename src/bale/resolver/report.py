@@ -279,9 +279,7 @@ class _Words:
         held_back = [a for a in missing if self.versions_in(package, a)]
         if held_back or not phrases:
             other = "other " if phrases else ""
-            phrases.append(
-                f"there is no {other}version of {self.range_text(package, union)}"
-            )
+            phrases.append(f"there is no {other}version of {self.range_text(package, union)}")
         return _join(phrases)
 
     def _general(self, incompatibility: Incompatibility) -> str:
@@ -334,8 +332,9 @@ class _Words:
             return None
         return positive[0], negative[0]
 
-    def _both(self, first: Incompatibility, second: Incompatibility, first_line: int | None,
-              second_line: int | None) -> str | None:
+    def _both(
+        self, first: Incompatibility, second: Incompatibility, first_line: int | None, second_line: int | None
+    ) -> str | None:
         one, two = self._split(first), self._split(second)
         if one is None or two is None or one[0] != two[0] or one[1].package == two[1].package:
             return None
@@ -347,8 +346,9 @@ class _Words:
             f"{self.obj(two[1].negate(), derived=simplify_two)}{_ref(second_line)}"
         )
 
-    def _through(self, first: Incompatibility, second: Incompatibility, first_line: int | None,
-                 second_line: int | None) -> str | None:
+    def _through(
+        self, first: Incompatibility, second: Incompatibility, first_line: int | None, second_line: int | None
+    ) -> str | None:
         one, two = self._split(first), self._split(second)
         if one is None or two is None:
             return None
@@ -363,8 +363,9 @@ class _Words:
             f"{self.obj(two[1].negate(), derived=simplify_two)}{_ref(second_line)}"
         )
 
-    def _forbidden(self, first: Incompatibility, second: Incompatibility, first_line: int | None,
-                   second_line: int | None) -> str | None:
+    def _forbidden(
+        self, first: Incompatibility, second: Incompatibility, first_line: int | None, second_line: int | None
+    ) -> str | None:
         one = self._split(first)
         if one is None or len(second.terms) != 1 or not second.terms[0].positive:
             return None

@@ -156,8 +156,10 @@ def solve_scenario(
     reporter: SolverReporter | None = None,
 ) -> Resolution | NoSolution:
     """Resolve ``requirements`` in ``universe``: the resolution, or the ``NoSolution`` (not raised)."""
-    provider = universe if isinstance(universe, ScenarioProvider) else ScenarioProvider.from_dict(
-        universe, python=python
+    provider = (
+        universe
+        if isinstance(universe, ScenarioProvider)
+        else ScenarioProvider.from_dict(universe, python=python)
     )
     environment = provider.environment
     constraint_deps = tuple(

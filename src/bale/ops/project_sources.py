@@ -1,0 +1,380 @@
+"""Where a project's dependencies come from: ``[tool.bale.sources]`` and ``[[tool.bale.index]]`` turned
+into requirements and index settings, the lock entries of direct sources, and the hosts a lock may use."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from packaging.version import Version
+
+from bale.errors import BaleError
+from bale.model.names import NormalizedName
+from bale.model.requirement import RequirementSpec
+
+if TYPE_CHECKING:
+    from bale.context import Context
+    from bale.lock.pylock import DirectSource, Selected
+    from bale.model.dists import IndexFile
+    from bale.ops.settings import IndexSettings
+    from bale.ops.sources import Artifact
+    from bale.project.model import Index, Project, Source
+
+__all__ = [
+    "LockedDirect",
+    "allowed_hosts",
+    "check_lock_hosts",
+    "direct_artifact_from_lock",
+    "index_of_files",
+    "lock_direct",
+    "project_index_settings",
+    "with_sources",
+]
+
+# PyPI lists its files on another host than its pages.
+_FILE_HOSTS = {"pypi.org": ("files.pythonhosted.org",), "test.pypi.org": ("test-files.pythonhosted.org",)}
+
+
+# ---------------------------------------------------------------------------------------------- requirements
+
+
+def with_sources(
+    specs: Iterable[RequirementSpec], sources: Mapping[NormalizedName, Source], pyproject: Path
+) -> list[RequirementSpec]:
+    """``specs`` with every requirement that ``sources`` names taken from its path, URL or repository.
+
+    ``{ index = ... }`` sources leave the requirement as it is (the index settings pin the package).
+    A requirement's extras and marker are kept; its version specifier is dropped, as a direct
+    reference pins one file (PEP 508 has no form for both).
+    """
+    from bale.project.model import GitSource, PathSource, UrlSource
+
+    result: list[RequirementSpec] = []
+    for spec in specs:
+        source = sources.get(spec.name) if spec.name is not None else None
+        if source is None or spec.requirement is None:
+            result.append(spec)
+            continue
+        where = f"{pyproject}: tool.bale.sources.{spec.name}"
+        if isinstance(source, PathSource):
+            result.append(_path_spec(spec, source, where))
+        elif isinstance(source, UrlSource):
+            if source.subdirectory:
+                raise BaleError(f"{where}: a subdirectory inside a URL archive is not supported yet")
+            result.append(_url_spec(spec, source.url))
+        elif isinstance(source, GitSource):
+            revision = source.rev or source.tag or source.branch
+            url = f"git+{source.git}" + (f"@{revision}" if revision else "")
+            if source.subdirectory:
+                url += f"#subdirectory={source.subdirectory}"
+            result.append(_url_spec(spec, url))
+        else:
+            result.append(spec)  # an index pin, or a workspace source the workspace has resolved
+    return result
+
+
+def _url_spec(spec: RequirementSpec, url: str, **changes: object) -> RequirementSpec:
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+
+    assert spec.requirement is not None
+    requirement = Requirement(str(spec.requirement))
+    requirement.url = url
+    requirement.specifier = SpecifierSet()
+    return replace(spec, requirement=requirement, url=url, **changes)  # type: ignore[arg-type]
+
+
+def _path_spec(spec: RequirementSpec, source: object, where: str) -> RequirementSpec:
+    from bale.project.model import PathSource
+
+    assert isinstance(source, PathSource)
+    path = source.path
+    if not path.exists():
+        raise BaleError(
+            f"{where}: {path} does not exist", hint="fix the path (it is relative to the pyproject.toml)"
+        )
+    if source.editable and not path.is_dir():
+        raise BaleError(f"{where}: {path} is a file; only a folder (a source tree) can be editable")
+    return _url_spec(spec, path.as_uri(), path=path, editable=source.editable)
+
+
+# ---------------------------------------------------------------------------------------------- indexes
+
+
+def project_index_settings(
+    root: Project, sources: Iterable[Mapping[NormalizedName, Source]], base: IndexSettings, *, explicit: bool
+) -> IndexSettings:
+    """The indexes a project resolves against, in the order they are asked (the first that has a
+    package gives all its files: no mixing of versions across indexes).
+
+    ``--extra-index-url`` first, then the project's indexes as listed, then the default one: the
+    command line's ``--index-url`` (``explicit``), else the project's ``default = true`` index, else
+    ``base``'s. ``explicit = true`` indexes serve only the packages pinned to them by
+    ``{ index = ... }``, which come from their index alone.
+    """
+    from bale.project.model import IndexSource
+
+    indexes = root.settings.indexes
+    by_name = {index.name: index for index in indexes}
+    implicit = [index for index in indexes if not index.explicit]
+    default = next((index for index in implicit if index.default), None)
+    listed = [index.url for index in implicit if not index.default]
+    index_url = base.index_url if explicit or default is None else default.url
+    extra = tuple(dict.fromkeys((*base.extra_index_urls, *listed)))
+    pins: dict[str, str] = {}
+    for table in sources:
+        for name, source in table.items():
+            if isinstance(source, IndexSource) and source.index in by_name:
+                pins[name] = by_name[source.index].url
+    return replace(
+        base,
+        index_url=index_url,
+        extra_index_urls=tuple(url for url in extra if url != index_url),
+        pins=tuple(sorted(pins.items())),
+    )
+
+
+def index_of_files(files: Sequence[IndexFile], index: IndexSettings) -> str | None:
+    """The index URL that listed ``files`` (what the lock records as a package's ``index``); None for
+    files from find-links."""
+    configured = {
+        _plain(url) for url in (index.index_url, *index.extra_index_urls, *(u for _, u in index.pins))
+    }
+    for file in files:
+        if file.source and _plain(file.source) in configured:
+            return file.source
+    return None
+
+
+def _plain(url: str) -> str:
+    from bale.http.auth import split_credentials
+
+    return split_credentials(url)[0].rstrip("/")
+
+
+# ---------------------------------------------------------------------------------------------- locking
+
+
+@dataclass(frozen=True)
+class LockedDirect:
+    """What the lock records for a package taken from a path, URL or repository."""
+
+    version: Version | None  # None for a directory: its version may change with the tree
+    source: DirectSource
+
+
+def lock_direct(
+    ctx: Context, artifacts: Mapping[NormalizedName, Artifact], lock_dir: Path
+) -> dict[NormalizedName, LockedDirect]:
+    """The ``[packages.directory]``, ``[packages.archive]`` or ``[packages.vcs]`` of each direct artifact.
+
+    Paths are written relative to the lock's folder. An archive is hashed: a local one in place, a
+    remote wheel downloaded once (and kept unpacked in the cache for the sync that follows).
+    """
+    from packaging.pylock import PackageArchive, PackageDirectory, PackageVcs
+
+    from bale.lock.pylock import strip_credentials
+
+    locked: dict[NormalizedName, LockedDirect] = {}
+    for name, artifact in artifacts.items():
+        vcs = getattr(artifact, "vcs", None)
+        if vcs is not None:
+            source: DirectSource = PackageVcs(
+                type="git",
+                url=vcs.public_url,
+                requested_revision=vcs.requested_revision,
+                commit_id=vcs.commit_id,
+                subdirectory=vcs.subdirectory,
+            )
+            locked[name] = LockedDirect(artifact.version, source)
+            continue
+        local = _local(artifact.url)
+        if artifact.is_tree:
+            assert local is not None
+            editable = True if artifact.editable else None
+            locked[name] = LockedDirect(
+                None, PackageDirectory(path=_relative(local, lock_dir), editable=editable)
+            )
+            continue
+        sha256, size = _digest(ctx, artifact, local)
+        if local is not None:
+            archive = PackageArchive(path=_relative(local, lock_dir), size=size, hashes={"sha256": sha256})
+        else:
+            archive = PackageArchive(
+                url=strip_credentials(artifact.url), size=size, hashes={"sha256": sha256}
+            )
+        locked[name] = LockedDirect(artifact.version, archive)
+    return locked
+
+
+def _local(url: str) -> Path | None:
+    from urllib.parse import unquote
+
+    return Path(unquote(urlsplit(url).path)) if url[:5].lower() == "file:" else None
+
+
+def _relative(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` with forward slashes (``.`` for ``base`` itself)."""
+    return Path(os.path.relpath(path, base)).as_posix()
+
+
+def _digest(ctx: Context, artifact: Artifact, local: Path | None) -> tuple[str, int]:
+    """The archive's sha256 and size."""
+    from bale.dist.prepare import file_digests
+
+    if local is not None:
+        return file_digests(local)["sha256"], local.stat().st_size
+    if artifact.is_source:
+        from bale.ops.prepare import source_archive
+
+        # Already downloaded into the cache when its metadata was built: this finds it there.
+        path, sha256 = source_archive(ctx, artifact.file, artifact.allowed_hashes, label=str(artifact.name))
+        return sha256, path.stat().st_size
+    from bale.dist.prepare import unpacked_wheel
+
+    with ctx.cache.temp_dir() as temp:
+        target = temp / artifact.file.filename
+        digests = ctx.http.download(
+            artifact.url, target, label=f"{artifact.name}=={artifact.version}", reporter=ctx.reporter
+        )
+        unpacked_wheel(ctx.cache, target, digests["sha256"])
+        return digests["sha256"], target.stat().st_size
+
+
+# ---------------------------------------------------------------------------------------------- syncing
+
+
+def direct_artifact_from_lock(ctx: Context, item: Selected, requested: bool, lock_dir: Path) -> Artifact:
+    """The artifact that installs a locked directory, archive or repository entry.
+
+    A directory is built in place (editable when the lock says so); an archive is fetched and checked
+    against the lock's hashes; a repository is checked out at the locked commit.
+    """
+    from dataclasses import replace as change
+
+    from bale.model.dists import FileKind, parse_filename
+    from bale.model.requirement import Origin
+    from bale.ops.sources import Artifact, direct_source
+    from bale.requirements import parse_requirement_arg
+
+    origin = Origin(str(lock_dir / "pylock.toml"))
+    if item.directory is not None:
+        path = (lock_dir / item.directory.path).resolve()
+        if item.directory.subdirectory:
+            path = path / item.directory.subdirectory
+        if not path.is_dir():
+            raise BaleError(
+                f"Cannot install {item.name}: the lock file takes it from {path}, which is not a folder",
+                hint="fix the path in [tool.bale.sources] and run `bale lock`",
+            )
+        spec = parse_requirement_arg(str(path), editable=item.editable, origin=origin)
+        return change(direct_source(ctx, spec), requested=requested)
+    if item.vcs is not None:
+        locked = item.vcs
+        if locked.type != "git" or not locked.url:
+            raise BaleError(
+                f"Cannot install {item.name} from {origin}: bale installs {locked.type} repositories "
+                "only from git URLs",
+            )
+        from bale.vcs import VcsInfo
+
+        vcs = VcsInfo(locked.url, locked.requested_revision, locked.commit_id, locked.subdirectory)
+        if item.version is not None:
+            from bale.ops.vcs import vcs_artifact
+
+            # The commit fixes the tree: nothing runs until the install needs its wheel.
+            return vcs_artifact(item.name, item.version, vcs, requested=requested)
+        spec = parse_requirement_arg(f"{item.name} @ {vcs.pinned_url(public=False)}", origin=origin)
+        return change(direct_source(ctx, spec), requested=requested)
+    file = item.file
+    assert file is not None and file.kind == "archive"
+    url = file.url or (lock_dir / (file.path or "")).resolve().as_uri()
+    allowed = {algorithm: frozenset({digest.lower()}) for algorithm, digest in file.hashes.items()}
+    parsed = parse_filename(file.filename)
+    if item.version is None or parsed is None:
+        # Another tool's lock may leave the version out: read it from the file's metadata.
+        hashes = tuple(f"{a}:{d}" for a, d in file.hashes.items())
+        spec = replace(parse_requirement_arg(f"{item.name} @ {url}", origin=origin), hashes=hashes)
+        return change(direct_source(ctx, spec), requested=requested)
+    from bale.model.dists import IndexFile
+
+    index_file = IndexFile(
+        filename=file.filename,
+        url=url,
+        name=item.name,
+        version=item.version,
+        kind=parsed.kind,
+        hashes={a: d.lower() for a, d in file.hashes.items()},
+        size=file.size,
+        source=url,
+    )
+    if parsed.kind is FileKind.WHEEL and (parsed.name != item.name or parsed.version != item.version):
+        raise BaleError(
+            f"The lock file gives {file.filename} for {item.name} {item.version}: it is another package"
+        )
+    return Artifact(
+        item.name, item.version, index_file, direct=True, requested=requested, allowed_hashes=allowed
+    )
+
+
+# ---------------------------------------------------------------------------------------------- integrity
+
+
+def allowed_hosts(projects: Iterable[Project], index: IndexSettings, indexes: Iterable[Index]) -> list[str]:
+    """Where a lock of these projects may send the installer: the configured indexes (explicit ones
+    too), find-links, and the hosts of the path, URL and repository requirements the projects name."""
+    from bale.project.model import GitSource, UrlSource
+
+    entries: list[str] = [index.index_url, *index.extra_index_urls, *(url for _, url in index.pins)]
+    entries.extend(item.url for item in indexes)
+    for link in index.find_links:
+        entries.append(link if "://" in link else "file:")
+    for project in projects:
+        for source in project.settings.sources.values():
+            if isinstance(source, UrlSource):
+                entries.append(source.url)
+            elif isinstance(source, GitSource):
+                entries.append(source.git)
+        specs = [*project.dependencies]
+        for group in (*project.optional_dependencies.values(), *project.dependency_groups.values()):
+            specs.extend(group)
+        # Local paths are locked relative to the lock file (always allowed): only remote URLs count.
+        entries.extend(
+            _repository(spec.url) for spec in specs if spec.url and not spec.url.startswith("file:")
+        )
+    for entry in list(entries):
+        host = (urlsplit(entry).hostname or "").lower()
+        entries.extend(_FILE_HOSTS.get(host, ()))
+    return sorted(set(entries))
+
+
+def _repository(url: str) -> str:
+    """A requirement URL without its ``git+`` (or other VCS) prefix."""
+    from bale.ops.sources import VCS_PREFIXES
+
+    for prefix in VCS_PREFIXES:
+        if url.startswith(prefix):
+            return url[len(prefix) :]
+    return url
+
+
+def check_lock_hosts(lock: object, source: Path, hosts: Sequence[str]) -> None:
+    """Refuse a lock that sends the installer somewhere the project does not configure (a lock file
+    edited by hand or by a third party), or that fails the other integrity checks."""
+    from packaging.pylock import Pylock
+
+    from bale.lock.pylock import check_integrity
+
+    assert isinstance(lock, Pylock)
+    problems = check_integrity(lock, allowed_hosts=hosts)
+    if problems:
+        raise BaleError(
+            f"Refusing to install from {source}: " + problems[0],
+            context=problems[1:],
+            hint="configure that index in [[tool.bale.index]] (or pass --index-url), or run `bale lock` "
+            "again if the lock file was edited",
+        )

@@ -1,0 +1,148 @@
+"""A workspace as one lock: every member's requirements as roots, the members a sync installs, and the
+locked packages those members need."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
+
+from packaging.specifiers import SpecifierSet
+
+from bale.errors import BaleError
+from bale.model.names import NormalizedName, normalize
+from bale.model.requirement import RequirementSpec
+
+if TYPE_CHECKING:
+    from packaging.pylock import Pylock
+
+    from bale.project.model import Project
+    from bale.project.workspace import Workspace
+
+__all__ = [
+    "Roots",
+    "load_workspace",
+    "lock_members",
+    "member_roots",
+    "needed_names",
+    "sync_targets",
+    "workspace_requires_python",
+    "workspace_roots",
+]
+
+Roots = dict[str | None, list[RequirementSpec]]
+"""Requirements by where they come from: None (dependencies), ``extra:NAME``, ``group:NAME``."""
+
+
+def load_workspace(project: Project) -> Workspace:
+    """The workspace ``project`` is the root of; a workspace of one for a plain project."""
+    from bale.project.workspace import discover_workspace
+
+    return discover_workspace(project)
+
+
+def lock_members(workspace: Workspace) -> list[Project]:
+    """The projects whose requirements the lock covers: every member, and a root without a
+    ``[project]`` table (it may still have dependency groups)."""
+    members = list(workspace.members.values())
+    if workspace.root.name is None:
+        members.insert(0, workspace.root)
+    return members
+
+
+def member_roots(workspace: Workspace, member: Project) -> Roots:
+    """One member's requirements by origin, each taken from its source; a reference to the member
+    itself (``proj[x]`` in a group) is left out: its extras are locked anyway."""
+    from bale.ops.project_sources import with_sources
+
+    sources = workspace.sources(member)
+
+    def own(specs: Iterable[RequirementSpec]) -> list[RequirementSpec]:
+        kept = [s for s in specs if member.name is None or s.name != member.name]
+        return with_sources(kept, sources, member.pyproject)
+
+    roots: Roots = {None: own(member.dependencies)}
+    for extra, specs in member.optional_dependencies.items():
+        roots[f"extra:{extra}"] = own(specs)
+    for group, specs in member.dependency_groups.items():
+        roots[f"group:{group}"] = own(specs)
+    return roots
+
+
+def workspace_roots(workspace: Workspace) -> Roots:
+    """Every member's requirements by origin: extras and groups of the same name are one root."""
+    merged: Roots = {None: []}
+    for member in lock_members(workspace):
+        for origin, specs in member_roots(workspace, member).items():
+            merged.setdefault(origin, []).extend(specs)
+    return merged
+
+
+def workspace_requires_python(workspace: Workspace) -> SpecifierSet | None:
+    """The Pythons every member supports (the intersection of their ``requires-python``), if any says."""
+    combined: SpecifierSet | None = None
+    for member in lock_members(workspace):
+        if member.requires_python is not None and str(member.requires_python):
+            combined = member.requires_python if combined is None else combined & member.requires_python
+    return combined
+
+
+def sync_targets(workspace: Workspace, package: str | None) -> list[Project]:
+    """The members a sync installs: ``--package``'s, else the root project, else (a root without a
+    ``[project]`` table) every member."""
+    if package is not None:
+        member = workspace.members.get(normalize(package))
+        if member is None:
+            known = ", ".join(workspace.members) or "none"
+            raise BaleError(
+                f"No workspace member named {package!r} in {workspace.root.pyproject}",
+                context=[f"members: {known}"],
+            )
+        return [member]
+    if workspace.root.name is not None:
+        return [workspace.root]
+    return list(workspace.members.values())
+
+
+def needed_names(
+    lock: Pylock,
+    workspace: Workspace,
+    targets: Collection[Project],
+    *,
+    extras: Collection[str],
+    groups: Collection[str],
+    only_groups: bool,
+) -> set[NormalizedName] | None:
+    """The locked packages the ``targets`` need (with these extras and groups, or only these groups),
+    walking ``[[packages.dependencies]]`` from their requirements; None when every package the markers
+    select is needed (the whole workspace, all of its requirements) or the lock records no edges."""
+    everyone = set(workspace.members) <= {t.name for t in targets}
+    if everyone and not only_groups:
+        return None
+    if not any(package.dependencies for package in lock.packages):
+        return None
+    origins: set[str | None] = {f"group:{normalize(g)}" for g in groups}
+    if not only_groups:
+        origins |= {None, *(f"extra:{normalize(e)}" for e in extras)}
+    walkers = list(targets)
+    if everyone and workspace.root.name is None:
+        walkers.append(workspace.root)  # its dependency groups
+    pending: list[NormalizedName] = []
+    for target in walkers:
+        if not only_groups and target.name is not None:
+            pending.append(target.name)
+        for origin, specs in member_roots(workspace, target).items():
+            if origin in origins:
+                pending.extend(spec.name for spec in specs if spec.name is not None)
+    children: dict[NormalizedName, set[NormalizedName]] = {}
+    for package in lock.packages:
+        for reference in package.dependencies or ():
+            name = reference.get("name")
+            if isinstance(name, str):
+                children.setdefault(normalize(package.name), set()).add(normalize(name))
+    seen: set[NormalizedName] = set()
+    while pending:
+        name = pending.pop()
+        if name not in seen:
+            seen.add(name)
+            pending.extend(children.get(name, ()))
+    return seen

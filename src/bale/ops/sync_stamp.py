@@ -1,0 +1,102 @@
+"""The no-op sync: a stamp in the environment says "this lock, these inputs and settings were synced, and
+site-packages has not changed since", so a repeated ``bale sync`` / ``bale run`` skips reading the lock.
+
+What the full sync compares (the names and versions of the installed distributions) lives in
+site-packages' entries: installing or removing a distribution, by bale or any other tool, adds or removes
+a ``.dist-info`` folder and so changes the folder's mtime. The stamp is dropped whenever the sync involves
+a non-editable source tree, whose files the full sync re-checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+STAMP_FILE = ".bale-sync.json"
+_FORMAT = 1
+
+
+def canonical(value: Any) -> Any:
+    """``value`` as JSON-able data that is the same in every process (sets sorted, paths as text)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return canonical(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda item: str(item[0]))}
+    if isinstance(value, (set, frozenset)):
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def stamp_key(lock_bytes: bytes, settings: Any, pyprojects: Iterable[Path]) -> str:
+    """What a sync's result depends on besides the environment: the lock, the command's settings and
+    the project files (versions, entry points, sources of the projects installed editable)."""
+    digest = hashlib.sha256(lock_bytes)
+    digest.update(json.dumps(canonical(settings), sort_keys=True).encode())
+    for path in sorted(pyprojects):
+        digest.update(os.fsencode(path))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _site_state(folders: Iterable[Path]) -> list[list[Any]] | None:
+    state: list[list[Any]] = []
+    for folder in sorted(set(folders)):
+        try:
+            state.append([str(folder), os.stat(folder).st_mtime_ns])
+        except OSError:
+            return None
+    return state
+
+
+def read_stamp(environment: Path, key: str) -> dict[str, Any] | None:
+    """The stamp's facts when it matches ``key`` and site-packages is unchanged; else None."""
+    try:
+        data = json.loads((environment / STAMP_FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("key") != key:
+        return None
+    site = data.get("site_packages")
+    if not isinstance(site, list) or not all(isinstance(entry, list) and entry for entry in site):
+        return None
+    if _site_state(Path(entry[0]) for entry in site) != site:
+        return None
+    return data
+
+
+def write_stamp(
+    environment: Path, key: str, site_packages: Iterable[Path], *, lock_fingerprint: str | None, count: int
+) -> None:
+    """Record a finished sync (best effort: a stamp that cannot be written only costs speed)."""
+    state = _site_state(site_packages)
+    if state is None:
+        return
+    data = {
+        "format": _FORMAT,
+        "key": key,
+        "site_packages": state,
+        "lock_fingerprint": lock_fingerprint,
+        "count": count,
+    }
+    target = environment / STAMP_FILE
+    temporary = target.with_name(f".{STAMP_FILE}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
+def drop_stamp(environment: Path) -> None:
+    with contextlib.suppress(OSError):
+        (environment / STAMP_FILE).unlink()
