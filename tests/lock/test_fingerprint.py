@@ -169,3 +169,22 @@ def test_added_and_removed_scalars() -> None:
 def test_fingerprint_refuses_values_toml_cannot_store() -> None:
     with pytest.raises(TypeError):
         fingerprint({"x": {1, 2}})
+
+
+def test_a_project_without_requires_python_is_not_stale_under_another_python(tmp_path, monkeypatch) -> None:
+    import sys
+
+    from packaging.specifiers import SpecifierSet
+
+    from bale.lock.fingerprint import fingerprint
+    from bale.ops.project import inputs_of, requires_python
+    from bale.project.model import find_project
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = ["a"]\n')
+    project = find_project(tmp_path)
+    before = fingerprint(inputs_of(project))
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(sys, "version_info", SimpleNamespace(major=3, minor=99))
+    assert requires_python(project) == SpecifierSet(">=3.99")  # the lock's range follows the Python...
+    assert fingerprint(inputs_of(project)) == before  # ...but the inputs, as written, did not change

@@ -123,7 +123,8 @@ def inputs_of(project: Project) -> dict[str, Any]:
 
     raw = project.settings.raw
     inputs = project_inputs(
-        requires_python=str(requires_python(project)),
+        # As written: the fallback (the running Python) must not make the lock stale under another one.
+        requires_python=str(project.requires_python or ""),
         dependencies=[_text(s) for s in project.dependencies],
         optional_dependencies={k: [_text(s) for s in v] for k, v in project.optional_dependencies.items()},
         dependency_groups={k: [_text(s) for s in v] for k, v in project.dependency_groups.items()},
