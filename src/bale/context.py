@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -49,7 +49,7 @@ class _Builds:
     """What ``use_builds`` was told: enough to create the builder when a source first needs one."""
 
     index: IndexSettings
-    interpreter: Interpreter
+    interpreter: Interpreter | Callable[[], Interpreter]  # a callable: found when a build needs it
     options: BuildOptions
     constraints: tuple[RequirementSpec, ...]
     environment: PythonEnvironment | None
@@ -128,7 +128,7 @@ class Context:
     def use_builds(
         self,
         index: IndexSettings,
-        interpreter: Interpreter,
+        interpreter: Interpreter | Callable[[], Interpreter],
         build: BuildSettings = DEFAULT_BUILD_SETTINGS,
         *,
         environment: PythonEnvironment | None = None,
@@ -172,9 +172,12 @@ class Context:
         builds = self._builds
         if builds is None:
             return None
+        interpreter = builds.interpreter
+        if callable(interpreter):
+            interpreter = interpreter()
         return self.builder_for(
             builds.index,
-            builds.interpreter,
+            interpreter,
             isolation=builds.options.isolation,
             config_settings=builds.options.config_settings,
             build_constraints=builds.constraints,

@@ -81,6 +81,23 @@ def test_compile_pins_a_requirement_whose_only_version_is_an_sdist(
     server = static_index([make_pkg(pkg, sdist=True), make_pkg("wheeldep", "1.0")])
     (tmp_path / "requirements.in").write_text("dynsrc\n")
 
+    expected = "dynsrc==2.0\n    # via -r requirements.in\nwheeldep==1.0\n    # via dynsrc\n"
+    # First, on a cold cache: with --python-version no interpreter is probed up front; the build
+    # finds one when it needs it.
+    targeted = run_bale(
+        "pip",
+        "compile",
+        "requirements.in",
+        "--python-version",
+        "3.9",
+        "-i",
+        server.url,
+        "-f",
+        wheelhouse,
+        "--no-header",
+    )
+    assert targeted.code == 0, str(targeted)
+    assert targeted.stdout == expected
     result = run_bale("pip", "compile", "requirements.in", "-i", server.url, "-f", wheelhouse, "--no-header")
 
     assert result.code == 0, str(result)

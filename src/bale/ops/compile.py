@@ -196,12 +196,21 @@ def _root_label(settings: CompileSettings) -> str | None:
 def _target(ctx: Context, settings: CompileSettings):  # type: ignore[no-untyped-def]
     from bale.model.platforms import synthetic_target
     from bale.python.discover import find_interpreter
+    from bale.python.probe import Interpreter
 
-    interpreter = find_interpreter(
-        settings.python or os.environ.get("BALE_PYTHON"),
-        cwd=Path.cwd(),
-        cache_dir=ctx.cache.bucket("interpreters-v1"),
-    )
+    request = settings.python or os.environ.get("BALE_PYTHON")
+
+    def find() -> Interpreter:
+        return find_interpreter(request, cwd=Path.cwd(), cache_dir=ctx.cache.bucket("interpreters-v1"))
+
+    if request is None and settings.python_version is not None:
+        # Only the platform of the base is kept: this process's own does, with no interpreter probe
+        # (a subprocess, ~40 ms on a cold cache). An interpreter is found only if a build needs one.
+        from bale.python.host import host_target
+
+        target = synthetic_target(Version(settings.python_version), settings.python_platform, host_target())
+        return find, target
+    interpreter = find()
     base = interpreter.target()
     if settings.python_version is None and settings.python_platform is None:
         return interpreter, base
