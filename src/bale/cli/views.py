@@ -49,6 +49,16 @@ def _load(args: argparse.Namespace, printer: Printer, ctx: Context, *, member: b
     return loaded
 
 
+def _load_member_lock(args: argparse.Namespace, printer: Printer) -> LoadedLock:
+    """The lock for ``why`` and ``export`` (relocked when stale), in a context of its own."""
+    ctx = _context(args, printer)
+    try:
+        return _load(args, printer, ctx, member=True)
+    finally:
+        ctx.reporter.finish()
+        ctx.close()
+
+
 def cmd_tree(args: argparse.Namespace, printer: Printer) -> int:
     from bale.ops.views import TreeRequest, tree
 
@@ -79,13 +89,7 @@ def cmd_tree(args: argparse.Namespace, printer: Printer) -> int:
 def cmd_why(args: argparse.Namespace, printer: Printer) -> int:
     from bale.ops.views import why
 
-    ctx = _context(args, printer)
-    try:
-        loaded = _load(args, printer, ctx, member=True)
-    finally:
-        ctx.reporter.finish()
-        ctx.close()
-    lines, truncated = why(loaded, args.target)
+    lines, truncated = why(_load_member_lock(args, printer), args.target)
     for line in lines:
         printer.data(line)
     if truncated:
@@ -97,12 +101,7 @@ def cmd_export(args: argparse.Namespace, printer: Printer) -> int:
     from bale.cli.commands import _command_line
     from bale.ops.views import ExportRequest, export
 
-    ctx = _context(args, printer)
-    try:
-        loaded = _load(args, printer, ctx, member=True)
-    finally:
-        ctx.reporter.finish()
-        ctx.close()
+    loaded = _load_member_lock(args, printer)
     request = ExportRequest(
         selection=_selection(args),
         format="pylock.toml" if args.format == "pylock.toml" else "requirements.txt",

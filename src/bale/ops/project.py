@@ -430,6 +430,28 @@ def _chosen_groups(project: Project, settings: SyncSettings) -> list[str]:
     return groups
 
 
+def ensure_lock(
+    ctx: Context, project: Project, settings: LockSettings, *, locked: bool, frozen: bool
+) -> LockOutcome | None:
+    """Relock when the lock is missing or stale (its outcome), else None; ``--locked`` refuses to
+    relock, ``--frozen`` trusts the lock as it is (it must exist)."""
+    path = lock_path(project)
+    if frozen:
+        if not path.is_file():
+            raise BaleError(f"Cannot use --frozen: {path} does not exist", hint="run `bale lock` first")
+        return None
+    state = lock_state(project)
+    if state.fresh:
+        return None
+    if locked:
+        raise BaleError(
+            f"The lock file {path} needs to be updated, but --locked was given",
+            context=list(state.changes),
+            hint="run `bale lock` and commit pylock.toml, or drop --locked",
+        )
+    return lock_project(ctx, project, settings)
+
+
 def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> SyncOutcome:
     """Lock if needed, then make the project's environment hold exactly what the lock selects."""
     outcome = SyncOutcome(environment_path(project))
@@ -441,19 +463,7 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     from bale.ops.build_lock import locked_pins
     from bale.ops.install import install_artifacts
 
-    if settings.frozen:
-        if not path.is_file():
-            raise BaleError(f"Cannot sync with --frozen: {path} does not exist", hint="run `bale lock` first")
-    else:
-        state = lock_state(project)
-        if not state.fresh:
-            if settings.locked:
-                raise BaleError(
-                    f"The lock file {path} needs to be updated, but --locked was given",
-                    context=list(state.changes),
-                    hint="run `bale lock` and commit pylock.toml, or drop --locked",
-                )
-            outcome.lock = lock_project(ctx, project, settings.lock)
+    outcome.lock = ensure_lock(ctx, project, settings.lock, locked=settings.locked, frozen=settings.frozen)
     from bale.ops.project_sources import allowed_hosts, check_lock_hosts, direct_artifact_from_lock
     from bale.ops.project_workspace import load_workspace, lock_members, needed_names, sync_targets
 

@@ -99,24 +99,11 @@ def load_lock(ctx: Context, chosen: tuple[Project, Project], settings: ViewSetti
     """The workspace's lock, written first when missing or stale (``--locked`` refuses; ``--frozen``
     trusts), seen from the chosen project."""
     from bale.lock.pylock import read_pylock
-    from bale.ops.project import lock_path, lock_project, lock_state
+    from bale.ops.project import ensure_lock, lock_path
 
     root, project = chosen
     path = lock_path(root)
-    relocked: LockOutcome | None = None
-    if settings.frozen:
-        if not path.is_file():
-            raise BaleError(f"Cannot use --frozen: {path} does not exist", hint="run `bale lock` first")
-    else:
-        state = lock_state(root)
-        if not state.fresh:
-            if settings.locked:
-                raise BaleError(
-                    f"The lock file {path} needs to be updated, but --locked was given",
-                    context=list(state.changes),
-                    hint="run `bale lock` and commit pylock.toml, or drop --locked",
-                )
-            relocked = lock_project(ctx, root, settings.lock)
+    relocked = ensure_lock(ctx, root, settings.lock, locked=settings.locked, frozen=settings.frozen)
     text = path.read_text(encoding="utf-8")
     return LoadedLock(project, path, text, read_pylock(text, source=str(path)), relocked)
 
