@@ -161,6 +161,12 @@ class Context:
         return self._builds is not None or self.__dict__.get("builder") is not None
 
     @property
+    def built_anything(self) -> bool:
+        """Whether this run set up a builder (for a backend's metadata or wheel): results that depend
+        on a backend depend on more than index pages (see ``ops.memo``)."""
+        return bool(self._builders) or self.__dict__.get("builder") is not None
+
+    @property
     def build_options(self) -> BuildOptions:
         """Isolation and config settings for the builds of this run's packages."""
         return self._builds.options if self._builds is not None else DEFAULT_BUILD_OPTIONS

@@ -30,6 +30,7 @@ BUCKET_VERSIONS: Mapping[str, int] = {
     "urls": 1,  # sha256 of files downloaded from URLs that came without a hash
     "interpreters": 1,  # probed interpreter facts
     "git": 1,  # git repositories by URL, checkouts and built wheels by commit
+    "resolutions": 1,  # resolution results with the digests of the pages they read (ops.memo)
 }
 BUCKET_DIRS: Mapping[str, str] = {name: f"{name}-v{version}" for name, version in BUCKET_VERSIONS.items()}
 _DIR_TO_BUCKET = {dirname: name for name, dirname in BUCKET_DIRS.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -168,6 +169,8 @@ class HttpClient:
         self.reporter = reporter
         self.auth = credentials if credentials is not None else CredentialStore()
         self._page_cache = PageCache(cache_dir) if cache_dir is not None else None
+        self.pages_seen: dict[tuple[str, str], str] = {}  # (url, accept) -> sha256 of the page
+        self.pages_complete = True
         self._lock = threading.Lock()
         self._pools: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
         self._proxies: dict[str, str] | None = None
@@ -183,6 +186,16 @@ class HttpClient:
         entry = self._page_cache.load(self.auth.learn(url), _header(dict(headers), "accept"))
         return entry is not None and (self.offline or entry.is_fresh(time.time()))
 
+    def fresh_page_digest(self, url: str, accept: str) -> str | None:
+        """The sha256 of the page ``get(url, cache=True)`` would answer from the page cache alone, or None
+        when it would need the network (see ``pages_seen``)."""
+        if self._page_cache is None:
+            return None
+        entry = self._page_cache.load(self.auth.learn(url), accept)
+        if entry is None or not (self.offline or entry.is_fresh(time.time())):
+            return None
+        return hashlib.sha256(entry.body).hexdigest()
+
     def get(
         self,
         url: str,
@@ -191,7 +204,28 @@ class HttpClient:
         cache: bool = False,
         missing_ok: bool = False,
     ) -> Response:
-        """Fetch ``url``; ``cache`` uses the page cache, ``missing_ok`` returns 404/410 instead of raising."""
+        """Fetch ``url``; ``cache`` uses the page cache, ``missing_ok`` returns 404/410 instead of raising.
+
+        Pages read with ``cache`` are noted in ``pages_seen`` (their digests), so that a result computed
+        from them can later be reused while ``fresh_page_digest`` still gives the same digests; a missing
+        page or a local file read clears ``pages_complete``: such a result cannot be checked that way.
+        """
+        response = self._get(url, headers, cache=cache, missing_ok=missing_ok)
+        if is_file_url(url) or (cache and response.status != 200):
+            self.pages_complete = False
+        elif cache:
+            accept = _header(dict(headers or {}), "accept")
+            self.pages_seen[(url, accept)] = hashlib.sha256(response.body).hexdigest()
+        return response
+
+    def _get(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None,
+        *,
+        cache: bool,
+        missing_ok: bool,
+    ) -> Response:
         url = self.auth.learn(url)
         if is_file_url(url):
             return self._get_file(url, missing_ok)

@@ -152,6 +152,7 @@ class IndexClient:
     def _from_file_index(self, index: str, name: NormalizedName, source: str) -> list[IndexFile] | None:
         from bale.http.client import file_url_to_path
 
+        self.http.pages_complete = False  # a folder can change without any page cache knowing
         folder = file_url_to_path(index) / name
         for page, content_type in (("index.json", "application/vnd.pypi.simple.v1+json"), ("index.html", "")):
             path = folder / page
@@ -173,6 +174,7 @@ class IndexClient:
         if _is_url(location) and location[:5].lower() != "file:":
             response = self.http.get(location, {"Accept": _FLAT_PAGE_ACCEPT}, cache=True)
             return tuple(parse_links_page(response.body, response.content_type, response.url, source=source))
+        self.http.pages_complete = False  # a folder can change without any page cache knowing
         if _is_url(location):
             from bale.http.client import file_url_to_path
 

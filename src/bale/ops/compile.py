@@ -164,27 +164,44 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
         only_binary=binary_set(settings.only_binary),
         root_label=_root_label(settings),
     )
-    if settings.universal:
-        from packaging.specifiers import SpecifierSet
+    import time
 
-        from bale.ops.resolve import resolve_universal
+    from bale.ops.memo import ResolutionMemo
 
-        version = Version(settings.python_version) if settings.python_version else target.python_version
-        requires_python = SpecifierSet(f">={version.major}.{version.minor}")
-        universal = resolve_universal(ctx, request, requires_python)
-        pins = [_universal_pin(universal, package, settings) for package in universal.resolution.packages]
-        seconds = universal.seconds
+    started = time.perf_counter()
+    # The output names requirement files relative to the working directory: that, not the directory,
+    # is part of the answer.
+    shown = sorted({_relative(spec.origin.file) for spec in requirements if spec.origin.file})
+    memo = ResolutionMemo(ctx, "pip-compile", [request, settings, shown])
+    found = memo.lookup()
+    if found is not None:
+        output, count = str(found["text"]), int(found["count"])
+        seconds = time.perf_counter() - started
     else:
-        resolved = resolve(ctx, request)
-        pins = [_pinned(resolved, name, settings) for name in resolved.resolution.versions]
-        seconds = resolved.seconds
-    command = settings.command
-    output = render(pins, Format(header=settings.header, annotate=settings.annotate, command=command))
+        memo.watch()
+        if settings.universal:
+            from packaging.specifiers import SpecifierSet
+
+            from bale.ops.resolve import resolve_universal
+
+            version = Version(settings.python_version) if settings.python_version else target.python_version
+            requires_python = SpecifierSet(f">={version.major}.{version.minor}")
+            universal = resolve_universal(ctx, request, requires_python)
+            pins = [_universal_pin(universal, package, settings) for package in universal.resolution.packages]
+            seconds = universal.seconds
+        else:
+            resolved = resolve(ctx, request)
+            pins = [_pinned(resolved, name, settings) for name in resolved.resolution.versions]
+            seconds = resolved.seconds
+        command = settings.command
+        output = render(pins, Format(header=settings.header, annotate=settings.annotate, command=command))
+        count = len({p.name for p in pins})
+        memo.store({"text": output, "count": count})
     if settings.output is not None:
         from bale.fs.atomic import write_atomic
 
         write_atomic(settings.output, output)
-    return CompileOutcome(output, len({p.name for p in pins}), seconds, settings.output)
+    return CompileOutcome(output, count, seconds, settings.output)
 
 
 def _root_label(settings: CompileSettings) -> str | None:

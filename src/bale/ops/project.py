@@ -178,7 +178,6 @@ def project_index(
 def lock_project(ctx: Context, project: Project, settings: LockSettings) -> LockOutcome:
     """Resolve the project for every platform (all extras and groups) and write pylock.toml."""
     from bale.dist.build_lock import BuildPins, BuildRecorder
-    from bale.fs.atomic import write_atomic
     from bale.lock.fingerprint import fingerprint
     from bale.lock.pylock import LockInput, read_pylock, write_pylock
     from bale.ops.build_lock import lock_build_dependencies, preferred_pins
@@ -223,6 +222,35 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
         exclude_newer=_exclude_newer(project),
         root_label=str(project.name or project.root.name),
     )
+    import time
+
+    from bale.ops.memo import ResolutionMemo
+
+    started = time.perf_counter()
+    # Keyed by what the lock says, not where the project is: the same project in another checkout
+    # (a CI job, a colleague's clone) gets the same lock.
+    member_dirs = sorted(str(m.root.relative_to(project.root)) for m in workspace.members.values())
+    previous_text = path.read_text(encoding="utf-8") if path.is_file() and not settings.upgrade else None
+    defaults = [list(m.default_groups) for m in workspace.members.values()]
+    parts = [
+        inputs_of(project),
+        member_dirs,
+        defaults,
+        project.name,
+        project.version,
+        str(python),
+        previous_text,
+    ]
+    request_parts = [request.target, request.index, request.preferences, request.exclude_newer]
+    memo = ResolutionMemo(ctx, "lock", [parts, request_parts, settings])
+    # Direct URLs and paths are read (or built) outside the page cache's reach.
+    memo.enabled = memo.enabled and not any(spec.url or spec.path for spec in specs)
+    found = memo.lookup()
+    if found is not None:
+        text = str(found["text"])
+        locked = {normalize(name): Version(version) for name, version in found["locked"].items()}
+        return _write_lock(path, text, int(found["count"]), time.perf_counter() - started, locked)
+    memo.watch()
     resolved = resolve_universal(ctx, request, python)
     from bale.ops.project_sources import lock_direct
 
@@ -247,16 +275,21 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
     if build_dependencies:
         tool_bale["build-dependencies"] = build_dependencies
     text = write_pylock(lock, tool_bale=tool_bale)
+    locked = {p.name: p.version for p in resolved.resolution.packages}
+    memo.store({"text": text, "count": len(packages), "locked": {str(k): str(v) for k, v in locked.items()}})
+    return _write_lock(path, text, len(packages), resolved.seconds, locked)
+
+
+def _write_lock(
+    path: Path, text: str, count: int, seconds: float, locked: dict[NormalizedName, Version]
+) -> LockOutcome:
+    """Write the lock atomically unless it already says ``text`` (its mtime then stays)."""
+    from bale.fs.atomic import write_atomic
+
     old = path.read_text(encoding="utf-8") if path.is_file() else None
     if old != text:
         write_atomic(path, text.encode("utf-8"))
-    return LockOutcome(
-        path,
-        len(packages),
-        resolved.seconds,
-        written=old != text,
-        locked={p.name: p.version for p in resolved.resolution.packages},
-    )
+    return LockOutcome(path, count, seconds, written=old != text, locked=locked)
 
 
 def _exclude_newer(project: Project) -> Any:

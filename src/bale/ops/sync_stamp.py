@@ -14,27 +14,13 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from bale.model.canonical import canonical
+
 STAMP_FILE = ".bale-sync.json"
 _FORMAT = 1
-
-
-def canonical(value: Any) -> Any:
-    """``value`` as JSON-able data that is the same in every process (sets sorted, paths as text)."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return canonical(asdict(value))
-    if isinstance(value, dict):
-        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda item: str(item[0]))}
-    if isinstance(value, (set, frozenset)):
-        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-    if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
 
 
 def stamp_key(lock_bytes: bytes, settings: Any, pyprojects: Iterable[Path]) -> str:
