@@ -81,7 +81,8 @@ class IndexBuildContext:
         from bale.install.uninstall import uninstall
         from bale.install.wheel import install_tree
         from bale.ops.prepare import prepare_all
-        from bale.ops.resolve import ResolveRequest, resolve
+        from bale.ops.request import ResolveRequest
+        from bale.ops.resolve import resolve
         from bale.ops.sources import Artifact
 
         chain = current_build_chain()

@@ -128,7 +128,8 @@ def _resolve_build(
     """What ``sdist``'s build environment would hold, resolved for the build interpreter (no install)."""
     from bale.dist.build_lock import requirement_spec, sdist_build_requires
     from bale.ops.prepare import source_archive
-    from bale.ops.resolve import ResolveRequest, resolve
+    from bale.ops.request import ResolveRequest
+    from bale.ops.resolve import resolve
 
     label = f"{name}=={version}"
     try:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -13,9 +14,12 @@ from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
 from bale.model.requirement import RequirementSpec
-from bale.ops.resolve import Resolved, ResolveRequest, resolve
+from bale.ops.request import ResolveRequest
 from bale.ops.settings import BuildSettings, IndexSettings
 from bale.resolver.candidates import PreReleases
+
+if TYPE_CHECKING:
+    from bale.ops.resolve import Resolved
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,8 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
             pins = [_universal_pin(universal, package, settings) for package in universal.resolution.packages]
             seconds = universal.seconds
         else:
+            from bale.ops.resolve import resolve
+
             resolved = resolve(ctx, request)
             pins = [_pinned(resolved, name, settings) for name in resolved.resolution.versions]
             seconds = resolved.seconds

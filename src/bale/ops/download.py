@@ -150,7 +150,8 @@ def _resolved_files(
     ctx: Context, inputs: Inputs, specs: list[RequirementSpec], target: TargetEnv
 ) -> list[_Download]:
     """The file of every package in the resolution of ``specs``, in name order."""
-    from bale.ops.resolve import ResolveRequest, resolve
+    from bale.ops.request import ResolveRequest
+    from bale.ops.resolve import resolve
 
     request = ResolveRequest(
         requirements=specs,

@@ -377,7 +377,8 @@ def _resolve_with_deps(
     outcome: InstallOutcome,
 ) -> dict[NormalizedName, Artifact]:
     """Resolve ``specs`` and their dependencies; installed versions are preferred unless upgrading."""
-    from bale.ops.resolve import ResolveRequest, resolve
+    from bale.ops.request import ResolveRequest
+    from bale.ops.resolve import resolve
 
     preferences = (
         {}

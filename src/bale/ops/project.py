@@ -182,7 +182,8 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
     from bale.lock.pylock import LockInput, read_pylock, write_pylock
     from bale.ops.build_lock import lock_build_dependencies, preferred_pins
     from bale.ops.project_workspace import load_workspace, lock_members, workspace_requires_python
-    from bale.ops.resolve import ResolveRequest, resolve_universal
+    from bale.ops.request import ResolveRequest
+    from bale.ops.resolve import resolve_universal
     from bale.python.discover import find_interpreter
 
     workspace = load_workspace(project)

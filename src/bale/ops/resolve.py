@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
@@ -18,32 +17,15 @@ from bale.model.dists import IndexFile
 from bale.model.names import NormalizedName
 from bale.model.requirement import Origin, RequirementSpec
 from bale.model.target import TargetEnv
-from bale.ops.settings import IndexSettings
+from bale.ops.request import ResolveRequest
 from bale.ops.sources import Artifact, direct_source, hash_options, name_sources
-from bale.resolver.candidates import PreReleases
 from bale.resolver.provider import Dependency, PackageId
 
 if TYPE_CHECKING:
-    from bale.index.provider import AllPackages, IndexProvider, UniversalScope
+    from bale.index.provider import IndexProvider, UniversalScope
     from bale.resolver.provider import Provider
     from bale.resolver.solver import NoSolution, Resolution, SolverOptions, Strategy
     from bale.resolver.universal import UniversalResolution
-
-
-@dataclass(frozen=True)
-class ResolveRequest:
-    requirements: Sequence[RequirementSpec]
-    target: TargetEnv
-    index: IndexSettings
-    constraints: Sequence[RequirementSpec] = ()
-    overrides: Sequence[RequirementSpec] = ()
-    prereleases: PreReleases = PreReleases.IF_NECESSARY_OR_EXPLICIT
-    strategy: str = "highest"
-    preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
-    exclude_newer: datetime | None = None
-    no_binary: frozenset[NormalizedName] | AllPackages = frozenset()
-    only_binary: frozenset[NormalizedName] | AllPackages = frozenset()
-    root_label: str | None = None
 
 
 @dataclass

@@ -1,0 +1,35 @@
+"""What a resolution is asked: light enough to build (and key a memo with) before resolving."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from packaging.version import Version
+
+from bale.model.names import NormalizedName
+from bale.model.requirement import RequirementSpec
+from bale.model.target import TargetEnv
+from bale.ops.settings import IndexSettings
+from bale.resolver.candidates import PreReleases
+
+if TYPE_CHECKING:
+    from bale.index.provider import AllPackages
+
+
+@dataclass(frozen=True)
+class ResolveRequest:
+    requirements: Sequence[RequirementSpec]
+    target: TargetEnv
+    index: IndexSettings
+    constraints: Sequence[RequirementSpec] = ()
+    overrides: Sequence[RequirementSpec] = ()
+    prereleases: PreReleases = PreReleases.IF_NECESSARY_OR_EXPLICIT
+    strategy: str = "highest"
+    preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
+    exclude_newer: datetime | None = None
+    no_binary: frozenset[NormalizedName] | AllPackages = frozenset()
+    only_binary: frozenset[NormalizedName] | AllPackages = frozenset()
+    root_label: str | None = None
