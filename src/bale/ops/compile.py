@@ -218,12 +218,15 @@ def _root_label(settings: CompileSettings) -> str | None:
 
 def _target(ctx: Context, settings: CompileSettings):  # type: ignore[no-untyped-def]
     from bale.model.platforms import synthetic_target
-    from bale.python.discover import find_interpreter
-    from bale.python.probe import Interpreter
+
+    if TYPE_CHECKING:
+        from bale.python.probe import Interpreter
 
     request = settings.python or os.environ.get("BALE_PYTHON")
 
     def find() -> Interpreter:
+        from bale.python.discover import find_interpreter
+
         return find_interpreter(request, cwd=Path.cwd(), cache_dir=ctx.cache.bucket("interpreters-v1"))
 
     if request is None and settings.python_version is not None:
