@@ -285,3 +285,18 @@ def test_a_repeated_sync_is_told_by_the_stamp_and_notices_every_change(
     assert frozen.code == 0, frozen
     assert "Audited 3 packages" in frozen.stderr
     assert (stamp.stat().st_ino, stamp.stat().st_mtime_ns) != (before.st_ino, before.st_mtime_ns)
+
+
+def test_removing_the_last_dependency_leaves_a_valid_empty_lock(
+    make_pkg, static_index, run_bale, tmp_path: Path
+) -> None:
+    server = static_index(_universe(make_pkg))
+    root = _project(tmp_path)
+    assert run_bale("sync", "-i", server.url, cwd=root).code == 0
+    for name, group in (("app", ()), ("devtool", ("--dev",))):
+        removed = run_bale("remove", name, *group, "-i", server.url, cwd=root)
+        assert removed.code == 0, removed
+    text = (root / "pylock.toml").read_text()
+    Pylock.from_dict(tomllib.loads(text)).validate()
+    assert _packages(text) == {}
+    assert _dist_infos(root) == []

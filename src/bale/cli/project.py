@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from bale.cli.commands import _changes, _context, _elapsed, _plural, build_settings, index_settings
 from bale.cli.printer import Printer
 from bale.errors import BaleError
-from bale.model.names import normalize
 
 if TYPE_CHECKING:
     from bale.ops.project import LockOutcome, LockSettings, SyncOutcome, SyncSettings
@@ -194,29 +193,33 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
     """Edit pyproject.toml, lock and sync; the old text is restored when locking fails."""
     from bale.fs.atomic import write_atomic
     from bale.ops.project import lock_project
-    from bale.project.edit import add_dependency, bounds, remove_dependency
+    from bale.ops.project_add import SourceOptions, add_to_text, plan_additions, remove_from_text
     from bale.project.model import find_project
+    from bale.project.workspace import discover_workspace
 
     project, member = _member(args)
     pyproject = member.pyproject
     original = pyproject.read_text(encoding="utf-8")
     where = str(pyproject)
-    text = original
     if len(args.group) > 1:
         raise BaleError("Name one --group at most: the dependencies go into one group")
-    target = {
-        "group": args.group[0] if args.group else None,
-        "optional": args.optional,
-        "dev": args.dev,
-        "where": where,
-    }
-    for package in args.packages:
-        if adding:
-            text = add_dependency(text, package, **target)
-        else:
-            text = remove_dependency(text, package, **target)
+    group = args.group[0] if args.group else None
+    target = {"group": group, "optional": args.optional, "dev": args.dev, "where": where}
     ctx = _context(args, printer)
     try:
+        additions = []
+        if adding:
+            options = SourceOptions(
+                index=args.index, editable=args.editable, tag=args.tag, branch=args.branch, rev=args.rev
+            )
+            workspace = discover_workspace(project)
+            lock_settings = _lock_settings(args)
+            additions = plan_additions(
+                ctx, workspace, member, args.packages, options, lock_settings, cwd=Path.cwd()
+            )
+            text = add_to_text(original, additions, **target)
+        else:
+            text = remove_from_text(original, args.packages, **target)
         write_atomic(pyproject, text.encode("utf-8"))
         try:
             outcome = lock_project(ctx, find_project(project.root), _lock_settings(args))
@@ -224,20 +227,19 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
                 from packaging.requirements import Requirement
                 from packaging.specifiers import SpecifierSet
 
-                from bale.project.model import IndexSource
+                from bale.project.edit import bounds
 
-                bounded = text
-                for package in args.packages:
-                    requirement = Requirement(package)
-                    version = outcome.locked.get(normalize(requirement.name))
-                    source = member.settings.sources.get(normalize(requirement.name))
-                    sourced = source is not None and not isinstance(source, IndexSource)
-                    if requirement.specifier or requirement.url or version is None or sourced:
+                bounded: dict[str, str] = {}
+                for addition in additions:
+                    version = outcome.locked.get(addition.name)
+                    if not addition.bound or version is None:
                         continue
+                    requirement = Requirement(addition.requirement)
                     requirement.specifier = SpecifierSet(bounds(version, args.bounds))
-                    bounded = add_dependency(bounded, str(requirement), **target)
-                if bounded != text:
-                    write_atomic(pyproject, bounded.encode("utf-8"))
+                    bounded[addition.name] = str(requirement)
+                if bounded:
+                    text = add_to_text(original, additions, bounded=bounded, **target)
+                    write_atomic(pyproject, text.encode("utf-8"))
                     outcome = lock_project(ctx, find_project(project.root), _lock_settings(args))
         except BaseException:
             write_atomic(pyproject, original.encode("utf-8"))

@@ -231,6 +231,8 @@ def write_pylock(lock: LockInput, *, tool_bale: Mapping[str, Any] | None = None)
     lines.append(f"created-by = {toml.string(CREATED_BY)}")
 
     entries = [_Entry.of(package) for package in lock.packages]
+    if not entries:
+        lines.append("packages = []")  # required by PEP 751, even when nothing is locked
     entries.sort(key=lambda entry: entry.sort_key)
     for previous, current in itertools.pairwise(entries):
         if previous.sort_key == current.sort_key:

@@ -23,7 +23,15 @@ if TYPE_CHECKING:
     from tomlkit.items import Array, Table
     from tomlkit.toml_document import TOMLDocument
 
-__all__ = ["BoundKind", "add_dependency", "add_source", "bounds", "remove_dependency", "remove_source"]
+__all__ = [
+    "BoundKind",
+    "add_dependency",
+    "add_source",
+    "bounds",
+    "listed_in",
+    "remove_dependency",
+    "remove_source",
+]
 
 BoundKind = Literal["lower", "major", "minor", "exact"]
 
@@ -159,6 +167,11 @@ def remove_source(text: str, name: str, *, where: str = "pyproject.toml") -> str
     if not sources and bale is not None:
         del bale["sources"]
     return _dumps(doc, text)
+
+
+def listed_in(text: str, name: str, *, where: str = "pyproject.toml") -> list[str]:
+    """Key paths of every dependency array of the file (dependencies, extras, groups) listing ``name``."""
+    return _locations(_parse(text, where), normalize(name))
 
 
 def bounds(version: str | Version, kind: BoundKind) -> str:
