@@ -300,3 +300,23 @@ def test_removing_the_last_dependency_leaves_a_valid_empty_lock(
     Pylock.from_dict(tomllib.loads(text)).validate()
     assert _packages(text) == {}
     assert _dist_infos(root) == []
+
+
+def test_the_stamp_serves_a_copy_of_the_project_sharing_its_environment(
+    make_pkg, static_index, run_bale, tmp_path: Path
+) -> None:
+    # As in CI: a fresh checkout each time, the environment kept elsewhere (BALE_PROJECT_ENVIRONMENT).
+    server = static_index(_universe(make_pkg))
+    first = _project(tmp_path)
+    env = {"BALE_PROJECT_ENVIRONMENT": str(tmp_path / "shared-env")}
+    assert run_bale("sync", "-i", server.url, cwd=first, env=env).code == 0
+    stamp = tmp_path / "shared-env" / ".bale-sync.json"
+    written = stamp.stat()
+    second = tmp_path / "checkout-2"
+    second.mkdir()
+    for name in ("pyproject.toml", "pylock.toml"):
+        (second / name).write_bytes((first / name).read_bytes())
+    again = run_bale("sync", "-i", server.url, cwd=second, env=env)
+    assert again.code == 0, again
+    assert "Audited 3 packages" in again.stderr
+    assert (stamp.stat().st_ino, stamp.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)

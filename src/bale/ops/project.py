@@ -564,9 +564,13 @@ def _stamp_inputs(project: Project, settings: SyncSettings, path: Path) -> tuple
     from bale.ops.project_workspace import load_workspace
     from bale.ops.sync_stamp import stamp_key
 
-    pyprojects = {member.pyproject for member in load_workspace(project).members.values()}
-    pyprojects.add(project.pyproject)
-    key = stamp_key(path.read_bytes(), settings, pyprojects)
+    members = list(load_workspace(project).members.values())
+    pyprojects = {member.pyproject for member in members} | {project.pyproject}
+    lock_bytes = path.read_bytes()
+    # A lock with directory entries (path sources, members) or a project installed editable ties the
+    # environment to this folder; otherwise the same project in another folder syncs the same.
+    located = b"directory" in lock_bytes or any(member.is_package for member in members)
+    key = stamp_key(lock_bytes, settings, project.root, pyprojects, located=located)
     return key, None if settings.frozen else fingerprint(inputs_of(project))
 
 

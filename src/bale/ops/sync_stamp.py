@@ -23,13 +23,19 @@ STAMP_FILE = ".bale-sync.json"
 _FORMAT = 1
 
 
-def stamp_key(lock_bytes: bytes, settings: Any, pyprojects: Iterable[Path]) -> str:
+def stamp_key(
+    lock_bytes: bytes, settings: Any, root: Path, pyprojects: Iterable[Path], *, located: bool
+) -> str:
     """What a sync's result depends on besides the environment: the lock, the command's settings and
-    the project files (versions, entry points, sources of the projects installed editable)."""
+    the project files (versions, entry points, sources), named relative to the project ``root``. The
+    root itself counts only when ``located``: when something is installed from a folder (an editable
+    project, a path dependency), whose location the environment records."""
     digest = hashlib.sha256(lock_bytes)
     digest.update(json.dumps(canonical(settings), sort_keys=True).encode())
+    if located:
+        digest.update(os.fsencode(root))
     for path in sorted(pyprojects):
-        digest.update(os.fsencode(path))
+        digest.update(os.fsencode(os.path.relpath(path, root)))
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
