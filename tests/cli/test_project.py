@@ -320,3 +320,17 @@ def test_the_stamp_serves_a_copy_of_the_project_sharing_its_environment(
     assert again.code == 0, again
     assert "Audited 3 packages" in again.stderr
     assert (stamp.stat().st_ino, stamp.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+
+
+def test_add_whose_sync_fails_leaves_pyproject_and_lock_as_they_were(
+    make_pkg, static_index, run_bale, tmp_path: Path
+) -> None:
+    # A library whose build backend the index does not have: locking works, installing it does not.
+    server = static_index(_universe(make_pkg))
+    root = _project(tmp_path, PYPROJECT + '\n[build-system]\nrequires = ["nobackend"]\nbuild-backend = "x"\n')
+    assert run_bale("lock", "-i", server.url, cwd=root).code == 0
+    before = {name: (root / name).read_bytes() for name in ("pyproject.toml", "pylock.toml")}
+    result = run_bale("add", "extra-pkg", "-i", server.url, cwd=root)
+    assert result.code == 1, result
+    assert "nobackend" in result.stderr
+    assert {name: (root / name).read_bytes() for name in before} == before

@@ -192,7 +192,7 @@ def cmd_init(args: argparse.Namespace, printer: Printer) -> int:
 def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
     """Edit pyproject.toml, lock and sync; the old text is restored when locking fails."""
     from bale.fs.atomic import write_atomic
-    from bale.ops.project import lock_project
+    from bale.ops.project import lock_path, lock_project
     from bale.ops.project_add import SourceOptions, add_to_text, plan_additions, remove_from_text
     from bale.project.model import find_project
     from bale.project.workspace import discover_workspace
@@ -200,6 +200,17 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
     project, member = _member(args)
     pyproject = member.pyproject
     original = pyproject.read_text(encoding="utf-8")
+    lock_file = lock_path(project)
+    original_lock = lock_file.read_bytes() if lock_file.is_file() else None
+
+    def restore() -> None:
+        """Put pyproject.toml and the lock back as they were: a failed step writes nothing."""
+        write_atomic(pyproject, original.encode("utf-8"))
+        if original_lock is None:
+            lock_file.unlink(missing_ok=True)
+        else:
+            write_atomic(lock_file, original_lock)
+
     where = str(pyproject)
     if len(args.group) > 1:
         raise BaleError("Name one --group at most: the dependencies go into one group")
@@ -242,7 +253,7 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
                     write_atomic(pyproject, text.encode("utf-8"))
                     outcome = lock_project(ctx, find_project(project.root), _lock_settings(args))
         except BaseException:
-            write_atomic(pyproject, original.encode("utf-8"))
+            restore()
             raise
     finally:
         ctx.reporter.finish()
@@ -253,7 +264,12 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
     from dataclasses import replace
 
     settings = replace(_sync_settings(args), frozen=True)
-    _report_sync(printer, _sync(args, printer, find_project(project.root), settings))
+    try:
+        synced = _sync(args, printer, find_project(project.root), settings)
+    except BaseException:
+        restore()  # the environment is the old one (installs are all or nothing): so are the files
+        raise
+    _report_sync(printer, synced)
     return 0
 
 
