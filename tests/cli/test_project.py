@@ -334,3 +334,22 @@ def test_add_whose_sync_fails_leaves_pyproject_and_lock_as_they_were(
     assert result.code == 1, result
     assert "nobackend" in result.stderr
     assert {name: (root / name).read_bytes() for name in before} == before
+
+
+def test_lock_takes_resolution_and_prerelease_from_the_command_line_or_the_project(
+    make_pkg, static_index, run_bale, tmp_path: Path
+) -> None:
+    server = static_index([*_universe(make_pkg), make_pkg("lib", "3.0rc1")])
+    root = _project(tmp_path)
+    lowest = run_bale("lock", "-i", server.url, "--resolution", "lowest", cwd=root)
+    assert lowest.code == 0, lowest
+    assert _packages((root / "pylock.toml").read_text())["lib"]["version"] == "1.0"
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.bale]\nprerelease = "allow"\n')
+    allowed = run_bale("lock", "-i", server.url, "-U", cwd=root)
+    assert allowed.code == 0, allowed
+    assert _packages((root / "pylock.toml").read_text())["lib"]["version"] == "3.0rc1"
+    pyproject.write_text(pyproject.read_text().replace('"allow"', '"sometimes"'))
+    bad = run_bale("lock", "-i", server.url, cwd=root)
+    assert bad.code == 1, bad
+    assert "Invalid prerelease 'sometimes'" in bad.stderr

@@ -190,9 +190,9 @@ def test_a_workspace_root_without_project_table(tmp_path: Path) -> None:
 
 
 def test_unknown_tool_bale_keys_are_kept_for_the_cli_to_warn_about(tmp_path: Path) -> None:
-    project = load_project(write(tmp_path, '[project]\nname = "x"\n[tool.bale]\nresolution = "lowest"\n'))
-    assert project.settings.unknown == ("resolution",)
-    assert project.settings.raw == {"resolution": "lowest"}
+    project = load_project(write(tmp_path, '[project]\nname = "x"\n[tool.bale]\nfrobnicate = "lowest"\n'))
+    assert project.settings.unknown == ("frobnicate",)
+    assert project.settings.raw == {"frobnicate": "lowest"}
 
 
 def test_toml_dates_are_accepted_for_exclude_newer(tmp_path: Path) -> None:

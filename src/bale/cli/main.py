@@ -380,6 +380,17 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         _add_build(psub)
         psub.add_argument("-U", "--upgrade", action="store_true", help="ignore the locked versions")
         psub.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME")
+        psub.add_argument("--resolution", choices=["highest", "lowest", "lowest-direct"], default=None)
+        psub.add_argument(
+            "--prerelease",
+            choices=["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"],
+            default=None,
+        )
+        psub.add_argument(
+            "--exclude-newer",
+            metavar="DATE|DURATION",
+            help="ignore files uploaded after this (e.g. '7 days')",
+        )
     lock.add_argument("--check", action="store_true", help="fail if pylock.toml is out of date")
     for psub in (sync_, run, add, remove):
         _add_python(psub, "the interpreter for a new .venv")

@@ -27,6 +27,9 @@ def _lock_settings(args: argparse.Namespace) -> LockSettings:
         upgrade=bool(getattr(args, "upgrade", False)),
         upgrade_packages=tuple(getattr(args, "upgrade_package", ()) or ()),
         build=build_settings(args),
+        resolution=getattr(args, "resolution", None),
+        prerelease=getattr(args, "prerelease", None),
+        exclude_newer=getattr(args, "exclude_newer", None),
     )
 
 

@@ -49,6 +49,10 @@ class LockSettings:
     upgrade: bool = False
     upgrade_packages: tuple[str, ...] = ()
     build: BuildSettings = field(default_factory=BuildSettings)
+    # From the command line; else [tool.bale] ``resolution`` / ``prerelease`` / ``exclude-newer``.
+    resolution: str | None = None
+    prerelease: str | None = None
+    exclude_newer: str | None = None
 
 
 @dataclass
@@ -220,8 +224,9 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
         constraints=project.settings.constraint_dependencies,
         overrides=project.settings.override_dependencies,
         preferences=preferences,
-        exclude_newer=_exclude_newer(project),
+        exclude_newer=_exclude_newer(project, settings.exclude_newer),
         root_label=str(project.name or project.root.name),
+        **_strategy(project, settings),
     )
     import time
 
@@ -242,7 +247,14 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
         str(python),
         previous_text,
     ]
-    request_parts = [request.target, request.index, request.preferences, request.exclude_newer]
+    request_parts = [
+        request.target,
+        request.index,
+        request.preferences,
+        request.exclude_newer,
+        request.strategy,
+        request.prereleases,
+    ]
     memo = ResolutionMemo(ctx, "lock", [parts, request_parts, settings])
     # Direct URLs and paths are read (or built) outside the page cache's reach.
     memo.enabled = memo.enabled and not any(spec.url or spec.path for spec in specs)
@@ -293,8 +305,42 @@ def _write_lock(
     return LockOutcome(path, count, seconds, written=old != text, locked=locked)
 
 
-def _exclude_newer(project: Project) -> Any:
-    text = project.settings.exclude_newer or os.environ.get("BALE_EXCLUDE_NEWER")
+_RESOLUTIONS = ("highest", "lowest", "lowest-direct")
+
+
+def _strategy(project: Project, settings: LockSettings) -> dict[str, Any]:
+    """``strategy`` and ``prereleases`` for the request: the command line, else [tool.bale], else the
+    environment (``BALE_RESOLUTION``, ``BALE_PRERELEASE``), else highest / if-necessary-or-explicit."""
+    from bale.resolver.candidates import PreReleases
+
+    raw = project.settings.raw
+    resolution = (
+        settings.resolution or raw.get("resolution") or os.environ.get("BALE_RESOLUTION") or "highest"
+    )
+    if resolution not in _RESOLUTIONS:
+        raise BaleError(
+            f"Invalid resolution {resolution!r} (in {project.pyproject} or the command line)",
+            hint=f"use one of: {', '.join(_RESOLUTIONS)}",
+        )
+    prerelease = (
+        settings.prerelease
+        or raw.get("prerelease")
+        or os.environ.get("BALE_PRERELEASE")
+        or "if-necessary-or-explicit"
+    )
+    try:
+        mode = PreReleases(prerelease)
+    except ValueError:
+        choices = ", ".join(m.value for m in PreReleases)
+        raise BaleError(
+            f"Invalid prerelease {prerelease!r} (in {project.pyproject} or the command line)",
+            hint=f"use one of: {choices}",
+        ) from None
+    return {"strategy": resolution, "prereleases": mode}
+
+
+def _exclude_newer(project: Project, given: str | None = None) -> Any:
+    text = given or project.settings.exclude_newer or os.environ.get("BALE_EXCLUDE_NEWER")
     if not text:
         return None
     from datetime import datetime, timezone

@@ -606,6 +606,8 @@ _SETTINGS_KEYS = (
     "override-dependencies",
     "environments",
     "exclude-newer",
+    "prerelease",
+    "resolution",
     "default-groups",
     "dev-dependencies",
     "workspace",
