@@ -498,16 +498,24 @@ def project_environment(
     return PythonEnvironment.from_root(path, cache_dir), created
 
 
+def chosen_groups(
+    project: Project, *, groups: Sequence[str] = (), no_dev: bool = False, all_groups: bool = False
+) -> list[str]:
+    """The groups a sync (or a view of the lock) includes: the default groups, or all of them, without
+    ``dev`` under ``--no-dev``, plus each ``--group``."""
+    chosen: list[str] = list(project.dependency_groups) if all_groups else list(project.default_groups)
+    if no_dev:
+        chosen = [g for g in chosen if g != "dev"]
+    for group in groups:
+        if normalize(group) not in chosen:
+            chosen.append(normalize(group))
+    return chosen
+
+
 def _chosen_groups(project: Project, settings: SyncSettings) -> list[str]:
-    groups: list[str] = list(project.default_groups)
-    if settings.all_groups:
-        groups = list(project.dependency_groups)
-    if settings.no_dev:
-        groups = [g for g in groups if g != "dev"]
-    for group in settings.groups:
-        if normalize(group) not in groups:
-            groups.append(normalize(group))
-    return groups
+    return chosen_groups(
+        project, groups=settings.groups, no_dev=settings.no_dev, all_groups=settings.all_groups
+    )
 
 
 def ensure_lock(

@@ -149,17 +149,15 @@ def choose(project: Project, lock: Pylock, selection: Selection, source: str) ->
         every.update(f"extra:{e}" for e in project.optional_dependencies)
         every.update(f"group:{g}" for g in project.dependency_groups)
         return Chosen(frozenset(every), (), (), True)
+    groups: list[str]
     if selection.only_groups:
         groups = [normalize(g) for g in selection.only_groups]
     else:
-        groups = list(project.default_groups)
-        if selection.all_groups:
-            groups = list(project.dependency_groups)
-        if selection.no_dev:
-            groups = [g for g in groups if g != "dev"]
-        for group in selection.groups:
-            if normalize(group) not in groups:
-                groups.append(normalize(group))
+        from bale.ops.project import chosen_groups
+
+        groups = chosen_groups(
+            project, groups=selection.groups, no_dev=selection.no_dev, all_groups=selection.all_groups
+        )
     extras = list(lock.extras or ()) if selection.all_extras else [normalize(e) for e in selection.extras]
     check_selection(lock, extras=extras, groups=groups, source=source)
     whole = not selection.only_groups
