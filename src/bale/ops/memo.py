@@ -11,9 +11,9 @@ that the page cache cannot vouch for: no missing page, no local folder or file i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -84,10 +84,8 @@ class ResolutionMemo:
             return
         pages = sorted([url, accept, digest] for (url, accept), digest in http.pages_seen.items())
         data = {"pages": pages, "warnings": self._warnings, "payload": payload}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            temporary.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(temporary, self.path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
+        from bale.fs.atomic import write_atomic
+
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, json.dumps(data))

@@ -80,13 +80,10 @@ def write_stamp(
         "lock_fingerprint": lock_fingerprint,
         "count": count,
     }
-    target = environment / STAMP_FILE
-    temporary = target.with_name(f".{STAMP_FILE}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temporary, target)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+    from bale.fs.atomic import write_atomic
+
+    with contextlib.suppress(OSError):
+        write_atomic(environment / STAMP_FILE, json.dumps(data))
 
 
 def drop_stamp(environment: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -176,14 +177,12 @@ def _read_entry(entry: Path, executable: Path, stamp: list[Any]) -> Interpreter 
 
 
 def _write_entry(entry: Path, data: dict[str, Any]) -> None:
+    from bale.fs.atomic import write_atomic
+
     # A cache that cannot be written only costs speed, so failures here are ignored.
-    temporary = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-    try:
+    with contextlib.suppress(OSError):
         entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(temporary, entry)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+        write_atomic(entry, json.dumps(data, separators=(",", ":")))
 
 
 def _run_probe(executable: Path) -> dict[str, Any]:
