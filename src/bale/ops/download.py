@@ -206,6 +206,7 @@ def _save(ctx: Context, item: _Download, dest: Path) -> tuple[Path, bool]:
     """Copy or download ``item`` into ``dest``, checking its digests; a file already there with the
     right digests is kept (True)."""
     from bale.dist.prepare import file_digests
+    from bale.ops.prepare import check_index_hashes
 
     final = dest / item.filename
     needed = list(item.allowed)
@@ -218,13 +219,7 @@ def _save(ctx: Context, item: _Download, dest: Path) -> tuple[Path, bool]:
     if item.url.startswith("file:"):
         source = Path(unquote(urlsplit(item.url).path))
         digests = file_digests(source, needed)
-        for algorithm, digest in item.hashes.items():
-            if algorithm in digests and digests[algorithm] != digest.lower():
-                raise BaleError(
-                    f"Hash mismatch for {item.filename}: the index says {algorithm}:{digest}, "
-                    f"the file has {algorithm}:{digests[algorithm]}",
-                    context=[f"file: {source}"],
-                )
+        check_index_hashes(item.filename, item.hashes, digests, source)
         _check(item, digests)
         partial = final.with_name(final.name + ".part")
         shutil.copyfile(source, partial)

@@ -57,11 +57,14 @@ def _check_hashes(allowed: AllowedHashes, digests: Mapping[str, str], what: str,
     )
 
 
-def _check_index_hashes(file: IndexFile, digests: Mapping[str, str], path: Path) -> None:
-    for algorithm, digest in file.hashes.items():
+def check_index_hashes(
+    filename: str, hashes: Mapping[str, str], digests: Mapping[str, str], path: Path
+) -> None:
+    """The digests of the local file ``path`` agree with the ones the index gave for ``filename``."""
+    for algorithm, digest in hashes.items():
         if algorithm in digests and digests[algorithm] != digest.lower():
             raise HashMismatchError(
-                f"Hash mismatch for {file.filename}: the index says {algorithm}:{digest}, "
+                f"Hash mismatch for {filename}: the index says {algorithm}:{digest}, "
                 f"the file has {algorithm}:{digests[algorithm]}",
                 context=[f"file: {path}"],
             )
@@ -166,7 +169,7 @@ def source_archive(
         if not local.is_file():
             raise BaleError(f"The source distribution {local} for {what} does not exist")
         digests = file_digests(local, needed)
-        _check_index_hashes(file, digests, local)
+        check_index_hashes(file.filename, file.hashes, digests, local)
         _check_hashes(allowed, digests, f"{file.filename} ({what})", file.url)
         return local, digests["sha256"]
     from bale.cache.cache import is_sha256
