@@ -296,21 +296,7 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
             return outcome
         if plan.is_noop:
             return outcome
-
-        from bale.ops.prepare import prepare_all
-
-        prep_start = time.perf_counter()
-        fetch = [w.payload for w in plan.to_fetch() if not _is_keep_marker(w.payload)]
-        prepared = prepare_all(ctx, fetch)
-        outcome.prepared = sum(1 for p in prepared if not p.from_cache)
-        outcome.timings["prepare"] = time.perf_counter() - prep_start
-
-        link_start = time.perf_counter()
-        added = _execute(ctx, env, plan, prepared, installed, settings)
-        outcome.timings["install"] = time.perf_counter() - link_start
-        _fill(outcome, plan)
-        if settings.compile_bytecode and added:
-            _compile(ctx, env, added)
+        _carry_out(ctx, env, plan, installed, settings, outcome)
     return outcome
 
 
@@ -541,6 +527,30 @@ def _fill(outcome: InstallOutcome, plan: Plan[Artifact]) -> None:
     outcome.kept = len(plan.keep)
 
 
+def _carry_out(
+    ctx: Context,
+    env: PythonEnvironment,
+    plan: Plan[Artifact],
+    installed: Mapping[NormalizedName, InstalledDist],
+    settings: InstallSettings,
+    outcome: InstallOutcome,
+) -> None:
+    """Prepare what the plan fetches (all of it, in parallel), then change the environment."""
+    from bale.ops.prepare import prepare_all
+
+    prep_start = time.perf_counter()
+    fetch = [w.payload for w in plan.to_fetch() if not _is_keep_marker(w.payload)]
+    prepared = prepare_all(ctx, fetch)
+    outcome.prepared = sum(1 for p in prepared if not p.from_cache)
+    outcome.timings["prepare"] = time.perf_counter() - prep_start
+    link_start = time.perf_counter()
+    added = _execute(ctx, env, plan, prepared, installed, settings)
+    outcome.timings["install"] = time.perf_counter() - link_start
+    _fill(outcome, plan)
+    if settings.compile_bytecode and added:
+        _compile(ctx, env, added)
+
+
 def _execute(
     ctx: Context,
     env: PythonEnvironment,
@@ -615,7 +625,6 @@ def install_artifacts(
     """
     from bale.fs.lock import FileLock
     from bale.install.installed import scan_site_packages
-    from bale.ops.prepare import prepare_all
 
     settings = settings or InstallSettings(exact=exact)
     chosen = {artifact.name: artifact for artifact in artifacts}
@@ -632,14 +641,5 @@ def install_artifacts(
         if plan.is_noop:
             outcome.kept = len(plan.keep)
             return outcome
-        prep_start = time.perf_counter()
-        prepared = prepare_all(ctx, [w.payload for w in plan.to_fetch()])
-        outcome.prepared = sum(1 for p in prepared if not p.from_cache)
-        outcome.timings["prepare"] = time.perf_counter() - prep_start
-        link_start = time.perf_counter()
-        added = _execute(ctx, env, plan, prepared, installed, settings)
-        outcome.timings["install"] = time.perf_counter() - link_start
-        _fill(outcome, plan)
-        if settings.compile_bytecode and added:
-            _compile(ctx, env, added)
+        _carry_out(ctx, env, plan, installed, settings, outcome)
     return outcome
