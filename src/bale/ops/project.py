@@ -196,9 +196,11 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
     path = lock_path(project)
     preferences: dict[NormalizedName, Version] = {}
     build_pins: BuildPins | None = None
-    if path.is_file() and not settings.upgrade:
+    # The lock being replaced: its versions are preferred and its build pins kept (unless upgrading).
+    previous_text = path.read_text(encoding="utf-8") if path.is_file() and not settings.upgrade else None
+    if previous_text is not None:
         try:
-            previous = read_pylock(path.read_text(encoding="utf-8"), source=str(path))
+            previous = read_pylock(previous_text, source=str(path))
         except BaleError:
             previous = None  # an unreadable lock is replaced, not a reason to stop
         if previous is not None:
@@ -236,7 +238,6 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
     # Keyed by what the lock says, not where the project is: the same project in another checkout
     # (a CI job, a colleague's clone) gets the same lock.
     member_dirs = sorted(str(m.root.relative_to(project.root)) for m in workspace.members.values())
-    previous_text = path.read_text(encoding="utf-8") if path.is_file() and not settings.upgrade else None
     defaults = [list(m.default_groups) for m in workspace.members.values()]
     parts = [
         inputs_of(project),
