@@ -1,5 +1,5 @@
 """Run bale as ``python -m bale``."""
 
-from bale.cli.main import entry
+from bale.cli.entry import entry
 
 entry()

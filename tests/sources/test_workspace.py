@@ -151,4 +151,4 @@ def test_tree_and_why_read_the_workspace_lock_from_a_member(
     ]
     why = run_bale("why", "dep-b", "--package", "alpha", "--frozen", cwd=root)
     assert why.code == 0, why
-    assert why.stdout.splitlines() == ["alpha v1.0 -> beta -> dep-b v1.0"]
+    assert why.stdout.splitlines() == ["alpha v1.0 -> beta v1.0 -> dep-b v1.0"]

@@ -111,7 +111,7 @@ def test_tree_draws_the_default_selection(locked, run_bale) -> None:
         "│   ├── lib v1.0 (*)\n"
         "│   └── shared v1.0\n"
         "└── helper[speed] v1.0\n"
-        "    └── fastdep v1.0\n"
+        "    └── fastdep v1.0 (extra: speed)\n"
     )
     assert result.stderr == ""
 
@@ -140,7 +140,7 @@ def test_tree_inverted_and_filtered(locked, run_bale) -> None:
     assert inverted.code == 0, inverted
     assert inverted.stdout == (
         "fastdep v1.0\n"
-        "└── helper v1.0\n"
+        "└── helper v1.0 (extra: speed)\n"
         "    └── demo v0.1.0\n"
         "shared v1.0\n"
         "├── devtool v1.0\n"
@@ -184,7 +184,7 @@ def test_tree_outdated_shows_newer_versions(locked, run_bale) -> None:
         "│   ├── lib v1.0 (latest: v2.0)\n"
         "│   └── shared v1.0\n"
         "└── helper[speed] v1.0\n"
-        "    └── fastdep v1.0\n"
+        "    └── fastdep v1.0 (extra: speed)\n"
     )
 
 
@@ -208,7 +208,7 @@ def test_tree_relocks_a_stale_lock_unless_frozen_or_locked(locked, run_bale) -> 
         "│   │   └── shared v1.0\n"
         "│   └── shared v1.0\n"
         "└── helper[speed] v1.0\n"
-        "    └── fastdep v1.0\n"
+        "    └── fastdep v1.0 (extra: speed)\n"
     )
 
 

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bale.cache import default_root
 from bale.fs.atomic import write_atomic
 from bale.fs.lock import FileLock
 from bale.fs.temp import make_temp_dir, remove_tree, temp_dir
-
-CACHE_DIR_ENV = "BALE_CACHE_DIR"
 
 # Bucket -> format version. Bump a version when an entry's layout changes: old entries become
 # invisible at once and ``prune`` deletes them later.
@@ -31,6 +30,7 @@ BUCKET_VERSIONS: Mapping[str, int] = {
     "interpreters": 1,  # probed interpreter facts
     "git": 1,  # git repositories by URL, checkouts and built wheels by commit
     "resolutions": 1,  # resolution results with the digests of the pages they read (ops.memo)
+    "replays": 1,  # answers of repeated commands, with the files and pages they came from (cli.replay)
 }
 BUCKET_DIRS: Mapping[str, str] = {name: f"{name}-v{version}" for name, version in BUCKET_VERSIONS.items()}
 _DIR_TO_BUCKET = {dirname: name for name, dirname in BUCKET_DIRS.items()}
@@ -100,13 +100,7 @@ class Cache:
     @classmethod
     def default(cls, environ: Mapping[str, str] | None = None) -> Cache:
         """``$BALE_CACHE_DIR``, else the platform's user cache dir for bale."""
-        env = os.environ if environ is None else environ
-        configured = env.get(CACHE_DIR_ENV, "").strip()
-        if configured:
-            return cls(Path(configured).expanduser())
-        import platformdirs  # only paid for when no cache dir is configured
-
-        return cls(Path(platformdirs.user_cache_dir("bale", appauthor=False)))
+        return cls(Path(default_root(os.environ if environ is None else environ)))
 
     def __repr__(self) -> str:
         return f"Cache({str(self.root)!r})"

@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bale.cli.printer import Printer
+from bale.cli.printer import Printer, elapsed, plural
+from bale.cli.replay import Recorder, show_resolved
 from bale.errors import BaleError
 from bale.ops.settings import (
     DEFAULT_INDEX_URL,
@@ -127,14 +128,6 @@ def _context(args: argparse.Namespace, printer: Printer):  # type: ignore[no-unt
     from bale.context import Context
 
     return Context(global_settings(args), CliReporter(printer))
-
-
-def _elapsed(seconds: float) -> str:
-    return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.2f}s"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 # --- venv and python ---------------------------------------------------------------------------------------
@@ -255,35 +248,35 @@ def pip_install(args: argparse.Namespace, printer: Printer) -> int:
     total = time.perf_counter() - start
     printer.info(
         printer.dim(
-            f"Resolved {_plural(outcome.resolved, 'package')} in "
-            f"{_elapsed(outcome.timings.get('resolve', total))}"
+            f"Resolved {plural(outcome.resolved, 'package')} in "
+            f"{elapsed(outcome.timings.get('resolve', total))}"
         )
     )
     if outcome.dry_run:
         if not outcome.installed and not outcome.removed:
             printer.info("Would make no changes")
         else:
-            printer.info(f"Would install {_plural(len(outcome.installed), 'package')}")
+            printer.info(f"Would install {plural(len(outcome.installed), 'package')}")
         _changes(printer, outcome.removed, outcome.installed)
         return 0
     if outcome.prepared:
         printer.info(
             printer.dim(
-                f"Prepared {_plural(outcome.prepared, 'package')} in "
-                f"{_elapsed(outcome.timings.get('prepare', 0.0))}"
+                f"Prepared {plural(outcome.prepared, 'package')} in "
+                f"{elapsed(outcome.timings.get('prepare', 0.0))}"
             )
         )
     if outcome.removed:
-        printer.info(printer.dim(f"Uninstalled {_plural(len(outcome.removed), 'package')}"))
+        printer.info(printer.dim(f"Uninstalled {plural(len(outcome.removed), 'package')}"))
     if outcome.installed:
         printer.info(
             printer.dim(
-                f"Installed {_plural(len(outcome.installed), 'package')} in "
-                f"{_elapsed(outcome.timings.get('install', 0.0))}"
+                f"Installed {plural(len(outcome.installed), 'package')} in "
+                f"{elapsed(outcome.timings.get('install', 0.0))}"
             )
         )
     if not outcome.installed and not outcome.removed:
-        printer.info(printer.dim("Audited " + _plural(outcome.kept, "package") + " in " + _elapsed(total)))
+        printer.info(printer.dim("Audited " + plural(outcome.kept, "package") + " in " + elapsed(total)))
     _changes(printer, outcome.removed, outcome.installed)
     return 0
 
@@ -330,12 +323,28 @@ def pip_compile(args: argparse.Namespace, printer: Printer) -> int:
         build=build_settings(args),
     )
     ctx = _context(args, printer)
+    recorder: Recorder | None = getattr(args, "replay", None)
+    written = (
+        {os.path.abspath(output): recorder.snapshot(os.path.abspath(output))} if recorder and output else {}
+    )
     try:
         outcome = compile_requirements(ctx, settings)
+        if recorder is not None:
+            recorder.store(
+                ctx,
+                printer,
+                inputs=outcome.inputs,
+                written=written,
+                anchored=False,
+                warnings=outcome.warnings,
+                text=outcome.text,
+                count=outcome.count,
+                to_stdout=outcome.output is None,
+            )
     finally:
         ctx.reporter.finish()
         ctx.close()
-    printer.info(printer.dim(f"Resolved {_plural(outcome.count, 'package')} in {_elapsed(outcome.seconds)}"))
+    show_resolved(printer, outcome.count, outcome.seconds)
     if outcome.output is None:
         printer.out.write(outcome.text)
     return 0
@@ -362,7 +371,7 @@ def pip_uninstall(args: argparse.Namespace, printer: Printer) -> int:
         printer.warn(f"Skipping {name}: it is not installed")
     if outcome.removed:
         verb = "Would uninstall" if args.dry_run else "Uninstalled"
-        printer.info(printer.dim(f"{verb} {_plural(len(outcome.removed), 'package')}"))
+        printer.info(printer.dim(f"{verb} {plural(len(outcome.removed), 'package')}"))
         _changes(printer, outcome.removed, [])
     return 0
 
@@ -503,11 +512,11 @@ def pip_check(args: argparse.Namespace, printer: Printer) -> int:
         printer.data(line)
     if problems:
         printer.info(
-            f"Found {_plural(len(problems), 'broken requirement')} among "
-            f"{_plural(len(dists), 'installed package')}"
+            f"Found {plural(len(problems), 'broken requirement')} among "
+            f"{plural(len(dists), 'installed package')}"
         )
         return 1
-    printer.info(f"Checked {_plural(len(dists), 'package')}: no broken requirements found")
+    printer.info(f"Checked {plural(len(dists), 'package')}: no broken requirements found")
     return 0
 
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bale.cli.commands import _context, _elapsed, _env, build_settings, global_settings, index_settings
-from bale.cli.printer import Printer
+from bale.cli.commands import _context, _env, build_settings, global_settings, index_settings
+from bale.cli.printer import Printer, elapsed
 from bale.cli.progress import CliReporter
 from bale.errors import BaleError
 from bale.ops.publish import PublishEvents, PublishSettings, UploadOutcome, UploadStatus
@@ -33,7 +33,7 @@ class _BuildReporter(CliReporter):
     """The CLI reporter without its per-wheel "Built x==1.0" line: `bale build` names each file it wrote."""
 
     def build_done(self, name: str, version: str, seconds: float) -> None:
-        self.debug(f"built {name}=={version} in {_elapsed(seconds)}")
+        self.debug(f"built {name}=={version} in {elapsed(seconds)}")
 
 
 def cmd_build(args: argparse.Namespace, printer: Printer) -> int:
@@ -65,7 +65,7 @@ def cmd_build(args: argparse.Namespace, printer: Printer) -> int:
     finally:
         reporter.finish()
         ctx.close()
-    printer.debug(f"built in {_elapsed(time.perf_counter() - start)}")
+    printer.debug(f"built in {elapsed(time.perf_counter() - start)}")
     for path in outcome.files:
         printer.info(f"Successfully built {printer.bold(_shown(path, cwd))}")
     return 0

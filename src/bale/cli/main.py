@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -408,6 +407,8 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
             "--only-group", action="append", default=[], metavar="GROUP", help="only this group (repeatable)"
         )
         psub.add_argument("--package", metavar="NAME", help="a workspace member instead of the root project")
+    for psub in (sync_, run):
+        psub.add_argument("--all-packages", action="store_true", help="every workspace member")
     for psub in (run, add, remove):
         psub.add_argument("--no-sync", action="store_true", help="do not sync the environment first")
     run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="COMMAND", help="the command and its arguments")
@@ -503,6 +504,9 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
+    from bale.cli.replay import Recorder, replayable
+
+    recorder = Recorder(args) if replayable(args) else None
     parser = build_parser(_chosen_path(args))
     _Parser.lazy = True
     try:
@@ -520,6 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if namespace.command is None:
         parser.print_help(sys.stderr)
         return 2
+    namespace.replay = recorder
     from bale.errors import INTERNAL_ERROR, BaleError
 
     try:
@@ -553,12 +558,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERNAL_ERROR
 
 
-def entry() -> None:
-    code = main()
-    with contextlib.suppress(BrokenPipeError):
-        sys.stdout.flush()
-    raise SystemExit(code)
-
-
 if __name__ == "__main__":
+    from bale.cli.entry import entry
+
     entry()

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
 
-from bale.errors import BaleError
+# Not typing's constant: importing typing costs more than this module's whole job on a replayed run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from bale.errors import BaleError
+
+
+def elapsed(seconds: float) -> str:
+    """A duration as the summaries show it: ``85ms``, ``1.25s``."""
+    return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.2f}s"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _wants_colour(stream: TextIO) -> bool:

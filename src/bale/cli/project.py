@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bale.cli.commands import _changes, _context, _elapsed, _plural, build_settings, index_settings
-from bale.cli.printer import Printer
+from bale.cli.commands import _changes, _context, build_settings, index_settings
+from bale.cli.printer import Printer, elapsed, plural
+from bale.cli.replay import Recorder, show_resolved
 from bale.errors import BaleError
 
 if TYPE_CHECKING:
@@ -67,11 +68,11 @@ def _package(args: argparse.Namespace) -> str | None:
 
 
 def _report_lock(printer: Printer, outcome: LockOutcome) -> None:
-    printer.info(printer.dim(f"Resolved {_plural(outcome.count, 'package')} in {_elapsed(outcome.seconds)}"))
+    show_resolved(printer, outcome.count, outcome.seconds)
 
 
 def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
-    from bale.ops.project import lock_project, lock_state
+    from bale.ops.project import lock_path, lock_project, lock_state
 
     project = _project()
     if args.check:
@@ -85,8 +86,27 @@ def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
             hint="run `bale lock`",
         )
     ctx = _context(args, printer)
+    recorder: Recorder | None = getattr(args, "replay", None)
+    lock_file = os.fspath(lock_path(project))
+    # The replay finds the project and its lock from the working directory: only there is it sound.
+    if recorder is not None and os.path.samefile(project.root, os.getcwd()):
+        written = {lock_file: recorder.snapshot(lock_file)}
+    else:
+        recorder = None
     try:
         outcome = lock_project(ctx, project, _lock_settings(args))
+        if recorder is not None:
+            recorder.store(
+                ctx,
+                printer,
+                inputs=outcome.inputs,
+                written=written,
+                anchored=True,
+                warnings=outcome.warnings,
+                text=outcome.path.read_text(encoding="utf-8"),
+                count=outcome.count,
+                to_stdout=False,
+            )
     finally:
         ctx.reporter.finish()
         ctx.close()
@@ -110,8 +130,17 @@ def _sync_settings(args: argparse.Namespace) -> SyncSettings:
         install_project=not getattr(args, "no_install_project", False),
         python=getattr(args, "python", None),
         package=_package(args),
+        all_packages=_all_packages(args),
         only_groups=tuple(getattr(args, "only_group", ()) or ()),
     )
+
+
+def _all_packages(args: argparse.Namespace) -> bool:
+    """``--all-packages``, which names no member: it cannot go with ``--package``."""
+    chosen = bool(getattr(args, "all_packages", False))
+    if chosen and getattr(args, "package", None):
+        raise BaleError("--all-packages and --package cannot be used together")
+    return chosen
 
 
 def _sync(
@@ -135,19 +164,19 @@ def _report_sync(printer: Printer, outcome: SyncOutcome) -> None:
     install = outcome.install
     if install is None:
         if outcome.audited:
-            printer.info(printer.dim(f"Audited {_plural(outcome.audited, 'package')}"))
+            printer.info(printer.dim(f"Audited {plural(outcome.audited, 'package')}"))
         return
     if install.removed:
-        printer.info(printer.dim(f"Uninstalled {_plural(len(install.removed), 'package')}"))
+        printer.info(printer.dim(f"Uninstalled {plural(len(install.removed), 'package')}"))
     if install.installed:
         printer.info(
             printer.dim(
-                f"Installed {_plural(len(install.installed), 'package')} in "
-                f"{_elapsed(install.timings.get('install', 0.0))}"
+                f"Installed {plural(len(install.installed), 'package')} in "
+                f"{elapsed(install.timings.get('install', 0.0))}"
             )
         )
     if not install.installed and not install.removed:
-        printer.info(printer.dim(f"Audited {_plural(install.kept, 'package')}"))
+        printer.info(printer.dim(f"Audited {plural(install.kept, 'package')}"))
     _changes(printer, install.removed, install.installed)
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-from pathlib import Path
+
+# These writes are on the path of a replayed command (cli.replay), where every import shows.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes | str, *, fsync: bool = False) -> None:
+def write_atomic(path: Path | str, data: bytes | str, *, fsync: bool = False) -> None:
     """Replace ``path`` with ``data`` (str is written as UTF-8) in one rename.
 
     The temp file lives next to ``path`` so the rename stays on one filesystem; on any error it is
@@ -16,9 +18,9 @@ def write_atomic(path: Path, data: bytes | str, *, fsync: bool = False) -> None:
     for files whose loss after a power cut matters more than ~5 ms (pylock.toml, not cache entries).
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    directory = path.parent
+    directory, name = os.path.split(os.fspath(path))
     # A random suffix keeps concurrent writers (processes and threads) on distinct temp names.
-    tmp = directory / f".{path.name}.{os.urandom(6).hex()}.tmp"
+    tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     fd = os.open(tmp, flags, 0o666)
     try:
@@ -33,8 +35,10 @@ def write_atomic(path: Path, data: bytes | str, *, fsync: bool = False) -> None:
             os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 (contextlib is an import this module avoids)
             os.unlink(tmp)
+        except OSError:
+            pass
         raise
 
 
@@ -63,5 +67,7 @@ def replace_dir(tmp: Path, final: Path) -> bool:
         # the directory open); all mean "someone else won" when final now exists.
         if not os.path.isdir(final):
             raise
+    import shutil
+
     shutil.rmtree(tmp, ignore_errors=True)
     return False

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 # Headers worth keeping: the body's type, its validators and its freshness.
 _KEPT_HEADERS = ("content-type", "etag", "last-modified", "cache-control", "expires", "date", "age")
@@ -23,11 +24,15 @@ class CachedPage:
 
     def is_fresh(self, now: float) -> bool:
         """True while the response's max-age (or Expires) has not run out; no-cache means never."""
+        until = self.fresh_until()
+        return until is not None and now < until
+
+    def fresh_until(self) -> float | None:
+        """When (epoch seconds) the response stops being fresh; None when it never is."""
         lifetime = freshness_lifetime(self.headers)
         if lifetime is None:
-            return False
-        age = max(0.0, now - self.stored_at) + _int_or_zero(self.headers.get("age"))
-        return age < lifetime
+            return None
+        return self.stored_at + lifetime - _int_or_zero(self.headers.get("age"))
 
     def validators(self) -> dict[str, str]:
         """Conditional request headers that let the server answer 304 Not Modified."""
@@ -80,6 +85,16 @@ def is_storable(headers: Mapping[str, str]) -> bool:
     return "no-store" not in _directives(headers)
 
 
+class PageFile(NamedTuple):
+    """A page cache file as found (see ``PageCache.vouch``): its identity and when it goes stale."""
+
+    path: str
+    mtime_ns: int
+    size: int
+    inode: int
+    fresh_until: float
+
+
 class PageCache:
     """Pages under ``root``, one file per (URL, Accept) pair, named by the pair's sha256.
 
@@ -99,16 +114,28 @@ class PageCache:
             raw = self._path(url, accept).read_bytes()
         except OSError:
             return None
-        import json
+        return _parse(raw)
 
-        head, sep, body = raw.partition(b"\n")
-        if not sep:
-            return None
+    def vouch(self, url: str, accept: str, digest: str, now: float) -> PageFile | None:
+        """The file holding the fresh page for (url, accept) if its body's sha256 is ``digest``.
+
+        Entries are replaced by rename, never rewritten in place, so the file's identity (inode,
+        mtime, size) read here stands for this very content for as long as it stays the same.
+        """
+        path = self._path(url, accept)
         try:
-            meta = json.loads(head)
-            return CachedPage(str(meta["url"]), dict(meta["headers"]), body, float(meta["stored_at"]))
-        except (ValueError, KeyError, TypeError):
-            return None  # an entry from another format version or a torn disk: refetch
+            with open(path, "rb") as fh:
+                status = os.fstat(fh.fileno())
+                raw = fh.read()
+        except OSError:
+            return None
+        page = _parse(raw)
+        if page is None or hashlib.sha256(page.body).hexdigest() != digest:
+            return None
+        until = page.fresh_until()
+        if until is None or until <= now:
+            return None
+        return PageFile(str(path), status.st_mtime_ns, status.st_size, status.st_ino, until)
 
     def store(self, url: str, accept: str, page: CachedPage) -> None:
         import json
@@ -130,6 +157,19 @@ class PageCache:
         except OSError:
             # A read-only or full cache only costs a refetch next time; it must not fail the command.
             return
+
+
+def _parse(raw: bytes) -> CachedPage | None:
+    import json
+
+    head, sep, body = raw.partition(b"\n")
+    if not sep:
+        return None
+    try:
+        meta = json.loads(head)
+        return CachedPage(str(meta["url"]), dict(meta["headers"]), body, float(meta["stored_at"]))
+    except (ValueError, KeyError, TypeError):
+        return None  # an entry from another format version or a torn disk: refetch
 
 
 def keep_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from bale import __version__
 from bale.errors import BaleError, HashMismatchError, OfflineError
 from bale.http.auth import CredentialStore, host_key, redact_url
-from bale.http.cache import CachedPage, PageCache, is_storable, keep_headers
+from bale.http.cache import CachedPage, PageCache, PageFile, is_storable, keep_headers
 from bale.report import NULL_REPORTER, Reporter
 
 if TYPE_CHECKING:
@@ -195,6 +195,20 @@ class HttpClient:
         if entry is None or not (self.offline or entry.is_fresh(time.time())):
             return None
         return hashlib.sha256(entry.body).hexdigest()
+
+    def page_files(self) -> list[PageFile] | None:
+        """The page cache files behind ``pages_seen``, each still fresh and holding the content this
+        run read; None when the run read something else or a page has changed or gone stale since."""
+        if self._page_cache is None or not self.pages_complete:
+            return None
+        now = time.time()
+        found: list[PageFile] = []
+        for (url, accept), digest in self.pages_seen.items():
+            page = self._page_cache.vouch(self.auth.learn(url), accept, digest, now)
+            if page is None:
+                return None
+            found.append(page)
+        return found
 
     def get(
         self,

@@ -23,6 +23,7 @@ __all__ = [
     "Node",
     "build_graph",
     "locked_dependencies",
+    "locked_extras",
     "origin_label",
     "selected_nodes",
 ]
@@ -47,15 +48,18 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    """``source`` needs ``target``. Edges from the project carry the requirement's extras and marker and
-    ``origin``: None for ``[project] dependencies``, ``extra:NAME`` or ``group:NAME``. Edges read from
-    ``[[packages.dependencies]]`` carry none of these (the lock does not record them)."""
+    """``source`` needs ``target``, with ``extras`` of it. Edges from the project carry the
+    requirement's extras and marker and ``origin``: None for ``[project] dependencies``,
+    ``extra:NAME`` or ``group:NAME``. Edges read from ``[[packages.dependencies]]`` carry the extras
+    bale recorded under ``[packages.tool.bale]`` and ``via``: the source's extras that bring the
+    edge (empty: the source needs it whatever its extras)."""
 
     source: int
     target: int
     extras: tuple[NormalizedName, ...] = ()
     marker: str | None = None
     origin: str | None = None
+    via: tuple[NormalizedName, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ def build_graph(
     *,
     project_name: str,
     project_version: str | None = None,
+    tree_versions: Mapping[int, Version] | None = None,
 ) -> LockGraph:
     """The graph of ``lock`` with the project on top.
 
@@ -161,7 +166,8 @@ def build_graph(
     ``group:NAME``); a requirement naming a package the lock does not hold is left out, as is one
     naming the project itself. Package edges come from ``[[packages.dependencies]]``: a reference
     with a version (or another key) picks the entries that match it, one with only a name picks
-    every entry of that name.
+    every entry of that name. ``tree_versions`` are versions, by key, for entries the lock leaves
+    without one (a directory's version may change with the tree, so PEP 751 leaves it out).
     """
     version: Version | None = None
     if project_version is not None:
@@ -176,7 +182,8 @@ def build_graph(
         name = canonicalize_name(package.name)
         from_index = bool(package.wheels) or package.sdist is not None
         marker = str(package.marker) if package.marker is not None else None
-        nodes[key] = Node(key, name, package.version, marker, from_index)
+        locked = package.version if package.version is not None else (tree_versions or {}).get(key)
+        nodes[key] = Node(key, name, locked, marker, from_index)
         by_name.setdefault(name, []).append(key)
     edges: list[Edge] = []
     for origin, requirements in roots.items():
@@ -186,17 +193,53 @@ def build_graph(
                 continue
             extras = tuple(sorted(canonicalize_name(e) for e in requirement.extras))
             marker = str(requirement.marker) if requirement.marker is not None else None
-            for target in by_name.get(name, ()):
+            entries = by_name.get(name, [])
+            for target in entries:
                 locked = nodes[target].version
                 # Two entries of one name (a forked resolution): the requirement picks those it admits.
-                if locked is None or requirement.specifier.contains(locked, prereleases=True):
+                if (
+                    len(entries) == 1
+                    or locked is None
+                    or requirement.specifier.contains(locked, prereleases=True)
+                ):
                     edges.append(Edge(PROJECT, target, extras, marker, origin))
     for key, package in enumerate(lock.packages):
+        asked, optional = _recorded_extras(package.tool)
         for reference in package.dependencies or ():
             for target in _matching(reference, by_name, lock):
                 if target != key:
-                    edges.append(Edge(key, target))
+                    name = nodes[target].name
+                    edges.append(Edge(key, target, asked.get(name, ()), via=optional.get(name, ())))
     return _assemble(nodes, edges)
+
+
+def _recorded_extras(
+    tool: Mapping[str, Any] | None,
+) -> tuple[
+    dict[NormalizedName, tuple[NormalizedName, ...]], dict[NormalizedName, tuple[NormalizedName, ...]]
+]:
+    """From ``[packages.tool.bale]`` (see :func:`locked_extras`): the extras asked of each dependency,
+    and the extras of this package that bring each dependency; empty for a lock without them."""
+    table = (tool or {}).get("bale")
+    asked: dict[NormalizedName, tuple[NormalizedName, ...]] = {}
+    optional: dict[NormalizedName, set[NormalizedName]] = {}
+    if not isinstance(table, Mapping):
+        return asked, {}
+    requested = table.get("dependency-extras")
+    if isinstance(requested, Mapping):
+        for name, extras in requested.items():
+            if isinstance(name, str) and isinstance(extras, list):
+                asked[canonicalize_name(name)] = tuple(
+                    sorted({canonicalize_name(e) for e in extras if isinstance(e, str)})
+                )
+    brought = table.get("optional-dependencies")
+    if isinstance(brought, Mapping):
+        for extra, names in brought.items():
+            if isinstance(extra, str) and isinstance(names, list):
+                for name in names:
+                    if isinstance(name, str):
+                        optional.setdefault(canonicalize_name(name), set()).add(canonicalize_name(extra))
+    return asked, {name: tuple(sorted(extras)) for name, extras in optional.items()}
 
 
 def _matching(
@@ -285,3 +328,55 @@ def locked_dependencies(
         key: tuple(DependencyRef(str(name), str(version)) for name, version in sorted(children))
         for key, children in found.items()
     }
+
+
+def locked_extras(
+    packages: Sequence[UniversalPackage],
+    requested: Mapping[tuple[NormalizedName, Version], Mapping[NormalizedName, Collection[NormalizedName]]],
+) -> dict[tuple[NormalizedName, Version], dict[str, Any]]:
+    """Each resolved version's ``[packages.tool.bale]`` extras table, where it has something to say.
+
+    ``dependency-extras`` (``{b = ["fast"]}``): the extras this version asks of its dependencies,
+    from ``requested`` (what its metadata asks, by dependency name). ``optional-dependencies``
+    (``{fast = ["c"]}``): the dependencies that only one of this version's extras brings, read from
+    the resolution's ``name[extra]`` parent labels. PEP 751's ``[[packages.dependencies]]`` name
+    packages only, and ``bale tree`` / ``bale why`` want to show ``b[fast]`` and what it pulls in.
+    """
+    # child's parents by name: whether a plain edge reaches it, and the parent's extras that do.
+    plain: dict[NormalizedName, set[NormalizedName]] = {}
+    by_extra: dict[NormalizedName, dict[NormalizedName, set[NormalizedName]]] = {}
+    for child in packages:
+        for label, _edge_marker in child.parents:
+            if label is None:
+                continue
+            parent_text, _, rest = label.partition("[")
+            parent = canonicalize_name(parent_text)
+            if parent == child.name:
+                continue
+            if rest:
+                extra = canonicalize_name(rest.rstrip("]"))
+                by_extra.setdefault(parent, {}).setdefault(extra, set()).add(child.name)
+            else:
+                plain.setdefault(parent, set()).add(child.name)
+    tables: dict[tuple[NormalizedName, Version], dict[str, Any]] = {}
+    for package in packages:
+        key = (package.name, package.version)
+        table: dict[str, Any] = {}
+        asked = {
+            str(name): sorted(str(e) for e in extras)
+            for name, extras in sorted(requested.get(key, {}).items())
+            if extras and name != package.name
+        }
+        if asked:
+            table["dependency-extras"] = asked
+        base = plain.get(package.name, set())
+        optional = {
+            str(extra): sorted(str(name) for name in children - base)
+            for extra, children in sorted(by_extra.get(package.name, {}).items())
+            if extra in package.extras and children - base
+        }
+        if optional:
+            table["optional-dependencies"] = optional
+        if table:
+            tables[key] = table
+    return tables

@@ -392,8 +392,11 @@ class _Entry:
         if package.wheels:
             wheels = sorted(package.wheels, key=lambda wheel: (wheel.filename, wheel.url or wheel.path or ""))
             lines.extend(toml.array_lines("wheels", [_file(wheel) for wheel in wheels]))
-        if package.tool:
-            lines.extend(toml.table(["packages", "tool"], package.tool, sort_keys=True))
+        for tool, table in sorted((package.tool or {}).items()):
+            # One [packages.tool.NAME] table of one-line values: a short, readable block per package.
+            lines.extend(["", f"[packages.tool.{toml.key(tool)}]"])
+            for name, value in sorted(table.items()):
+                lines.append(f"{toml.key(name)} = {toml.inline(value, sort_keys=True)}")
         return lines
 
 

@@ -47,12 +47,22 @@ def tree_lines(graph: LockGraph, options: TreeOptions = TreeOptions()) -> list[s
     else:
         tops = [PROJECT]
     lines: list[str] = []
-    expanded: set[int] = set()
+    expanded: set[tuple[int, tuple[str, ...] | None]] = set()
 
-    def next_edges(key: int) -> tuple[Edge, ...]:
-        return graph.parents.get(key, ()) if options.invert else graph.children.get(key, ())
+    def next_edges(key: int, active: tuple[str, ...] | None) -> tuple[Edge, ...]:
+        if options.invert:
+            # Above a package drawn for one of its extras, only who asks for that extra (when any does).
+            parents = graph.parents.get(key, ())
+            asking = tuple(edge for edge in parents if active and set(edge.extras) & set(active))
+            return asking or parents
+        # A dependency that only some of the package's extras bring shows under ``name[extra]``.
+        return tuple(
+            edge
+            for edge in graph.children.get(key, ())
+            if not edge.via or active is None or set(edge.via) & set(active)
+        )
 
-    def text(key: int, edge: Edge | None) -> str:
+    def text(key: int, edge: Edge | None, above: tuple[str, ...] | None) -> str:
         node = graph.nodes[key]
         extras: Collection[str] = ()
         labels: list[str] = []
@@ -61,25 +71,40 @@ def tree_lines(graph: LockGraph, options: TreeOptions = TreeOptions()) -> list[s
                 extras = edge.extras
             if edge.origin is not None:
                 labels.append(origin_label(edge.origin))
+            via = [e for e in edge.via if above is None or e in above]
+            if via:
+                labels.append(f"(extra: {', '.join(via)})")
         if key in latest:
             labels.append(f"(latest: v{latest[key]})")
         return " ".join([_name(node, extras), *labels])
 
     def walk(
-        key: int, edge: Edge | None, prefix: str, connector: str, level: int, path: tuple[int, ...]
+        key: int,
+        edge: Edge | None,
+        prefix: str,
+        connector: str,
+        level: int,
+        path: tuple[int, ...],
+        above: tuple[str, ...] | None = None,
     ) -> None:
-        below = next_edges(key)
+        # The extras this package was reached with (None: a top line, all of them); inverted, the
+        # extras of it that bring the package below.
+        active: tuple[str, ...] | None = None
+        if edge is not None:
+            active = (edge.via or None) if options.invert else edge.extras
+        below = next_edges(key, active)
         deeper = options.depth is None or level < options.depth
-        repeated = bool(below) and deeper and (key in path or (options.dedupe and key in expanded))
-        lines.append(prefix + connector + text(key, edge) + (" (*)" if repeated else ""))
+        mark = (key, active)
+        repeated = bool(below) and deeper and (key in path or (options.dedupe and mark in expanded))
+        lines.append(prefix + connector + text(key, edge, above) + (" (*)" if repeated else ""))
         if repeated or not deeper:
             return
-        expanded.add(key)
+        expanded.add(mark)
         inner = prefix + ("" if not connector else (_SPACE if connector == _LAST else _PIPE))
         for index, step in enumerate(below):
             last = index == len(below) - 1
             following = step.source if options.invert else step.target
-            walk(following, step, inner, _LAST if last else _BRANCH, level + 1, (*path, key))
+            walk(following, step, inner, _LAST if last else _BRANCH, level + 1, (*path, key), active)
 
     for top in tops:
         walk(top, None, "", "", 0, ())
@@ -94,15 +119,32 @@ def paths_to(
     graph: LockGraph, targets: Collection[int], *, limit: int = 1000
 ) -> tuple[list[list[Edge]], bool]:
     """Every path from the project to one of ``targets`` that visits no package twice, as edges from
-    the project down, shortest first; at most ``limit`` of them (the flag says whether more exist)."""
+    the project down, shortest first; at most ``limit`` of them (the flag says whether more exist).
+
+    A step that one of a package's extras brings (``b[fast] -> c``) needs the step into that package
+    to ask for the extra; when no path does (a lock that does not record extras fully), every path
+    counts.
+    """
+    found, truncated = _paths(graph, targets, limit, extras_matter=True)
+    if not found:
+        found, truncated = _paths(graph, targets, limit, extras_matter=False)
+    return found, truncated
+
+
+def _paths(
+    graph: LockGraph, targets: Collection[int], limit: int, *, extras_matter: bool
+) -> tuple[list[list[Edge]], bool]:
     reachable = graph.reachable() | {PROJECT}
     found: list[list[Edge]] = []
     truncated = False
 
     def climb(key: int, below: list[Edge], seen: frozenset[int]) -> bool:
         nonlocal truncated
+        needed = set(below[0].via) if below and extras_matter else set()
         for edge in graph.parents.get(key, ()):
             if edge.source not in reachable or edge.source in seen:
+                continue
+            if needed and not needed & set(edge.extras):
                 continue
             path = [edge, *below]
             if edge.source == PROJECT:

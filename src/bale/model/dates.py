@@ -17,6 +17,13 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+def is_duration(text: str) -> bool:
+    """Whether ``text`` is a duration back from now (its cutoff moves with the clock), not a point in time."""
+    value = text.strip()
+    iso = _ISO_DURATION.match(value)
+    return bool(_DURATION.match(value)) or bool(iso and any(iso.groups()))
+
+
 def parse_cutoff(text: str, now: datetime) -> datetime:
     """``2026-11-01``, ``2026-11-01T00:00:00Z``, ``7 days``, ``24 hours`` or ``P7D`` -> an aware UTC datetime.
 

@@ -53,16 +53,23 @@ class CompileSettings:
 
 @dataclass
 class CompileOutcome:
+    """The requirements file written (``text``), and what it was computed from: ``inputs`` are the local
+    files (absolute paths) that, with the command line and the index pages the run read, fully decide
+    the answer; None when something else did too (standard input, a URL, the environment, the clock,
+    a discovered interpreter, a build)."""
+
     text: str
     count: int
     seconds: float
     output: Path | None
     warnings: list[str] = field(default_factory=list)
+    inputs: tuple[str, ...] | None = None
 
 
 def _read_inputs(
-    settings: CompileSettings,
+    settings: CompileSettings, files: list[str]
 ) -> tuple[list[RequirementSpec], list[RequirementSpec], IndexSettings, bool]:
+    """The requirements and constraints; every location read is added to ``files``."""
     from bale.project.inputs import pyproject_requirements, setup_cfg_requirements
     from bale.requirements import parse_requirements_file
 
@@ -71,6 +78,8 @@ def _read_inputs(
     index = settings.index
     pre = False
     for path in settings.src_files:
+        if path.name in ("pyproject.toml", "setup.cfg"):
+            files.append(os.path.abspath(path))
         if path.name == "pyproject.toml":
             requirements.extend(
                 pyproject_requirements(
@@ -87,11 +96,13 @@ def _read_inputs(
             parsed = parse_requirements_file(path)
             requirements.extend(parsed.requirements)
             constraints.extend(parsed.constraints)
+            files.extend(parsed.files if str(path) != "-" else ["-"])
             index = index.merged_with_requirements(parsed, explicit_index=settings.explicit_index)
             pre = pre or parsed.pre
     for path in settings.constraint_files:
         parsed = parse_requirements_file(path, is_constraints=True)
         constraints.extend([*parsed.requirements, *parsed.constraints])
+        files.extend(parsed.files if str(path) != "-" else ["-"])
     return requirements, constraints, index, pre
 
 
@@ -120,14 +131,19 @@ def _previous_pins(path: Path | None) -> dict[NormalizedName, Version]:
 
 def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutcome:
     from bale.lock.requirements_txt import Format, render
-    from bale.model.dates import parse_cutoff
+    from bale.model.dates import is_duration, parse_cutoff
 
-    requirements, constraints, index, pre = _read_inputs(settings)
+    files: list[str] = []
+    requirements, constraints, index, pre = _read_inputs(settings, files)
     overrides: list[RequirementSpec] = []
     for path in settings.override_files:
         from bale.requirements import parse_requirements_file
 
-        overrides.extend(parse_requirements_file(path).requirements)
+        parsed = parse_requirements_file(path)
+        overrides.extend(parsed.requirements)
+        files.extend(parsed.files if str(path) != "-" else ["-"])
+    if settings.output is not None:
+        files.append(os.path.abspath(settings.output))
     interpreter, target = _target(ctx, settings)
     # Metadata of sdists and source trees is built with the interpreter found (uv does the same
     # for --python-version / --python-platform and --universal: metadata rarely depends on them).
@@ -207,7 +223,15 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
         from bale.fs.atomic import write_atomic
 
         write_atomic(settings.output, output)
-    return CompileOutcome(output, count, seconds, settings.output)
+    decided_by_files = (
+        memo.vouched
+        and callable(interpreter)  # no interpreter was looked for: the target is the command line's
+        and not (text and is_duration(text))
+        and not any(spec.url or spec.path for spec in [*requirements, *constraints, *overrides])
+        and all(os.path.isabs(f) for f in files)  # no standard input, no URL
+    )
+    inputs = tuple(dict.fromkeys(files)) if decided_by_files else None
+    return CompileOutcome(output, count, seconds, settings.output, list(memo.warnings), inputs)
 
 
 def _root_label(settings: CompileSettings) -> str | None:

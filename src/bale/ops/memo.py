@@ -34,7 +34,10 @@ class ResolutionMemo:
         digest = hashlib.sha256(key.encode()).hexdigest()
         self.path = ctx.cache.bucket("resolutions-v1") / digest[:2] / f"{digest}.json"
         self.enabled = not env_flag("BALE_NO_MEMO")
-        self._warnings: list[str] = []
+        # After ``lookup`` found the answer or ``store`` kept it: the answer is vouched for by the pages
+        # in ``ctx.http.pages_seen`` alone, and ``warnings`` are what it showed.
+        self.vouched = False
+        self.warnings: list[str] = []
         self._unwatch: Callable[[], None] | None = None
 
     def lookup(self) -> dict[str, Any] | None:
@@ -48,13 +51,20 @@ class ResolutionMemo:
             payload = data["payload"]
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        if not isinstance(payload, dict):
+            return None
         http = self.ctx.http
         for url, accept, digest in pages:
             if http.fresh_page_digest(url, accept) != digest:
                 return None
-        for warning in data.get("warnings", ()):
-            self.ctx.reporter.warn(str(warning))
-        return payload if isinstance(payload, dict) else None
+        # The answer rests on these pages as if this run had read them.
+        for url, accept, digest in pages:
+            http.pages_seen[(url, accept)] = digest
+        self.warnings = [str(warning) for warning in data.get("warnings", ())]
+        for warning in self.warnings:
+            self.ctx.reporter.warn(warning)
+        self.vouched = True
+        return payload
 
     def watch(self) -> None:
         """Collect the warnings shown from now on, to show them again with the stored result."""
@@ -62,7 +72,7 @@ class ResolutionMemo:
         original = reporter.warn
 
         def warn(message: str) -> None:
-            self._warnings.append(message)
+            self.warnings.append(message)
             original(message)
 
         # An instance attribute: every holder of this reporter goes through it.
@@ -83,7 +93,8 @@ class ResolutionMemo:
         if not http.pages_complete or self.ctx.built_anything:
             return
         pages = sorted([url, accept, digest] for (url, accept), digest in http.pages_seen.items())
-        data = {"pages": pages, "warnings": self._warnings, "payload": payload}
+        data = {"pages": pages, "warnings": self.warnings, "payload": payload}
+        self.vouched = True
         from bale.fs.atomic import write_atomic
 
         with contextlib.suppress(OSError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from bale.ops.settings import BuildSettings, IndexSettings
 if TYPE_CHECKING:
     from bale.lock.pylock import LockedPackage, Selected
     from bale.ops.install import InstallOutcome
+    from bale.ops.memo import ResolutionMemo
     from bale.ops.project_sources import LockedDirect
     from bale.ops.resolve import UniversallyResolved
     from bale.ops.sources import Artifact
@@ -62,6 +63,10 @@ class LockOutcome:
     seconds: float = 0.0
     written: bool = False
     locked: dict[NormalizedName, Version] = field(default_factory=dict)
+    # The local files (absolute paths; some may not exist) that, with the command line and the index
+    # pages read, fully decide the lock; None when something else did too. ``warnings``: those shown.
+    inputs: tuple[str, ...] | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class SyncSettings:
     install_project: bool = True
     python: str | None = None
     package: str | None = None  # a workspace member instead of the root project
+    all_packages: bool = False  # every workspace member (``--all-packages``)
     only_groups: tuple[str, ...] = ()  # only these groups' packages: not the project nor its dependencies
 
 
@@ -122,8 +128,11 @@ def requires_python(project: Project) -> SpecifierSet:
     return SpecifierSet(f">={sys.version_info.major}.{sys.version_info.minor}")
 
 
-def inputs_of(project: Project) -> dict[str, Any]:
+def inputs_of(project: Project, *, paths: bool = True) -> dict[str, Any]:
+    """What the lock depends on: the project's requirements and resolution settings, each workspace
+    member's, and (``paths``) those of the source trees outside the workspace taken by path."""
     from bale.lock.fingerprint import project_inputs
+    from bale.ops.project_workspace import load_workspace, path_dependency_inputs
 
     raw = project.settings.raw
     inputs = project_inputs(
@@ -134,13 +143,17 @@ def inputs_of(project: Project) -> dict[str, Any]:
         dependency_groups={k: [_text(s) for s in v] for k, v in project.dependency_groups.items()},
         settings={key: raw[key] for key in _RESOLUTION_SETTINGS if key in raw},
     )
-    if project.is_workspace_root:
-        from bale.ops.project_workspace import load_workspace
-
-        members = load_workspace(project).members
+    workspace = load_workspace(project) if project.is_workspace_root or paths else None
+    if project.is_workspace_root and workspace is not None:
         inputs["workspace"] = {
-            str(name): inputs_of(member) for name, member in members.items() if member is not project
+            str(name): inputs_of(member, paths=False)
+            for name, member in workspace.members.items()
+            if member is not project
         }
+    if paths and workspace is not None:
+        found = path_dependency_inputs(workspace)
+        if found:
+            inputs["path-dependencies"] = found
     return inputs
 
 
@@ -189,6 +202,10 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
     from bale.ops.request import ResolveRequest
     from bale.ops.resolve import resolve_universal
     from bale.python.discover import find_interpreter
+    from bale.python.host import host_target
+
+    if TYPE_CHECKING:
+        from bale.python.probe import Interpreter
 
     workspace = load_workspace(project)
     if project.name is None and not workspace.members:
@@ -215,13 +232,17 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
     roots = _roots(project, workspace)
     python = workspace_requires_python(workspace) or requires_python(project)
     index = project_index(project, settings, workspace)
-    interpreter = find_interpreter(None, cwd=project.root, cache_dir=ctx.cache.bucket("interpreters-v1"))
+
+    def interpreter() -> Interpreter:
+        return find_interpreter(None, cwd=project.root, cache_dir=ctx.cache.bucket("interpreters-v1"))
+
     recorder = BuildRecorder()
+    # Only builds need an interpreter: a universal resolution reads no target environment.
     ctx.use_builds(index, interpreter, settings.build, recorder=recorder, pins=build_pins)
     specs = [spec for specs in roots.values() for spec in specs]
     request = ResolveRequest(
         requirements=specs,
-        target=interpreter.target(),
+        target=host_target(),
         index=index,
         constraints=project.settings.constraint_dependencies,
         overrides=project.settings.override_dependencies,
@@ -263,7 +284,8 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
     if found is not None:
         text = str(found["text"])
         locked = {normalize(name): Version(version) for name, version in found["locked"].items()}
-        return _write_lock(path, text, int(found["count"]), time.perf_counter() - started, locked)
+        outcome = _write_lock(path, text, int(found["count"]), time.perf_counter() - started, locked)
+        return _with_inputs(outcome, project, memo, settings)
     memo.watch()
     resolved = resolve_universal(ctx, request, python)
     from bale.ops.project_sources import lock_direct
@@ -291,7 +313,24 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
     text = write_pylock(lock, tool_bale=tool_bale)
     locked = {p.name: p.version for p in resolved.resolution.packages}
     memo.store({"text": text, "count": len(packages), "locked": {str(k): str(v) for k, v in locked.items()}})
-    return _write_lock(path, text, len(packages), resolved.seconds, locked)
+    outcome = _write_lock(path, text, len(packages), resolved.seconds, locked)
+    return _with_inputs(outcome, project, memo, settings)
+
+
+def _with_inputs(
+    outcome: LockOutcome, project: Project, memo: ResolutionMemo, settings: LockSettings
+) -> LockOutcome:
+    """``outcome`` with the files that decided it, when the memo vouches for the rest and the project
+    stands alone (a workspace's members are found by globbing folders, which no file records)."""
+    from bale.model.dates import is_duration
+
+    cutoff = settings.exclude_newer or project.settings.exclude_newer or os.environ.get("BALE_EXCLUDE_NEWER")
+    if not memo.vouched or project.settings.workspace is not None or (cutoff and is_duration(cutoff)):
+        return replace(outcome, warnings=tuple(memo.warnings))
+    # The workspace search reads every pyproject.toml above the project (see find_workspace).
+    above = [os.fspath(directory / "pyproject.toml") for directory in project.root.parents]
+    files = (os.fspath(project.pyproject), os.fspath(outcome.path), *above)
+    return replace(outcome, inputs=files, warnings=tuple(memo.warnings))
 
 
 def _write_lock(
@@ -416,12 +455,13 @@ def _locked_packages(
     index: IndexSettings,
     direct: Mapping[NormalizedName, LockedDirect] | None = None,
 ) -> list[LockedPackage]:
-    from bale.lock.graph import locked_dependencies
+    from bale.lock.graph import locked_dependencies, locked_extras
     from bale.lock.pylock import LockedPackage, files_from_index
     from bale.ops.project_sources import index_of_files
 
     reached = _reach(resolved, roots)
     dependencies = locked_dependencies(resolved.resolution.packages)
+    extras = locked_extras(resolved.resolution.packages, _requested_extras(resolved))
     packages: list[LockedPackage] = []
     for package in resolved.resolution.packages:
         marker = _selection_marker(package.marker, reached.get(package.name, {None}))
@@ -437,6 +477,7 @@ def _locked_packages(
                     marker=marker,
                     direct=locked.source,
                     dependencies=dependencies.get((package.name, package.version), ()),
+                    tool=_tool_table(extras, package.name, package.version),
                 )
             )
             continue
@@ -452,9 +493,38 @@ def _locked_packages(
                 sdist=sdist,
                 dependencies=dependencies.get((package.name, package.version), ()),
                 requires_python=_package_requires_python(resolved, package.name, package.version, files),
+                tool=_tool_table(extras, package.name, package.version),
             )
         )
     return packages
+
+
+def _tool_table(
+    extras: Mapping[tuple[NormalizedName, Version], dict[str, Any]], name: NormalizedName, version: Version
+) -> dict[str, Any] | None:
+    table = extras.get((name, version))
+    return {"bale": table} if table else None
+
+
+def _requested_extras(
+    resolved: UniversallyResolved,
+) -> dict[tuple[NormalizedName, Version], dict[NormalizedName, set[NormalizedName]]]:
+    """The extras each resolved version (or one of its chosen extras) asks of its dependencies, from
+    the metadata read while resolving."""
+    from bale.resolver.provider import Dependencies, PackageId
+
+    found: dict[tuple[NormalizedName, Version], dict[NormalizedName, set[NormalizedName]]] = {}
+    for package in resolved.resolution.packages:
+        asked = found.setdefault((package.name, package.version), {})
+        for own in (None, *sorted(package.extras)):
+            answer = resolved.provider.dependencies(PackageId.dist(package.name, own), package.version)
+            if not isinstance(answer, Dependencies):
+                continue
+            for dependency in answer.dependencies:
+                target = dependency.package
+                if target.extra is not None and target.name != package.name:
+                    asked.setdefault(target.name, set()).add(target.extra)
+    return found
 
 
 def _package_requires_python(
@@ -557,7 +627,7 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     from bale.ops.project_workspace import load_workspace, lock_members, needed_names, sync_targets
 
     workspace = load_workspace(project)
-    targets = sync_targets(workspace, settings.package)
+    targets = sync_targets(workspace, settings.package, all_packages=settings.all_packages)
     lock = read_pylock(path.read_text(encoding="utf-8"), source=str(path))
     index = project_index(project, settings.lock, workspace)
     # Always, --frozen too: a lock edited by hand or in a pull request must not redirect the installer.
@@ -616,11 +686,14 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
 def _stamp_inputs(project: Project, settings: SyncSettings, path: Path) -> tuple[str, str | None]:
     """The stamp key of this sync and the inputs' fingerprint (None with --frozen: not compared)."""
     from bale.lock.fingerprint import fingerprint
-    from bale.ops.project_workspace import load_workspace
+    from bale.ops.project_workspace import load_workspace, path_dependencies
     from bale.ops.sync_stamp import stamp_key
 
-    members = list(load_workspace(project).members.values())
+    workspace = load_workspace(project)
+    members = list(workspace.members.values())
     pyprojects = {member.pyproject for member in members} | {project.pyproject}
+    # A path dependency's pyproject.toml too: its version or requirements may have changed.
+    pyprojects.update(pyproject for _name, pyproject in path_dependencies(workspace))
     lock_bytes = path.read_bytes()
     # A lock with directory entries (path sources, members) or a project installed editable ties the
     # environment to this folder; otherwise the same project in another folder syncs the same.

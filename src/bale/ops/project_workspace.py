@@ -4,7 +4,8 @@ locked packages those members need."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import SpecifierSet
 
@@ -24,6 +25,8 @@ __all__ = [
     "lock_members",
     "member_roots",
     "needed_names",
+    "path_dependencies",
+    "path_dependency_inputs",
     "sync_targets",
     "workspace_requires_python",
     "workspace_roots",
@@ -86,9 +89,66 @@ def workspace_requires_python(workspace: Workspace) -> SpecifierSet | None:
     return combined
 
 
-def sync_targets(workspace: Workspace, package: str | None) -> list[Project]:
-    """The members a sync installs: ``--package``'s, else the root project, else (a root without a
-    ``[project]`` table) every member."""
+def path_dependencies(workspace: Workspace) -> list[tuple[NormalizedName, Path]]:
+    """The name and ``pyproject.toml`` of each source tree outside the workspace that a member (or
+    the root) requires through a ``{ path = ... }`` source, sorted: their metadata is an input of the
+    lock, and their pyproject.toml one of the no-op sync's."""
+    from bale.project.model import PYPROJECT, PathSource
+
+    inside = {member.root for member in workspace.members.values()} | {workspace.root.root}
+    found: set[tuple[NormalizedName, Path]] = set()
+    for member in lock_members(workspace):
+        wanted = {spec.name for specs in _declared(member) for spec in specs if spec.name is not None}
+        for name, source in workspace.sources(member).items():
+            if name not in wanted or not isinstance(source, PathSource) or source.path in inside:
+                continue
+            pyproject = source.path / PYPROJECT
+            if pyproject.is_file():
+                found.add((name, pyproject))
+    return sorted(found)
+
+
+def path_dependency_inputs(workspace: Workspace) -> dict[str, Any]:
+    """``{name: summary}`` of each path dependency's requirements (see :func:`path_dependencies`),
+    for the lock's inputs: a new dependency in ``../lib/pyproject.toml`` makes the lock stale. A tree
+    whose requirements its build backend computes is summarised by its pyproject.toml's digest."""
+    import hashlib
+
+    from bale.lock.fingerprint import project_inputs
+    from bale.project.model import load_project
+
+    summaries: dict[str, Any] = {}
+    for name, pyproject in path_dependencies(workspace):
+        key = str(name) if str(name) not in summaries else f"{name} ({pyproject.parent})"
+        try:
+            tree: Project | None = load_project(pyproject)
+        except BaleError:
+            tree = None  # the build reports what is wrong with it
+        if tree is None or tree.name is None or {"dependencies", "optional-dependencies"} & set(tree.dynamic):
+            digest = hashlib.sha256(pyproject.read_bytes()).hexdigest()
+            summaries[key] = {"pyproject": f"sha256:{digest}"}
+            continue
+        summaries[key] = project_inputs(
+            requires_python=str(tree.requires_python or ""),
+            dependencies=[_text(s) for s in tree.dependencies],
+            optional_dependencies={k: [_text(s) for s in v] for k, v in tree.optional_dependencies.items()},
+        )
+    return summaries
+
+
+def _text(spec: RequirementSpec) -> str:
+    return str(spec.requirement) if spec.requirement is not None else str(spec)
+
+
+def _declared(member: Project) -> list[Iterable[RequirementSpec]]:
+    return [member.dependencies, *member.optional_dependencies.values(), *member.dependency_groups.values()]
+
+
+def sync_targets(workspace: Workspace, package: str | None, *, all_packages: bool = False) -> list[Project]:
+    """The members a sync installs: every member with ``--all-packages``, ``--package``'s, else the
+    root project, else (a root without a ``[project]`` table) every member."""
+    if all_packages:
+        return list(workspace.members.values())
     if package is not None:
         member = workspace.members.get(normalize(package))
         if member is None:

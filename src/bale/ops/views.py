@@ -16,6 +16,7 @@ from bale.ops.project import LockOutcome, LockSettings
 if TYPE_CHECKING:
     from packaging.pylock import Pylock
     from packaging.requirements import Requirement
+    from packaging.version import Version
 
     from bale.lock.graph import LockGraph
     from bale.model.requirement import RequirementSpec
@@ -120,7 +121,36 @@ def project_graph(loaded: LoadedLock) -> LockGraph:
         roots[f"group:{group}"] = _requirements(specs)
     name = project.name or project.root.name
     version = str(project.version) if project.version is not None else None
-    return build_graph(loaded.lock, roots, project_name=name, project_version=version)
+    return build_graph(
+        loaded.lock, roots, project_name=name, project_version=version, tree_versions=_tree_versions(loaded)
+    )
+
+
+def _tree_versions(loaded: LoadedLock) -> dict[int, Version]:
+    """The version each directory entry's pyproject.toml states (workspace members, path
+    dependencies), by key, where the lock has none; a dynamic or unreadable version stays unknown."""
+    from packaging.version import InvalidVersion, Version
+
+    from bale.project.inputs import load_toml
+
+    found: dict[int, Version] = {}
+    for key, package in enumerate(loaded.lock.packages):
+        if package.version is not None or package.directory is None:
+            continue
+        try:
+            table = load_toml(loaded.path.parent / package.directory.path / "pyproject.toml").get("project")
+        except BaleError:
+            continue
+        if not isinstance(table, dict) or "version" in (table.get("dynamic") or ()):
+            continue
+        text = table.get("version")
+        if not isinstance(text, str):
+            continue
+        try:
+            found[key] = Version(text)
+        except InvalidVersion:
+            continue
+    return found
 
 
 def _requirements(specs: Sequence[RequirementSpec]) -> list[Requirement]:
@@ -212,7 +242,6 @@ def tree(ctx: Context, loaded: LoadedLock, request: TreeRequest, settings: LockS
 def _latest(ctx: Context, loaded: LoadedLock, graph: LockGraph, settings: LockSettings) -> dict[int, str]:
     """The newest version of each index package where it is newer than the locked one (pre-releases
     count only for a package locked at one)."""
-    from packaging.version import Version
 
     from bale.ops.project import project_index
 
