@@ -415,7 +415,7 @@ class Builder:
         extras (those for building an sdist when ``sdist``, else a wheel or an editable wheel)."""
         from pyproject_hooks import BuildBackendHookCaller
 
-        root = _unpack_sdist(src.path, work / "src") if src.is_archive else src.path
+        root = unpack_sdist(src.path, work / "src") if src.is_archive else src.path
         system = _read_build_system(root, src)
         env: PythonEnvironment | None = None
         if isolation:
@@ -762,7 +762,7 @@ def _read_build_system(root: Path, src: _Source) -> _BuildSystem:
     return _BuildSystem(tuple(requires), backend.strip(), tuple(paths) if paths is not None else None)
 
 
-def _unpack_sdist(archive: Path, dest: Path) -> Path:
+def unpack_sdist(archive: Path, dest: Path) -> Path:
     """Extract the sdist at ``archive`` under ``dest`` (refusing members that escape it); its root."""
     import tarfile
     import zipfile

@@ -253,6 +253,10 @@ def _prepare_source(ctx: Context, artifact: Artifact) -> Prepared:
         path, archive_sha = local, None
     else:
         path, archive_sha = source_archive(ctx, file, artifact.allowed_hashes, label=label)
+        if artifact.subdirectory:
+            from bale.ops.archive_subdirectory import subdirectory_tree
+
+            path = subdirectory_tree(ctx, path, archive_sha, artifact.subdirectory, artifact.name)
     options = ctx.build_options
     wheel = builder.build_wheel(
         path,

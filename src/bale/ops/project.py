@@ -623,7 +623,13 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     from bale.ops.install import install_artifacts
 
     outcome.lock = ensure_lock(ctx, project, settings.lock, locked=settings.locked, frozen=settings.frozen)
-    from bale.ops.project_sources import allowed_hosts, check_lock_hosts, direct_artifact_from_lock
+    from bale.ops.project_sources import (
+        allowed_hosts,
+        allowed_paths,
+        check_lock_hosts,
+        check_lock_paths,
+        direct_artifact_from_lock,
+    )
     from bale.ops.project_workspace import load_workspace, lock_members, needed_names, sync_targets
 
     workspace = load_workspace(project)
@@ -632,6 +638,7 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     index = project_index(project, settings.lock, workspace)
     # Always, --frozen too: a lock edited by hand or in a pull request must not redirect the installer.
     check_lock_hosts(lock, path, allowed_hosts(lock_members(workspace), index, project.settings.indexes))
+    check_lock_paths(lock, path, allowed_paths(workspace))
     env, outcome.created = project_environment(ctx, project, settings.python)
     outcome.environment = env.root
     target = env.interpreter.target()

@@ -4,12 +4,13 @@ into requirements and index settings, the lock entries of direct sources, and th
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from bale.errors import BaleError
@@ -23,11 +24,16 @@ if TYPE_CHECKING:
     from bale.ops.settings import IndexSettings
     from bale.ops.sources import Artifact
     from bale.project.model import Index, Project, Source
+    from bale.project.workspace import Workspace
 
 __all__ = [
     "LockedDirect",
+    "SourcedSpec",
     "allowed_hosts",
+    "allowed_paths",
     "check_lock_hosts",
+    "check_lock_paths",
+    "check_source_version",
     "direct_artifact_from_lock",
     "index_of_files",
     "lock_direct",
@@ -48,8 +54,8 @@ def with_sources(
     """``specs`` with every requirement that ``sources`` names taken from its path, URL or repository.
 
     ``{ index = ... }`` sources leave the requirement as it is (the index settings pin the package).
-    A requirement's extras and marker are kept; its version specifier is dropped, as a direct
-    reference pins one file (PEP 508 has no form for both).
+    A requirement's extras and marker are kept; its version specifier moves to ``SourcedSpec.wanted``
+    (PEP 508 has no form for both), checked once the source's version is known.
     """
     from bale.project.model import GitSource, PathSource, UrlSource
 
@@ -63,9 +69,10 @@ def with_sources(
         if isinstance(source, PathSource):
             result.append(_path_spec(spec, source, where))
         elif isinstance(source, UrlSource):
+            url = source.url
             if source.subdirectory:
-                raise BaleError(f"{where}: a subdirectory inside a URL archive is not supported yet")
-            result.append(_url_spec(spec, source.url))
+                url += f"#subdirectory={source.subdirectory}"
+            result.append(_url_spec(spec, url))
         elif isinstance(source, GitSource):
             revision = source.rev or source.tag or source.branch
             url = f"git+{source.git}" + (f"@{revision}" if revision else "")
@@ -77,15 +84,48 @@ def with_sources(
     return result
 
 
+@dataclass(frozen=True)
+class SourcedSpec(RequirementSpec):
+    """A requirement ``[tool.bale.sources]`` takes from a path, URL or repository: ``requirement`` is
+    the direct reference; ``wanted`` the version bound it was written with (``lib>=2``), which the
+    source's version must satisfy; ``written`` that requirement as written, for messages."""
+
+    wanted: SpecifierSet = field(default_factory=SpecifierSet)
+    written: str = ""
+
+
 def _url_spec(spec: RequirementSpec, url: str, **changes: object) -> RequirementSpec:
+    from dataclasses import fields
+
     from packaging.requirements import Requirement
-    from packaging.specifiers import SpecifierSet
 
     assert spec.requirement is not None
     requirement = Requirement(str(spec.requirement))
+    wanted = requirement.specifier
     requirement.url = url
     requirement.specifier = SpecifierSet()
-    return replace(spec, requirement=requirement, url=url, **changes)  # type: ignore[arg-type]
+    written = Requirement(str(spec.requirement))
+    written.marker = None
+    values: dict[str, object] = {item.name: getattr(spec, item.name) for item in fields(RequirementSpec)}
+    values.update(requirement=requirement, url=url, **changes)
+    return SourcedSpec(**values, wanted=wanted, written=str(written))  # type: ignore[arg-type]
+
+
+def check_source_version(spec: RequirementSpec, name: NormalizedName, version: Version, what: str) -> None:
+    """A sourced requirement's version bound must hold for the version its source has (``lib>=2``
+    against a tree of lib 1.0 can never be satisfied: the source is the only lib there is)."""
+    if not isinstance(spec, SourcedSpec) or not spec.wanted:
+        return
+    if spec.wanted.contains(version, prereleases=True):
+        return
+    from bale.vcs import strip_credentials
+
+    where = str(spec.path) if spec.path is not None else strip_credentials(spec.url or what)
+    raise BaleError(
+        f"No solution found when resolving dependencies: {spec.written} (at {spec.origin}) cannot be "
+        f"satisfied, because [tool.bale.sources] takes {name} from {where}, whose version is {version}",
+        hint=f"change the requirement's version bound, or point the source at a {name} that satisfies it",
+    )
 
 
 def _path_spec(spec: RequirementSpec, source: object, where: str) -> RequirementSpec:
@@ -201,12 +241,13 @@ def lock_direct(
             )
             continue
         sha256, size = _digest(ctx, artifact, local)
-        if local is not None:
-            archive = PackageArchive(path=_relative(local, lock_dir), size=size, hashes={"sha256": sha256})
-        else:
-            archive = PackageArchive(
-                url=strip_credentials(artifact.url), size=size, hashes={"sha256": sha256}
-            )
+        archive = PackageArchive(
+            path=_relative(local, lock_dir) if local is not None else None,
+            url=None if local is not None else strip_credentials(artifact.url),
+            size=size,
+            hashes={"sha256": sha256},
+            subdirectory=artifact.subdirectory,
+        )
         locked[name] = LockedDirect(artifact.version, archive)
     return locked
 
@@ -298,6 +339,8 @@ def direct_artifact_from_lock(ctx: Context, item: Selected, requested: bool, loc
     if item.version is None or parsed is None:
         # Another tool's lock may leave the version out: read it from the file's metadata.
         hashes = tuple(f"{a}:{d}" for a, d in file.hashes.items())
+        if file.subdirectory:
+            url += f"#subdirectory={file.subdirectory}"
         spec = replace(parse_requirement_arg(f"{item.name} @ {url}", origin=origin), hashes=hashes)
         return change(direct_source(ctx, spec), requested=requested)
     from bale.model.dists import IndexFile
@@ -317,7 +360,13 @@ def direct_artifact_from_lock(ctx: Context, item: Selected, requested: bool, loc
             f"The lock file gives {file.filename} for {item.name} {item.version}: it is another package"
         )
     return Artifact(
-        item.name, item.version, index_file, direct=True, requested=requested, allowed_hashes=allowed
+        item.name,
+        item.version,
+        index_file,
+        direct=True,
+        requested=requested,
+        allowed_hashes=allowed,
+        subdirectory=file.subdirectory,
     )
 
 
@@ -377,4 +426,61 @@ def check_lock_hosts(lock: object, source: Path, hosts: Sequence[str]) -> None:
             context=problems[1:],
             hint="configure that index in [[tool.bale.index]] (or pass --index-url), or run `bale lock` "
             "again if the lock file was edited",
+        )
+
+
+def allowed_paths(workspace: Workspace) -> frozenset[str]:
+    """The local folders and files a lock of ``workspace`` may install from (real paths): its root
+    and members, and what its projects' ``{ path = ... }`` / ``file:`` sources and requirements name."""
+    from bale.ops.project_workspace import lock_members
+    from bale.project.model import PathSource, UrlSource
+
+    paths: set[Path] = {workspace.root.root, *(member.root for member in workspace.members.values())}
+    for member in lock_members(workspace):
+        for source in workspace.sources(member).values():
+            if isinstance(source, PathSource):
+                paths.add(source.path)
+            elif isinstance(source, UrlSource) and (local := _local(source.url)) is not None:
+                paths.add(local)
+        specs = [*member.dependencies]
+        for group in (*member.optional_dependencies.values(), *member.dependency_groups.values()):
+            specs.extend(group)
+        for spec in specs:
+            local = spec.path or (_local(spec.url) if spec.url else None)
+            if local is not None:
+                paths.add(local)
+    return frozenset(os.path.realpath(path) for path in paths)
+
+
+def check_lock_paths(lock: object, source: Path, allowed: Collection[str]) -> None:
+    """Refuse a lock whose ``[packages.directory]`` or ``[packages.archive]`` takes a package from a
+    local path the project does not name: a folder is built and installed without any hash to check,
+    so an edited path would run a stranger's code (``--frozen`` too)."""
+    from packaging.pylock import Pylock
+
+    assert isinstance(lock, Pylock)
+    problems: list[str] = []
+    for package in lock.packages:
+        where: str | None = None
+        subdirectory: str | None = None
+        if package.directory is not None:
+            where = package.directory.path
+            subdirectory = package.directory.subdirectory
+        elif package.archive is not None:
+            where = package.archive.path
+            if where is None and package.archive.url and package.archive.url[:5].lower() == "file:":
+                where = str(_local(package.archive.url))
+        if where is None:
+            continue
+        path = Path(os.path.realpath(source.parent / where))
+        candidates = {str(path), str(path / subdirectory)} if subdirectory else {str(path)}
+        if candidates.isdisjoint(allowed):
+            problems.append(f"{package.name} from {path}")
+    if problems:
+        raise BaleError(
+            f"Refusing to install from {source}: it takes {problems[0]}, a path that no "
+            "[tool.bale.sources] entry, path requirement or workspace member names (the lock may have "
+            "been tampered with)",
+            context=[f"also {problem}" for problem in problems[1:]],
+            hint="run `bale lock` to lock the paths pyproject.toml names",
         )

@@ -109,6 +109,11 @@ def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalSc
     def source_metadata(file: IndexFile) -> bytes:
         from bale.ops.prepare import source_metadata as build_metadata
 
+        sourced = artifacts.get(file.name)
+        if sourced is not None and sourced.subdirectory and sourced.file == file:
+            from bale.ops.archive_subdirectory import artifact_metadata
+
+            return artifact_metadata(ctx, sourced)  # the project is a folder inside the archive
         label = f"{file.name}=={file.version}"
         return build_metadata(ctx, file, hashes.get(file.name), label=label)[0]
 

@@ -37,6 +37,7 @@ class Artifact:
     then written). ``allowed_hashes`` are the digests from ``--hash`` options (``algo -> {digest}``),
     checked after download. ``editable`` (trees only) installs through PEP 660. ``vcs`` is set for a
     git checkout (then ``file.url`` is the pinned ``git+URL@COMMIT``, and the build is keyed by commit).
+    ``subdirectory`` (source archives only) names the project's folder inside the archive.
     """
 
     name: NormalizedName
@@ -49,6 +50,7 @@ class Artifact:
     is_tree: bool = False
     editable: bool = False
     vcs: VcsInfo | None = None
+    subdirectory: str | None = None
 
     @property
     def is_source(self) -> bool:
@@ -79,6 +81,8 @@ class Artifact:
             data["dir_info"] = {"editable": True} if self.editable else {}
         else:
             data["archive_info"] = {"hashes": {"sha256": sha256}}
+            if self.subdirectory:
+                data["subdirectory"] = self.subdirectory
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
@@ -177,6 +181,9 @@ def _check_named(spec: RequirementSpec, name: NormalizedName, version: Version, 
         and not spec.requirement.specifier.contains(version, prereleases=True)
     ):
         raise BaleError(f"{what} (version {version}) does not satisfy {spec.requirement} at {spec.origin}")
+    from bale.ops.project_sources import check_source_version
+
+    check_source_version(spec, name, version, what)
 
 
 def direct_source(ctx: Context, spec: RequirementSpec) -> Artifact:
@@ -192,6 +199,12 @@ def direct_source(ctx: Context, spec: RequirementSpec) -> Artifact:
         from bale.ops.vcs import git_artifact
 
         return git_artifact(ctx, spec, url)
+    if "#" in url:
+        from bale.ops.archive_subdirectory import split_subdirectory
+
+        base, subdirectory = split_subdirectory(url)
+        if subdirectory is not None:
+            return _in_subdirectory(ctx, spec, base, subdirectory)
     filename = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
     if filename.endswith(".whl"):
         return direct_artifact(spec)
@@ -250,6 +263,58 @@ def direct_source(ctx: Context, spec: RequirementSpec) -> Artifact:
         allowed_hashes=hashes,
         is_tree=is_tree,
         editable=spec.editable,
+    )
+
+
+def _in_subdirectory(ctx: Context, spec: RequirementSpec, url: str, subdirectory: str) -> Artifact:
+    """A project in a folder of a source archive (``URL#subdirectory=DIR``; of a local folder too): the
+    archive is fetched and checked against ``--hash``, unpacked once into the cache, and the folder's
+    metadata built; installing builds that folder."""
+    from dataclasses import replace
+
+    from bale.index.metadata import parse_metadata
+    from bale.model.names import normalize
+    from bale.ops.archive_subdirectory import folder_metadata, unpacked_folder
+
+    local = _local_path(url)
+    if local is not None and local.is_dir():
+        folder = local / subdirectory
+        if not folder.is_dir():
+            raise BaleError(f"Cannot install {local} (from {spec.origin}): it has no folder {subdirectory!r}")
+        return direct_source(ctx, replace(spec, url=folder.as_uri(), path=folder if spec.path else None))
+    filename = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    where = f"{url}#subdirectory={subdirectory}"
+    if local is not None and not local.exists():
+        raise BaleError(f"Cannot install {local} (from {spec.origin}): it does not exist")
+    if not filename.lower().endswith(SDIST_SUFFIXES):
+        raise BaleError(
+            f"Cannot install {where} (from {spec.origin}): a subdirectory can only be taken from a source "
+            f"archive ({', '.join(SDIST_SUFFIXES)}) or a folder"
+        )
+    if spec.editable:
+        raise BaleError(
+            f"Cannot install {where} in editable mode: editable installs need a source tree (a folder)"
+        )
+    hashes = hash_options(spec)
+    placeholder = spec.name or _placeholder_name(filename)
+    probe = IndexFile(
+        filename=filename, url=url, name=placeholder, version=Version("0"), kind=FileKind.SDIST, source=url
+    )
+    folder, sha256 = unpacked_folder(ctx, probe, hashes, subdirectory, label=str(spec))
+    metadata = parse_metadata(folder_metadata(ctx, folder, placeholder, label=str(spec)), filename)
+    name, version = normalize(metadata.name), metadata.version
+    _check_named(spec, name, version, where)
+    file = IndexFile(
+        filename=filename,
+        url=url,
+        name=name,
+        version=version,
+        kind=FileKind.SDIST,
+        hashes={"sha256": sha256},
+        source=url,
+    )
+    return Artifact(
+        name, version, file, direct=True, requested=True, allowed_hashes=hashes, subdirectory=subdirectory
     )
 
 
