@@ -245,6 +245,22 @@ def direct_source(ctx: Context, spec: RequirementSpec) -> Artifact:
     metadata = parse_metadata(data, filename)
     name, version = normalize(metadata.name), metadata.version
     _check_named(spec, name, version, filename)
+    return _source_artifact(spec, filename, url, name, version, sha256, hashes, is_tree=is_tree)
+
+
+def _source_artifact(
+    spec: RequirementSpec,
+    filename: str,
+    url: str,
+    name: NormalizedName,
+    version: Version,
+    sha256: str | None,
+    hashes: dict[str, frozenset[str]],
+    *,
+    is_tree: bool = False,
+    subdirectory: str | None = None,
+) -> Artifact:
+    """The artifact of a source (tree or archive) named directly, once its metadata has named it."""
     file = IndexFile(
         filename=filename,
         url=url,
@@ -263,6 +279,7 @@ def direct_source(ctx: Context, spec: RequirementSpec) -> Artifact:
         allowed_hashes=hashes,
         is_tree=is_tree,
         editable=spec.editable,
+        subdirectory=subdirectory,
     )
 
 
@@ -304,18 +321,7 @@ def _in_subdirectory(ctx: Context, spec: RequirementSpec, url: str, subdirectory
     metadata = parse_metadata(folder_metadata(ctx, folder, placeholder, label=str(spec)), filename)
     name, version = normalize(metadata.name), metadata.version
     _check_named(spec, name, version, where)
-    file = IndexFile(
-        filename=filename,
-        url=url,
-        name=name,
-        version=version,
-        kind=FileKind.SDIST,
-        hashes={"sha256": sha256},
-        source=url,
-    )
-    return Artifact(
-        name, version, file, direct=True, requested=True, allowed_hashes=hashes, subdirectory=subdirectory
-    )
+    return _source_artifact(spec, filename, url, name, version, sha256, hashes, subdirectory=subdirectory)
 
 
 def _placeholder_name(filename: str) -> NormalizedName:
