@@ -267,3 +267,26 @@ def test_a_git_source_with_a_subdirectory_is_locked_and_synced(run_bale, tmp_pat
     assert synced.code == 0, synced
     assert dist_infos(root) == ["gitsub-3.1"]
     assert direct_url(root, "gitsub-3.1")["subdirectory"] == "packages/gitsub"
+
+
+def test_another_folder_of_the_same_archive_is_another_install(run_bale, tmp_path: Path) -> None:
+    files: dict[str, str] = {}
+    for folder in ("one", "two"):
+        files.update({f"{folder}/{path}": text for path, text in in_tree_files("subpkg", "1.2").items()})
+    archive = tar_sdist(files, tmp_path / "vendor", top="repo")
+    assert run_bale("venv", str(tmp_path / "env")).code == 0
+    python = tmp_path / "env" / "bin" / "python"
+    for folder in ("one", "two"):
+        spec = f"subpkg @ {archive.as_uri()}#subdirectory={folder}"
+        result = run_bale("pip", "install", "--python", str(python), "--no-index", spec)
+        assert result.code == 0, result
+        assert "subpkg==1.2" in result.stderr, result  # installed, not "already satisfied"
+        script = (
+            "import importlib.metadata as m; print(m.distribution('subpkg').read_text('direct_url.json'))"
+        )
+        found = subprocess.run(
+            [python, "-c", script],
+            capture_output=True,
+            text=True,
+        )
+        assert f'"subdirectory":"{folder}"' in found.stdout.replace(" ", ""), found

@@ -459,7 +459,10 @@ def _present_url(dist: InstalledDist) -> str | None:
             # The same ``git+URL@COMMIT`` a git artifact's direct_url gives: one commit, one install.
             return direct_reference(value)
         url = value.get("url")
-        return url if isinstance(url, str) else None
+        if not isinstance(url, str):
+            return None
+        subdirectory = value.get("subdirectory")
+        return f"{url}#subdirectory={subdirectory}" if isinstance(subdirectory, str) and subdirectory else url
     return None
 
 

@@ -67,7 +67,11 @@ class Artifact:
             # What an installed copy's direct_url.json gives back (credentials removed), so a
             # reinstall of the same commit is seen as a no-op.
             return self.vcs.pinned_url()
-        return self.file.url if self.direct else None
+        if not self.direct:
+            return None
+        # As ``install._present_url`` reads it back from direct_url.json: another folder of the same
+        # archive is another install.
+        return f"{self.file.url}#subdirectory={self.subdirectory}" if self.subdirectory else self.file.url
 
     def direct_url_json(self, sha256: str) -> str | None:
         """PEP 610 ``direct_url.json``: ``vcs_info`` for a git checkout, ``dir_info`` for a source
