@@ -12,7 +12,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bale.ops.settings import BuildSettings, GlobalSettings, IndexSettings, env_flag
+from bale.envvars import env_flag
+from bale.ops.settings import BuildSettings, GlobalSettings, IndexSettings
 from bale.report import NULL_REPORTER, Reporter
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bale.cli.printer import Printer, elapsed, plural
 from bale.cli.replay import Recorder, show_resolved
+from bale.envvars import env_flag
 from bale.errors import BaleError
 from bale.ops.settings import (
     DEFAULT_INDEX_URL,
@@ -19,7 +20,6 @@ from bale.ops.settings import (
     GlobalSettings,
     IndexSettings,
     InstallSettings,
-    env_flag,
 )
 
 

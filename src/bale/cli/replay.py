@@ -27,6 +27,7 @@ import time
 import zlib
 
 from bale import __version__
+from bale.envvars import env_flag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -58,14 +59,10 @@ def _entry_path(key: str, root: str) -> str:
     return os.path.join(root, _BUCKET, f"{zlib.crc32(key.encode('utf-8', 'surrogateescape')):08x}")
 
 
-def _enabled() -> bool:
-    return os.environ.get("BALE_NO_MEMO", "").lower() not in ("1", "true", "yes", "on")
-
-
 def replay(argv: Sequence[str]) -> int | None:
     """Give back the stored answer of ``argv`` and return the exit status; None when there is none."""
     started = time.perf_counter()
-    if not replayable(argv) or not _enabled():
+    if not replayable(argv) or env_flag("BALE_NO_MEMO"):
         return None
     from bale.cache import default_root
 
@@ -98,15 +95,20 @@ def _under(path: str, directory: str) -> bool:
     return not os.path.relpath(path, directory).startswith("..")
 
 
-def _holds(path: str, contents: tuple[bytes | None, ...]) -> bool:
+def _read(path: str) -> bytes | None:
+    """``path``'s bytes; None when it does not exist (OSError when it cannot be read)."""
     try:
         with open(path, "rb") as fh:
-            data: bytes | None = fh.read()
+            return fh.read()
     except FileNotFoundError:
-        data = None
+        return None
+
+
+def _holds(path: str, contents: tuple[bytes | None, ...]) -> bool:
+    try:
+        return _read(path) in contents
     except OSError:
         return False
-    return data in contents
 
 
 def _fresh(pages: Sequence[_Page]) -> bool:
@@ -161,8 +163,7 @@ class Recorder:
     def snapshot(self, path: str) -> bytes | None:
         """``path``'s bytes before the command rewrites it (None if missing or unreadable)."""
         try:
-            with open(path, "rb") as fh:
-                return fh.read()
+            return _read(path)
         except OSError:
             return None
 
@@ -186,7 +187,7 @@ class Recorder:
         run. ``anchored``: the command finds every input at a fixed place relative to the working
         directory (``bale lock``), so the answer holds wherever the same files are.
         """
-        if inputs is None or printer.verbosity > 0 or not _enabled():
+        if inputs is None or printer.verbosity > 0 or env_flag("BALE_NO_MEMO"):
             return  # -v shows the resolver's work, which a replay would not
         from bale.cache import default_root
 
@@ -202,9 +203,10 @@ class Recorder:
         forms, where, outside = self._forms([path for path, _ in files], anchored)
         target = forms[next(iter(written))] if written else None
         answer = (printer.verbosity, tuple(warnings), target, text, count, to_stdout)
+        key = _key(self.argv)
         entry = (
             _FORMAT,
-            _key(self.argv),
+            key,
             where,
             outside,
             tuple((forms[path], contents) for path, contents in files),
@@ -213,7 +215,7 @@ class Recorder:
         )
         from bale.fs.atomic import write_atomic
 
-        path = _entry_path(_key(self.argv), root)
+        path = _entry_path(key, root)
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             write_atomic(path, marshal.dumps(entry))  # type: ignore[arg-type]
@@ -222,10 +224,10 @@ class Recorder:
 
     def _files(
         self, inputs: Sequence[str], written: Mapping[str, bytes | None], text: str
-    ) -> list[tuple[str, tuple[bytes | None, ...]]] | None:
+    ) -> list[_File] | None:
         """Each input with the contents it may hold, or None when one cannot vouch for the answer."""
         answer = text.encode("utf-8")
-        files: list[tuple[str, tuple[bytes | None, ...]]] = []
+        files: list[_File] = []
         for path in dict.fromkeys([*inputs, *written]):
             if path in written:
                 # Before the run, or holding this very answer: its pins then lead to the same answer.

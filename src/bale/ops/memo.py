@@ -19,8 +19,8 @@ from typing import Any
 
 from bale import __version__
 from bale.context import Context
+from bale.envvars import env_flag
 from bale.model.canonical import canonical
-from bale.ops.settings import env_flag
 
 _FORMAT = 1
 

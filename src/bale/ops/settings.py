@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,11 +10,6 @@ if TYPE_CHECKING:
     from bale.requirements.parse import RequirementsFile
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
-
-
-def env_flag(name: str) -> bool:
-    """A boolean ``BALE_*`` environment variable: 1, true, yes or on (any case) turn it on."""
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
