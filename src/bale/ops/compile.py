@@ -96,13 +96,13 @@ def _read_inputs(
             parsed = parse_requirements_file(path)
             requirements.extend(parsed.requirements)
             constraints.extend(parsed.constraints)
-            files.extend(parsed.files if str(path) != "-" else ["-"])
+            files.extend(parsed.files)
             index = index.merged_with_requirements(parsed, explicit_index=settings.explicit_index)
             pre = pre or parsed.pre
     for path in settings.constraint_files:
         parsed = parse_requirements_file(path, is_constraints=True)
         constraints.extend([*parsed.requirements, *parsed.constraints])
-        files.extend(parsed.files if str(path) != "-" else ["-"])
+        files.extend(parsed.files)
     return requirements, constraints, index, pre
 
 
@@ -141,7 +141,7 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
 
         parsed = parse_requirements_file(path)
         overrides.extend(parsed.requirements)
-        files.extend(parsed.files if str(path) != "-" else ["-"])
+        files.extend(parsed.files)
     if settings.output is not None:
         files.append(os.path.abspath(settings.output))
     interpreter, target = _target(ctx, settings)

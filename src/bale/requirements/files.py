@@ -93,6 +93,7 @@ def parse_requirements_file(
             read=read or read_local,
             env=env,
             is_constraints=is_constraints,
+            location="-",  # not a file in the working directory
         )
     location = os.path.abspath(path)
     return parse_requirements(

@@ -81,7 +81,8 @@ class RequirementsFile:
 
     ``find_links`` holds absolute paths (relative ones resolved against the directory of the file naming them)
     or URLs. ``only_binary``/``no_binary`` hold normalized names or ``:all:``, applied in order as pip does
-    (``:none:`` clears). ``files`` lists every location read (absolute paths or URLs), the top file first.
+    (``:none:`` clears). ``files`` lists every location read (absolute paths or URLs; ``-`` for standard
+    input), the top file first.
     """
 
     requirements: tuple[RequirementSpec, ...] = ()
