@@ -103,7 +103,7 @@ def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
                 written=written,
                 anchored=True,
                 warnings=outcome.warnings,
-                text=outcome.path.read_text(encoding="utf-8"),
+                text=outcome.text,
                 count=outcome.count,
                 to_stdout=False,
             )

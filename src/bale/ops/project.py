@@ -63,6 +63,7 @@ class LockOutcome:
     seconds: float = 0.0
     written: bool = False
     locked: dict[NormalizedName, Version] = field(default_factory=dict)
+    text: str = ""  # what the lock file now says
     # The local files (absolute paths; some may not exist) that, with the command line and the index
     # pages read, fully decide the lock; None when something else did too. ``warnings``: those shown.
     inputs: tuple[str, ...] | None = None
@@ -117,10 +118,6 @@ def lock_path(project: Project) -> Path:
     return project.root / LOCK_FILE
 
 
-def _text(spec: RequirementSpec) -> str:
-    return str(spec.requirement) if spec.requirement is not None else str(spec)
-
-
 def requires_python(project: Project) -> SpecifierSet:
     """The project's ``requires-python``, else ``>=`` the running interpreter's major.minor."""
     if project.requires_python is not None and str(project.requires_python):
@@ -132,15 +129,17 @@ def inputs_of(project: Project, *, paths: bool = True) -> dict[str, Any]:
     """What the lock depends on: the project's requirements and resolution settings, each workspace
     member's, and (``paths``) those of the source trees outside the workspace taken by path."""
     from bale.lock.fingerprint import project_inputs
-    from bale.ops.project_workspace import load_workspace, path_dependency_inputs
+    from bale.ops.project_workspace import load_workspace, path_dependency_inputs, requirement_text
 
     raw = project.settings.raw
     inputs = project_inputs(
         # As written: the fallback (the running Python) must not make the lock stale under another one.
         requires_python=str(project.requires_python or ""),
-        dependencies=[_text(s) for s in project.dependencies],
-        optional_dependencies={k: [_text(s) for s in v] for k, v in project.optional_dependencies.items()},
-        dependency_groups={k: [_text(s) for s in v] for k, v in project.dependency_groups.items()},
+        dependencies=[requirement_text(s) for s in project.dependencies],
+        optional_dependencies={
+            k: [requirement_text(s) for s in v] for k, v in project.optional_dependencies.items()
+        },
+        dependency_groups={k: [requirement_text(s) for s in v] for k, v in project.dependency_groups.items()},
         settings={key: raw[key] for key in _RESOLUTION_SETTINGS if key in raw},
     )
     workspace = load_workspace(project) if project.is_workspace_root or paths else None
@@ -324,7 +323,7 @@ def _with_inputs(
     stands alone (a workspace's members are found by globbing folders, which no file records)."""
     from bale.model.dates import is_duration
 
-    cutoff = settings.exclude_newer or project.settings.exclude_newer or os.environ.get("BALE_EXCLUDE_NEWER")
+    cutoff = _cutoff_text(project, settings.exclude_newer)
     if not memo.vouched or project.settings.workspace is not None or (cutoff and is_duration(cutoff)):
         return replace(outcome, warnings=tuple(memo.warnings))
     # The workspace search reads every pyproject.toml above the project (see find_workspace).
@@ -342,7 +341,7 @@ def _write_lock(
     old = path.read_text(encoding="utf-8") if path.is_file() else None
     if old != text:
         write_atomic(path, text.encode("utf-8"))
-    return LockOutcome(path, count, seconds, written=old != text, locked=locked)
+    return LockOutcome(path, count, seconds, written=old != text, locked=locked, text=text)
 
 
 _RESOLUTIONS = ("highest", "lowest", "lowest-direct")
@@ -379,8 +378,13 @@ def _strategy(project: Project, settings: LockSettings) -> dict[str, Any]:
     return {"strategy": resolution, "prereleases": mode}
 
 
+def _cutoff_text(project: Project, given: str | None = None) -> str | None:
+    """The exclude-newer cutoff as written: the command line's, the project's, else the environment's."""
+    return given or project.settings.exclude_newer or os.environ.get("BALE_EXCLUDE_NEWER")
+
+
 def _exclude_newer(project: Project, given: str | None = None) -> Any:
-    text = given or project.settings.exclude_newer or os.environ.get("BALE_EXCLUDE_NEWER")
+    text = _cutoff_text(project, given)
     if not text:
         return None
     from datetime import datetime, timezone

@@ -376,6 +376,7 @@ def direct_artifact_from_lock(ctx: Context, item: Selected, requested: bool, loc
 def allowed_hosts(projects: Iterable[Project], index: IndexSettings, indexes: Iterable[Index]) -> list[str]:
     """Where a lock of these projects may send the installer: the configured indexes (explicit ones
     too), find-links, and the hosts of the path, URL and repository requirements the projects name."""
+    from bale.ops.project_workspace import declared_requirements
     from bale.project.model import GitSource, UrlSource
 
     entries: list[str] = [index.index_url, *index.extra_index_urls, *(url for _, url in index.pins)]
@@ -388,12 +389,11 @@ def allowed_hosts(projects: Iterable[Project], index: IndexSettings, indexes: It
                 entries.append(source.url)
             elif isinstance(source, GitSource):
                 entries.append(source.git)
-        specs = [*project.dependencies]
-        for group in (*project.optional_dependencies.values(), *project.dependency_groups.values()):
-            specs.extend(group)
         # Local paths are locked relative to the lock file (always allowed): only remote URLs count.
         entries.extend(
-            _repository(spec.url) for spec in specs if spec.url and not spec.url.startswith("file:")
+            _repository(spec.url)
+            for spec in declared_requirements(project)
+            if spec.url and not spec.url.startswith("file:")
         )
     for entry in list(entries):
         host = (urlsplit(entry).hostname or "").lower()
@@ -432,7 +432,7 @@ def check_lock_hosts(lock: object, source: Path, hosts: Sequence[str]) -> None:
 def allowed_paths(workspace: Workspace) -> frozenset[str]:
     """The local folders and files a lock of ``workspace`` may install from (real paths): its root
     and members, and what its projects' ``{ path = ... }`` / ``file:`` sources and requirements name."""
-    from bale.ops.project_workspace import lock_members
+    from bale.ops.project_workspace import declared_requirements, lock_members
     from bale.project.model import PathSource, UrlSource
 
     paths: set[Path] = {workspace.root.root, *(member.root for member in workspace.members.values())}
@@ -442,10 +442,7 @@ def allowed_paths(workspace: Workspace) -> frozenset[str]:
                 paths.add(source.path)
             elif isinstance(source, UrlSource) and (local := _local(source.url)) is not None:
                 paths.add(local)
-        specs = [*member.dependencies]
-        for group in (*member.optional_dependencies.values(), *member.dependency_groups.values()):
-            specs.extend(group)
-        for spec in specs:
+        for spec in declared_requirements(member):
             local = spec.path or (_local(spec.url) if spec.url else None)
             if local is not None:
                 paths.add(local)

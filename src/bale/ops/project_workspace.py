@@ -98,7 +98,7 @@ def path_dependencies(workspace: Workspace) -> list[tuple[NormalizedName, Path]]
     inside = {member.root for member in workspace.members.values()} | {workspace.root.root}
     found: set[tuple[NormalizedName, Path]] = set()
     for member in lock_members(workspace):
-        wanted = {spec.name for specs in _declared(member) for spec in specs if spec.name is not None}
+        wanted = {spec.name for spec in declared_requirements(member) if spec.name is not None}
         for name, source in workspace.sources(member).items():
             if name not in wanted or not isinstance(source, PathSource) or source.path in inside:
                 continue
@@ -130,18 +130,23 @@ def path_dependency_inputs(workspace: Workspace) -> dict[str, Any]:
             continue
         summaries[key] = project_inputs(
             requires_python=str(tree.requires_python or ""),
-            dependencies=[_text(s) for s in tree.dependencies],
-            optional_dependencies={k: [_text(s) for s in v] for k, v in tree.optional_dependencies.items()},
+            dependencies=[requirement_text(s) for s in tree.dependencies],
+            optional_dependencies={
+                k: [requirement_text(s) for s in v] for k, v in tree.optional_dependencies.items()
+            },
         )
     return summaries
 
 
-def _text(spec: RequirementSpec) -> str:
+def requirement_text(spec: RequirementSpec) -> str:
+    """A requirement as the lock's inputs record it: its PEP 508 form, else as written."""
     return str(spec.requirement) if spec.requirement is not None else str(spec)
 
 
-def _declared(member: Project) -> list[Iterable[RequirementSpec]]:
-    return [member.dependencies, *member.optional_dependencies.values(), *member.dependency_groups.values()]
+def declared_requirements(project: Project) -> list[RequirementSpec]:
+    """Every requirement ``project`` declares: dependencies, each extra's and each group's."""
+    groups = [*project.optional_dependencies.values(), *project.dependency_groups.values()]
+    return [*project.dependencies, *(spec for group in groups for spec in group)]
 
 
 def sync_targets(workspace: Workspace, package: str | None, *, all_packages: bool = False) -> list[Project]:
