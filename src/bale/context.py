@@ -1,4 +1,4 @@
-"""Wiring: creates the cache, HTTP client, index client, environments and builder a run needs, once each."""
+"""Wiring: creates the cache, HTTP and index clients, database, environments and builder of a run, once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.envvars import env_flag
+from bale.model.build_options import DEFAULT_BUILD_OPTIONS, BuildOptions
 from bale.ops.settings import BuildSettings, GlobalSettings, IndexSettings
 from bale.report import NULL_REPORTER, Reporter
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from bale.cache.cache import Cache
     from bale.dist.build import Builder
     from bale.dist.build_lock import BuildPins, BuildRecorder
+    from bale.dist.database import DistributionDatabase
+    from bale.dist.hash_policy import HashPolicy
+    from bale.http.auth import CredentialStore
     from bale.http.client import HttpClient
     from bale.index.sources import IndexClient
     from bale.model.requirement import RequirementSpec
@@ -28,20 +32,6 @@ if TYPE_CHECKING:
     from bale.vcs.git import GitRepositories
 
 
-@dataclass(frozen=True)
-class BuildOptions:
-    """How the context's builder is called for the packages of this run (not for build requirements)."""
-
-    isolation: bool = True
-    config_settings: Mapping[str, str | list[str]] | None = None
-    no_isolation_packages: frozenset[str] = frozenset()  # normalized names (--no-build-isolation-package)
-
-    def isolation_for(self, name: str | None) -> bool:
-        """Whether the package ``name`` is built in an isolated environment."""
-        return self.isolation and (name is None or name not in self.no_isolation_packages)
-
-
-DEFAULT_BUILD_OPTIONS = BuildOptions()
 DEFAULT_BUILD_SETTINGS = BuildSettings()
 
 
@@ -68,9 +58,6 @@ class Context:
         self._builds: _Builds | None = None
         self._builders: dict[tuple[object, ...], Builder] = {}
         self._builders_lock = threading.Lock()
-        # Metadata of source trees prepared in this run, by (real path, isolation): a tree is asked
-        # for it to be named, then by the resolver, and each answer is a backend run (~0.1-1 s).
-        self.tree_metadata: dict[tuple[str, bool], bytes] = {}
 
     @property
     def offline(self) -> bool:
@@ -80,20 +67,55 @@ class Context:
     def cache(self) -> Cache:
         from bale.cache.cache import Cache
 
+        warn = self.reporter.warn  # damaged entries, lock waits
         if self.settings.no_cache or env_flag("BALE_NO_CACHE"):
             self._temp_cache = tempfile.mkdtemp(prefix="bale-cache-")
-            return Cache(Path(self._temp_cache))
+            return Cache(Path(self._temp_cache), warn=warn)
         if self.settings.cache_dir is not None:
-            return Cache(self.settings.cache_dir)
-        return Cache.default()
+            return Cache(self.settings.cache_dir, warn=warn)
+        return Cache(Cache.default().root, warn=warn)
 
     @cached_property
     def http(self) -> HttpClient:
         from bale.http.client import HttpClient
 
         return HttpClient(
-            offline=self.offline, cache_dir=self.cache.bucket("simple-v1"), reporter=self.reporter
+            offline=self.offline,
+            cache_dir=self.cache.bucket("simple-v1"),
+            reporter=self.reporter,
+            credentials=self.credentials,
         )
+
+    @cached_property
+    def credentials(self) -> CredentialStore:
+        """Credentials per index host for every request of this run (see ``learn_indexes``)."""
+        from bale.http.auth import CredentialStore
+
+        return CredentialStore()
+
+    def learn_indexes(self, index: IndexSettings) -> None:
+        """Take the credentials of ``index``'s indexes (URL, BALE_INDEX_<NAME>_* variables) for
+        their hosts, so that locked files there download with them though no page is read."""
+        self.credentials.add_indexes(index.credential_sources())
+
+    @cached_property
+    def database(self) -> DistributionDatabase:
+        """The run's distribution database: every artifact becomes a checked wheel through it. Its
+        HTTP client, git and builder are this context's, created when it first needs them."""
+        from bale.dist.database import DistributionDatabase
+
+        return DistributionDatabase(
+            self.cache,
+            http=lambda: self.http,
+            git=lambda: self.git,
+            builder=lambda: self.builder,
+            build_options=lambda: self.build_options,
+            reporter=self.reporter,
+        )
+
+    def use_hash_policy(self, policy: HashPolicy) -> None:
+        """Make ``policy`` (hash-checking mode, for the whole graph) the database's from now on."""
+        self.__dict__["database"] = self.database.with_hash_policy(policy)
 
     @cached_property
     def git(self) -> GitRepositories:
@@ -106,12 +128,14 @@ class Context:
         from bale.index.sources import IndexClient, IndexSources
         from bale.model.names import normalize
 
+        self.learn_indexes(index)
         sources = IndexSources(
             index_urls=() if index.no_index else (index.index_url,),
             extra_index_urls=() if index.no_index else index.extra_index_urls,
             find_links=index.find_links,
             no_index=index.no_index,
             pins=tuple((normalize(name), url) for name, url in index.pins),
+            strategy=index.search_strategy,
         )
         return IndexClient(self.http, sources, reporter=self.reporter)
 
@@ -151,6 +175,7 @@ class Context:
                 constraints.extend([*parsed.requirements, *parsed.constraints])
         from bale.model.names import normalize
 
+        self.learn_indexes(index)
         no_isolation = frozenset(normalize(name) for name in build.no_isolation_packages)
         options = BuildOptions(build.isolation, build.config_dict(), no_isolation)
         self._builds = _Builds(index, interpreter, options, tuple(constraints), environment, recorder, pins)
@@ -174,8 +199,8 @@ class Context:
 
     @cached_property
     def builder(self) -> Builder | None:
-        """The builder set up by ``use_builds`` (None without it); ``attach_builder`` replaces it
-        on a copy of this context for nested builds."""
+        """The builder set up by ``use_builds`` (None without it); ``ops.build_context.attach_builder``
+        replaces it on a copy of this context for nested builds."""
         builds = self._builds
         if builds is None:
             return None
@@ -223,7 +248,7 @@ class Context:
             builder = self._builders.get(key)
             if builder is None:
                 from bale.dist.build import Builder
-                from bale.dist.build_context import IndexBuildContext
+                from bale.ops.build_context import IndexBuildContext
 
                 context = IndexBuildContext(
                     self,

@@ -52,3 +52,21 @@ class HashMismatchError(BaleError):
 
 class UnsafeArchiveError(BaleError):
     """A wheel or sdist whose content would write outside its target, or lies about itself."""
+
+
+def utf8_error(
+    source: str, data: bytes, err: UnicodeDecodeError, *, hint: str, prefix: str | None = None
+) -> BaleError:
+    """The error for ``data`` (read from ``source``) that is not UTF-8: file, line and column of the
+    first bad byte, and the line up to it. ``prefix`` replaces the ``source:line:column: `` start."""
+    line_start = data.rfind(b"\n", 0, err.start) + 1
+    line_no = data.count(b"\n", 0, err.start) + 1
+    before = data[line_start : err.start].decode("utf-8", "replace")
+    byte = f"byte 0x{data[err.start]:02x} at offset {err.start}"
+    if prefix is None:
+        message = f"{source}:{line_no}:{len(before) + 1}: not valid UTF-8 ({byte})"
+    else:
+        message = f"{prefix}not valid UTF-8 at line {line_no}, column {len(before) + 1} ({byte})"
+    return BaleError(
+        message, context=[before + "\N{REPLACEMENT CHARACTER}", " " * len(before) + "^"], hint=hint
+    )

@@ -14,7 +14,7 @@ import pytest
 from bale.cache.cache import Cache
 from bale.context import Context
 from bale.dist.build import Builder, BuildLink
-from bale.dist.build_context import IndexBuildContext
+from bale.ops.build_context import IndexBuildContext
 from bale.ops.settings import GlobalSettings, IndexSettings
 from bale.python.probe import Interpreter, probe
 from bale.python.venv import PythonEnvironment

@@ -181,7 +181,7 @@ import sys
 from pathlib import Path
 from bale.context import Context
 from bale.dist.build import Builder
-from bale.dist.build_context import IndexBuildContext
+from bale.ops.build_context import IndexBuildContext
 from bale.ops.settings import GlobalSettings, IndexSettings
 from bale.python.probe import probe
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bale.dist.build import Builder
-from bale.dist.build_context import attach_builder
 from bale.errors import BaleError
 from bale.install.installed import scan_site_packages
+from bale.ops.build_context import attach_builder
 from tests.build.conftest import BuildBed
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bale.cache.cache import Cache, Removed
+from bale.cache.cache import ARCHIVE_MARKER, Cache, Removed
 from bale.dist import prepare
 from bale.dist.prepare import archive_for, cached_wheel_file, store_wheel_file, unpacked_wheel
 from bale.errors import HashMismatchError
@@ -27,7 +27,7 @@ def test_default_cache_dir_honours_the_environment(tmp_path: Path) -> None:
 
 def test_buckets_are_versioned_and_created_on_demand(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache")
-    assert cache.bucket_path("archive") == tmp_path / "cache" / "archive-v1"
+    assert cache.bucket_path("archive") == tmp_path / "cache" / "archive-v2"
     assert not (tmp_path / "cache").exists()
     assert cache.bucket("wheels-v1").is_dir()
     assert cache.bucket("simple") == tmp_path / "cache" / "simple-v1"
@@ -49,21 +49,21 @@ def test_warm_path_is_one_exists_check(tmp_path: Path, monkeypatch: pytest.Monke
     assert archive_for(cache, digest) == tree
 
     checks: list[object] = []
-    real_isdir = os.path.isdir
+    real_isfile = os.path.isfile
 
-    def counting_isdir(path: object) -> bool:
+    def counting_isfile(path: object) -> bool:
         checks.append(path)
-        return real_isdir(path)  # type: ignore[arg-type]
+        return real_isfile(path)  # type: ignore[arg-type]
 
     def must_not_unpack(*args: object, **kwargs: object) -> None:
         raise AssertionError("warm path unpacked again")
 
-    monkeypatch.setattr("os.path.isdir", counting_isdir)
+    monkeypatch.setattr("os.path.isfile", counting_isfile)
     monkeypatch.setattr("bale.dist.wheel.validate_and_unpack", must_not_unpack)
     monkeypatch.setattr(prepare, "file_sha256", must_not_unpack)
     # The wheel file need not even exist any more: the digest alone finds the tree.
     assert unpacked_wheel(cache, tmp_path / "gone.whl", digest) == tree
-    assert checks == [tree]
+    assert checks == [tree / ARCHIVE_MARKER]
 
 
 def test_sha256_must_be_a_digest(tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_concurrent_unpacks_in_processes_all_succeed(tmp_path: Path) -> None:
     ]
     outputs = [p.communicate(timeout=30) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
-    expected = str(cache_root / "archive-v1" / sha256_of(wheel))
+    expected = str(cache_root / "archive-v2" / sha256_of(wheel))
     assert [out.strip() for out, _ in outputs] == [expected] * 3
     assert os.listdir(cache_root / ".tmp") == []
 
@@ -250,9 +250,10 @@ def test_size_counts_every_file(tmp_path: Path) -> None:
 
 def test_clean_waits_for_the_cache_lock(tmp_path: Path) -> None:
     cache, _ = _populate(tmp_path)
-    with (
-        cache.lock(),
-        pytest.raises(Exception, match="waiting for another bale process to release the cache at"),
-    ):
+    installer = Cache(cache.root)  # another run using the cache holds its lock shared
+    installer.hold()
+    with pytest.raises(Exception, match="waiting for another bale process to release the cache at"):
         cache.clean(timeout=0.05)
     assert os.listdir(cache.bucket_path("archive"))
+    installer.release()
+    assert cache.clean(timeout=5).entries > 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bale.cache.cache import Cache
+from bale.cache.cache import ARCHIVE_MARKER, Cache
 from bale.dist.prepare import unpacked_wheel
 from bale.dist.wheel import validate_and_unpack
 from bale.errors import BaleError, UnsafeArchiveError
@@ -268,7 +268,7 @@ def test_good_wheel_unpacks_exactly_with_exec_bits(tmp_path: Path) -> None:
     wheel = make_wheel(pkg, tmp_path / "wheels")
     cache = Cache(tmp_path / "cache")
     tree = unpacked_wheel(cache, wheel)
-    assert tree == cache.root / "archive-v1" / sha256_of(wheel)
+    assert tree == cache.root / "archive-v2" / sha256_of(wheel)
     with zipfile.ZipFile(wheel) as archive:
         members = sorted(archive.namelist())
     found = sorted(
@@ -276,7 +276,8 @@ def test_good_wheel_unpacks_exactly_with_exec_bits(tmp_path: Path) -> None:
         for root, _, files in os.walk(tree)
         for f in files
     )
-    assert found == members
+    # The members exactly, and the marker saying the tree is whole.
+    assert found == sorted([*members, ARCHIVE_MARKER])
     script = tree / "demo_pkg-2.0.data" / "scripts" / "demo-tool"
     assert os.stat(script).st_mode & stat.S_IXUSR
     assert not os.stat(tree / "demo_pkg" / "__init__.py").st_mode & stat.S_IXUSR

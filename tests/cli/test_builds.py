@@ -162,12 +162,15 @@ def test_sync_builds_paths_and_urls_without_resolving(static_index, bale, venv: 
     assert direct == {"url": url, "archive_info": {"hashes": {"sha256": sha256_of(archive)}}}
 
     # In hash-checking mode the sdist is checked before its backend runs: a wrong hash builds nothing.
+    before = venv.dist_infos()
     requirements.write_text(f"{url} --hash=sha256:{'0' * 64}\n")
     wrong = bale("pip", "sync", requirements, "--no-index", "--reinstall", "-v")
     assert wrong.code == 1
     assert "error: Hash mismatch for urlpkg-3.0.tar.gz" in wrong.stderr, wrong.stderr
+    assert f"  got      sha256:{sha256_of(archive)}" in wrong.stderr.splitlines(), wrong.stderr
     assert not _lines(wrong.stderr, "build: ")
-    assert "urlpkg-3.0.dist-info" in venv.dist_infos()
+    # Nothing changed: syncpkg, which this sync would remove, is still there too.
+    assert venv.dist_infos() == before == ["syncpkg-1.0.dist-info", "urlpkg-3.0.dist-info"]
     requirements.write_text(f"{url} --hash=sha256:{sha256_of(archive)}\n")
     right = bale("pip", "sync", requirements, "--no-index")
     assert right.code == 0, str(right)

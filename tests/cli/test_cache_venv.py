@@ -16,7 +16,8 @@ def test_version_and_help(run_bale) -> None:
     helped = run_bale("--help")
     assert helped.code == 0 and "venv" in helped.stdout and "pip" in helped.stdout
     wrong = run_bale("pip", "instal")
-    assert wrong.code == 2 and "invalid choice: 'instal'" in wrong.stderr and "Traceback" not in wrong.stderr
+    assert wrong.code == 2 and "unrecognized subcommand 'instal'" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
 
 
 def test_venv_creates_a_working_environment(run_bale, tmp_path: Path) -> None:
@@ -96,7 +97,7 @@ def test_cache_commands(make_pkg, run_bale, tmp_path: Path) -> None:
     assert size > 0
     cleaned = run_bale("cache", "clean", "one")
     assert cleaned.code == 0 and "Removed 1 entry for one" in cleaned.stderr
-    remaining = [p.name for p in (cache / "archive-v1").iterdir() if not p.name.startswith(".")]
+    remaining = [p.name for p in (cache / "archive-v2").iterdir() if not p.name.startswith(".")]
     assert len(remaining) == 1
     assert run_bale("cache", "prune").code == 0
     everything = run_bale("cache", "clean")

@@ -169,13 +169,24 @@ def test_sync_refuses_an_empty_file(bale, tmp_path: Path) -> None:
 
 def test_hash_mismatch_installs_nothing(make_pkg, static_index, bale, venv: Venv, tmp_path: Path) -> None:
     good = make_pkg("nu", "1.0")
-    server = static_index([good, make_pkg("xi", "1.0")])
+    xi = make_pkg("xi", "1.0")
+    server = static_index([good, xi, make_pkg("omicron", "1.0")])
+    # Something already installed, so "nothing changed" is more than "still empty".
+    assert bale("pip", "install", "omicron", "-i", server.url).code == 0
     reqs = tmp_path / "reqs.txt"
     reqs.write_text(f"xi==1.0 --hash=sha256:{'0' * 64}\nnu==1.0 \\\n    --hash=sha256:{sha256_of(good)}\n")
     result = bale("pip", "install", "--no-deps", "-r", reqs, "-i", server.url)
     assert result.code == 1
-    assert "xi" in result.stderr and "Traceback" not in result.stderr
-    assert venv.dist_infos() == []
+    lines = result.stderr.splitlines()
+    # The index's own hash for xi already rules its one file out: nothing is downloaded.
+    assert lines[0].startswith(f"error: No version of xi==1.0 (from {reqs}:1) can be installed into "), lines
+    assert lines[1:3] == [
+        "  versions available: 1.0",
+        "  only files whose hash is listed with --hash were considered",
+    ]
+    assert not server.count(f"/files/{xi.name}") and not server.count(f"/files/{good.name}")
+    assert "Traceback" not in result.stderr
+    assert venv.dist_infos() == ["omicron-1.0.dist-info"]
     ok = tmp_path / "ok.txt"
     ok.write_text(f"nu==1.0 --hash=sha256:{sha256_of(good)}\n")
     assert bale("pip", "install", "--no-deps", "-r", ok, "-i", server.url).code == 0
@@ -211,7 +222,7 @@ def test_path_traversal_wheel_is_rejected_and_nothing_written(
     assert "Refusing to unpack" in result.stderr and "../evil.txt" in result.stderr
     assert venv.dist_infos() == []
     assert not (venv.root / "lib" / "evil.txt").exists()
-    archives = run_bale.cache_dir / "archive-v1"
+    archives = run_bale.cache_dir / "archive-v2"
     assert not archives.exists() or list(archives.iterdir()) == []
 
 
@@ -239,7 +250,7 @@ def test_truncated_download_leaves_env_and_cache_clean(
     assert result.code == 1
     assert "tau" in result.stderr and "Traceback" not in result.stderr
     assert venv.dist_infos() == []
-    archives = run_bale.cache_dir / "archive-v1"
+    archives = run_bale.cache_dir / "archive-v2"
     assert not archives.exists() or list(archives.iterdir()) == []
     server.clear_faults()
     assert bale("pip", "install", "--no-deps", "tau", "-i", server.url).code == 0

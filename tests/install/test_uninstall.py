@@ -89,7 +89,7 @@ def test_uninstall_does_not_touch_the_cache(tree_of: Callable[[Pkg], Path], sche
     assert snapshot(tree) == before
 
 
-def test_path_outside_the_environment_is_refused_and_nothing_deleted(
+def test_path_outside_the_environment_is_skipped_never_deleted(
     tree_of: Callable[[Pkg], Path], scheme: InstallScheme, tmp_path: Path
 ) -> None:
     dist = install_demo(tree_of, scheme)
@@ -97,14 +97,15 @@ def test_path_outside_the_environment_is_refused_and_nothing_deleted(
     outside.write_text("precious\n")
     record = dist.dist_info / "RECORD"
     record.write_text(record.read_text() + "../../../../outside.txt,,\n")
-    before = listing(tmp_path)
-    with pytest.raises(BaleError, match=r"refusing to uninstall demo 1\.0") as caught:
-        uninstall(dist, scheme)
-    assert any("../../../../outside.txt" in line and str(outside) in line for line in caught.value.context)
-    assert listing(tmp_path) == before
+    skipped: list[str] = []
+    uninstall(dist, scheme, skipped=skipped)
+    assert len(skipped) == 1
+    assert "../../../../outside.txt" in skipped[0] and str(outside) in skipped[0]
+    assert outside.read_text() == "precious\n"
+    assert not dist.dist_info.exists()
 
 
-def test_symlinked_folder_pointing_outside_is_refused(
+def test_symlinked_folder_pointing_outside_is_skipped(
     tree_of: Callable[[Pkg], Path], scheme: InstallScheme, tmp_path: Path
 ) -> None:
     dist = install_demo(tree_of, scheme)
@@ -114,10 +115,11 @@ def test_symlinked_folder_pointing_outside_is_refused(
     (scheme.purelib / "escape").symlink_to(elsewhere, target_is_directory=True)
     record = dist.dist_info / "RECORD"
     record.write_text(record.read_text() + "escape/victim.txt,,\n")
-    with pytest.raises(BaleError, match="outside the environment"):
-        uninstall(dist, scheme)
+    skipped: list[str] = []
+    uninstall(dist, scheme, skipped=skipped)
+    assert len(skipped) == 1 and "outside the environment" in skipped[0]
     assert (elsewhere / "victim.txt").read_text() == "precious\n"
-    assert (scheme.purelib / "demo" / "__init__.py").exists()
+    assert not (scheme.purelib / "demo" / "__init__.py").exists()
 
 
 def test_listed_symlink_is_removed_not_its_target(

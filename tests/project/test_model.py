@@ -274,7 +274,7 @@ workspace = { members = "x" }
         ),
         (
             '[project]\nname = "x"\n[tool.bale.sources]\nfoo = { path = "p", rev = "r" }\n',
-            "tool.bale.sources.foo.rev: unknown key for a path source (expected: path, editable)",
+            "tool.bale.sources.foo.rev: unknown key for a path source (expected: path, editable, marker)",
         ),
         (
             '[project]\nname = "x"\n[tool.bale.sources]\nfoo = [{ index = "a" }]\n',

@@ -79,8 +79,8 @@ def test_sync_all_packages_installs_every_member_editable(
     assert why_beta.stdout == "beta v1.0 -> dep-b v1.0\n", why_beta
 
     both = run_bale("sync", "--all-packages", "--package", "beta", "-i", server.url, cwd=root)
-    assert both.code == 1, both
-    assert "--all-packages and --package cannot be used together" in both.stderr
+    assert both.code == 2, both
+    assert "the argument '--all-packages' cannot be used with '--package <NAME>'" in both.stderr
     assert "Traceback" not in both.stderr
 
 
@@ -163,3 +163,30 @@ def test_a_path_dependency_version_change_reinstalls_it(
     why = run_bale("why", "lib", "--frozen", cwd=root)
     assert why.code == 0, why
     assert why.stdout == "demo v0.1.0 -> localpkg v1.1 -> lib v1.0\n"
+
+
+def test_the_lock_holds_every_member_and_export_package_holds_the_member(
+    make_pkg, static_index, run_bale, tmp_path: Path
+) -> None:
+    server = static_index(_universe(make_pkg))
+    root = _workspace(tmp_path)
+    assert run_bale("lock", "-i", server.url, cwd=root).code == 0
+    # gamma and beta: nothing depends on them, and they are in the lock all the same (as uv's).
+    assert sorted(locked(root)) == ["alpha", "beta", "dep-b", "devtool", "gamma", "lib"]
+    gamma = run_bale("export", "--package", "gamma", "--frozen", "--no-header", cwd=root)
+    assert gamma.code == 0, gamma
+    assert gamma.stdout == "-e ./packages/gamma\n", gamma
+    beta = run_bale("export", "--package", "beta", "--frozen", "--no-header", "--no-hashes", cwd=root)
+    assert [line for line in beta.stdout.splitlines() if not line.startswith(" ")] == [
+        "-e ./packages/beta",
+        "dep-b==1.0",
+        "devtool==1.0",
+    ], beta
+    whole = run_bale("export", "--frozen", "--no-header", "--no-hashes", cwd=root)
+    assert [line for line in whole.stdout.splitlines() if not line.startswith(" ")] == [
+        "-e ./packages/alpha",
+        "lib==1.0",
+    ], whole
+    synced = run_bale("sync", "--package", "gamma", "--frozen", "-i", server.url, cwd=root)
+    assert synced.code == 0, synced
+    assert dist_infos(root) == ["gamma-1.0"]

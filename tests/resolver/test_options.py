@@ -38,7 +38,8 @@ FAILS = None  # the requirement cannot be met under this policy
         (PreReleases.ALLOW, "2.0b1", "2.0b1", "2.0b1", "2.0b1", "2.0b1"),
         (PreReleases.DISALLOW, "1.0", FAILS, FAILS, FAILS, FAILS),
         (PreReleases.IF_NECESSARY, "1.0", "2.0b1", "2.0b1", "2.0b1", "2.0b1"),
-        (PreReleases.EXPLICIT, "1.0", FAILS, "2.0b1", "2.0b1", FAILS),
+        # Only first-party requirements opt in under "explicit" (b's is a dependency's): as uv.
+        (PreReleases.EXPLICIT, "1.0", FAILS, "2.0b1", FAILS, FAILS),
         (PreReleases.IF_NECESSARY_OR_EXPLICIT, "1.0", "2.0b1", "2.0b1", "2.0b1", "2.0b1"),
     ],
 )
@@ -60,7 +61,7 @@ def test_prerelease_policies(
     expect("a", plain)
     expect("a>=1.5", above_finals)  # only the pre-release is in range
     expect("a>=2.0b1", named)  # the requirement names a pre-release
-    expect("b", through_b, b="1.0")  # b's requirement names one
+    expect("b", through_b, b="1.0")  # b's requirement names one (a dependency's, not first-party)
     expect("c", through_c, c="1.0")  # c's does not, but only a pre-release fits it
 
 

@@ -176,7 +176,7 @@ def test_post_and_dev_releases() -> None:
     assert_pins(solve_scenario(universe, ["a<=1.0"]), {"a": "1.0"})
     assert_pins(solve_scenario(universe, ["a<1.0"]), {"a": "0.9"})
     # ">1.0" excludes 1.0's post-releases (PEP 440): only the dev release is left, and it is used
-    # because nothing else matches (if-necessary-or-explicit).
+    # because nothing else matches (if-necessary).
     assert_pins(solve_scenario(universe, ["a>1.0"]), {"a": "1.1.dev1"})
     assert_pins(solve_scenario(universe, ["a==1.0.post1"]), {"a": "1.0.post1"})
 

@@ -1,4 +1,4 @@
-"""The pure core imports nothing that touches the world (ARCHITECTURE.md, "Layers")."""
+"""Imports point down only (ARCHITECTURE.md, "Layers"): the pure core does no I/O, the I/O layer no wiring."""
 
 from __future__ import annotations
 
@@ -88,6 +88,57 @@ def test_pure_modules_import_no_io() -> None:
             if (io_package and name != "bale.index.simple") or name.startswith("bale.vcs.git"):
                 offences.append(f"{path.relative_to(SRC)} imports {name}")
     assert offences == []
+
+
+# The I/O layer never reaches back up into the wiring or the front, not even for type hints: a
+# callback up is how the distribution pipeline once grew a ten-module import loop.
+IO_LAYER = ["dist", "index", "http", "cache", "install"]
+WIRING = {"ops", "cli", "context"}
+
+
+def _bale_imports(path: Path) -> list[str]:
+    """Every ``bale.*`` module ``path`` imports, at any depth (functions and TYPE_CHECKING blocks too);
+    ``from bale import x`` counts as ``bale.x``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+            if node.module == "bale":
+                names.extend(f"bale.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level > 0:
+            names.append(f"(relative) {node.module}")
+    return [n for n in names if n.startswith(("bale.", "(relative)"))]
+
+
+def test_io_layer_imports_no_wiring() -> None:
+    files = [f for entry in IO_LAYER for f in sorted((SRC / entry).rglob("*.py"))]
+    assert len(files) >= 20, "the I/O layer should not be empty"
+    offences = [
+        f"{path.relative_to(SRC)} imports {name}"
+        for path in files
+        for name in _bale_imports(path)
+        if name.startswith("(relative)") or name.split(".")[1] in WIRING
+    ]
+    assert offences == []
+
+
+def test_the_layer_check_sees_every_kind_of_import(tmp_path: Path) -> None:
+    module = tmp_path / "sample.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from bale import context\n"
+        "if TYPE_CHECKING:\n"
+        "    from bale.ops.settings import IndexSettings\n"
+        "def f():\n"
+        "    import bale.cli.main\n"
+        "    from . import sibling\n",
+        encoding="utf-8",
+    )
+    found = _bale_imports(module)
+    assert found == ["bale.context", "bale.ops.settings", "bale.cli.main", "(relative) None"]
 
 
 def test_every_module_has_a_docstring() -> None:

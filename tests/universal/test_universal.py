@@ -7,8 +7,8 @@ from packaging.specifiers import SpecifierSet
 
 from bale.markers import parse
 from bale.resolver.provider import Dependency, PackageId
-from bale.resolver.solver import NoSolution, SolverOptions
-from bale.resolver.universal import ForkNoSolution, marker_dependencies, resolve_universal
+from bale.resolver.solver import NoSolution, SolverOptions, Strategy
+from bale.resolver.universal import ForkNoSolution, ForkStrategy, marker_dependencies, resolve_universal
 from tests.universal.universe import UniversalScenarioProvider, failure, resolve, roots
 
 NUMPY = {
@@ -68,28 +68,64 @@ def test_root_requirements_fork_too() -> None:
         ["numpy>=2; python_version >= '3.10'", "numpy<2; python_version < '3.10'"],
         requires_python=">=3.8",
     )
+    # Below 3.10 the newest numpy<2 (1.26) needs 3.9, so that fork splits again at 3.9.
     assert result.pins() == {
-        "numpy": [("1.24", "python_full_version < '3.10'"), ("2.1", "python_full_version >= '3.10'")],
+        "numpy": [
+            ("1.24", "python_full_version < '3.9'"),
+            ("1.26", "python_full_version == '3.9.*'"),
+            ("2.1", "python_full_version >= '3.10'"),
+        ],
     }
     assert [package.parents for package in result.packages] == [
+        [(None, "python_full_version < '3.10'")],
         [(None, "python_full_version < '3.10'")],
         [(None, "python_full_version >= '3.10'")],
     ]
 
 
-def test_requires_python_must_cover_the_whole_range() -> None:
-    # 1.26 needs 3.9 and 2.x need 3.10: only 1.24 serves 3.8 and up, so the single fork takes it.
-    assert resolve(NUMPY, ["numpy"], requires_python=">=3.8").pins() == {"numpy": [("1.24", None)]}
+def test_newer_pythons_get_the_newest_versions_by_default() -> None:
+    # uv's fork strategy "requires-python": each Python gets the newest numpy that supports it.
+    assert resolve(NUMPY, ["numpy"], requires_python=">=3.8").pins() == {
+        "numpy": [
+            ("1.24", "python_full_version < '3.9'"),
+            ("1.26", "python_full_version == '3.9.*'"),
+            ("2.1", "python_full_version >= '3.10'"),
+        ]
+    }
     assert resolve(NUMPY, ["numpy"], requires_python=">=3.10").pins() == {"numpy": [("2.1", None)]}
     # An upper bound in Requires-Python does not count (as pip and uv).
     universe = {"lib": {"1.0": {"requires_python": ">=3.8,<4"}}}
     assert resolve(universe, ["lib"], requires_python=">=3.9").pins() == {"lib": [("1.0", None)]}
-    error = failure(NUMPY, ["numpy>=2"], requires_python=">=3.9")
+
+
+def test_fewest_forks_takes_one_version_for_the_whole_range() -> None:
+    # 1.26 needs 3.9 and 2.x need 3.10: only 1.24 serves 3.8 and up, so the single fork takes it.
+    fewest = ForkStrategy.FEWEST
+    assert resolve(NUMPY, ["numpy"], requires_python=">=3.8", fork_strategy=fewest).pins() == {
+        "numpy": [("1.24", None)]
+    }
+    error = failure(NUMPY, ["numpy>=2"], requires_python=">=3.9", fork_strategy=fewest)
     assert not isinstance(error, ForkNoSolution)
     assert error.explanation == (
         "Because every version of numpy>=2.0 requires Python >=3.10, but the resolution must support "
         "Python >=3.9 and your requirements depend on numpy>=2, your requirements are unsatisfiable."
     )
+
+
+def test_a_requires_python_too_low_for_a_dependency_gets_the_hint_to_raise_it() -> None:
+    error = failure(NUMPY, ["numpy>=2"], requires_python=">=3.9")
+    assert isinstance(error, ForkNoSolution)
+    assert error.message == (
+        "No solution found when resolving dependencies when python_full_version < '3.10':"
+    )
+    assert error.explanation == (
+        "Because every version of numpy>=2.0 requires Python >=3.10, but the resolution must support "
+        "Python >=3.9, <3.10 and your requirements depend on numpy>=2, your requirements are unsatisfiable."
+    )
+    assert error.hints == [
+        "requires-python (>=3.9) includes Python versions that the newer releases do not support "
+        "(numpy==2.1 needs Python >=3.10); consider raising requires-python (to >=3.10)"
+    ]
 
 
 def test_two_parents_with_different_markers_or_together() -> None:
@@ -248,3 +284,20 @@ def test_plain_failure_without_forks_is_the_solvers() -> None:
     assert type(error) is NoSolution
     with pytest.raises(NoSolution):
         resolve({"a": {"1.0": ["missing"]}}, ["a"])
+
+
+def test_lowest_direct_is_direct_only_in_the_forks_its_marker_reaches() -> None:
+    universe = {"app": {"1.0": ["lib"]}, "lib": {"1.0": [], "2.0": []}, "x": {"1.0": [], "2.0": []}}
+    requirements = [
+        "app",
+        "lib; python_version < '3.10'",  # direct below 3.10 only; above, app's (transitive) lib
+        "x>=2; python_version >= '3.10'",
+        "x<2; python_version < '3.10'",
+    ]
+    options = SolverOptions(strategy=Strategy.LOWEST_DIRECT)
+    result = resolve(universe, requirements, requires_python=">=3.8", options=options)
+    assert result.pins() == {
+        "app": [("1.0", None)],
+        "lib": [("1.0", "python_full_version < '3.10'"), ("2.0", "python_full_version >= '3.10'")],
+        "x": [("1.0", "python_full_version < '3.10'"), ("2.0", "python_full_version >= '3.10'")],
+    }

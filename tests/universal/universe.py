@@ -14,7 +14,7 @@ from bale.markers import TRUE, MarkerExpr
 from bale.resolver.provider import Dependencies, Dependency, PackageId, Unavailable, UnavailableKind
 from bale.resolver.scenario import ScenarioProvider, ScenarioVersion, Universe
 from bale.resolver.solver import NoSolution, SolverOptions
-from bale.resolver.universal import UniversalResolution, marker_dependencies, resolve_universal
+from bale.resolver.universal import ForkStrategy, UniversalResolution, marker_dependencies, resolve_universal
 
 
 @dataclass
@@ -74,6 +74,7 @@ def resolve(
     requires_python: str = ">=3.8",
     constraints: Sequence[str] = (),
     options: SolverOptions | None = None,
+    fork_strategy: ForkStrategy = ForkStrategy.REQUIRES_PYTHON,
 ) -> UniversalResolution:
     provider = (
         universe
@@ -86,6 +87,7 @@ def resolve(
         constraints=roots(constraints),
         options=options or SolverOptions(),
         requires_python=SpecifierSet(requires_python),
+        fork_strategy=fork_strategy,
     )
 
 

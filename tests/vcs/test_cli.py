@@ -221,10 +221,10 @@ def test_a_locked_commit_installs_without_resolving_again(repo: GitRepo, venv: V
     from packaging.version import Version
 
     from bale.context import Context
+    from bale.model.artifact import vcs_artifact
     from bale.model.names import normalize
     from bale.ops.install import install_artifacts
     from bale.ops.settings import GlobalSettings, IndexSettings
-    from bale.ops.vcs import vcs_artifact
     from bale.vcs import VcsInfo
 
     commit = repo.git("rev-parse", "dev")

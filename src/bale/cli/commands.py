@@ -49,7 +49,19 @@ def index_settings(args: argparse.Namespace) -> tuple[IndexSettings, bool]:
         extra_index_urls=tuple(extra),
         find_links=resolved_links,
         no_index=bool(getattr(args, "no_index", False)) or env_flag("BALE_NO_INDEX"),
+        strategy=_index_strategy(args),
     ), bool(explicit)
+
+
+def _index_strategy(args: argparse.Namespace) -> str | None:
+    """``--index-strategy``, else ``BALE_INDEX_STRATEGY`` (as uv's UV_INDEX_STRATEGY), else None."""
+    from bale.ops.settings import checked_strategy
+
+    given = getattr(args, "index_strategy", None)
+    if given:
+        return str(given)
+    env = _env("BALE_INDEX_STRATEGY")
+    return checked_strategy(env.strip(), "BALE_INDEX_STRATEGY") if env else None
 
 
 def build_settings(args: argparse.Namespace) -> BuildSettings:
@@ -80,7 +92,53 @@ def _absolute_link(link: str) -> str:
     return str(Path(link).expanduser().resolve())
 
 
+def _enter_directory(args: argparse.Namespace) -> None:
+    """``--directory DIR``: run as if started in DIR, so every relative path is relative to it (as uv)."""
+    directory = getattr(args, "directory", None)
+    if not directory:
+        return
+    try:
+        os.chdir(Path(directory).expanduser())
+    except FileNotFoundError as err:
+        raise BaleError(f"The directory {directory} given to --directory does not exist") from err
+    except NotADirectoryError as err:
+        raise BaleError(f"{directory}, given to --directory, is not a directory") from err
+    except OSError as err:
+        raise BaleError(f"Cannot enter the directory {directory}: {err.strerror or err}") from err
+
+
+def project_dir(args: argparse.Namespace) -> Path:
+    """Where the project is looked for: ``--project DIR`` (or BALE_PROJECT), else the working directory.
+
+    Unlike ``--directory`` it moves nothing else: other relative paths stay relative to the working
+    directory, and ``bale run`` runs its command there.
+    """
+    given = getattr(args, "project", None) or _env("BALE_PROJECT")
+    if not given:
+        return Path.cwd()
+    path = Path(given).expanduser().absolute()
+    if not path.is_dir():
+        what = "does not exist" if not path.exists() else "is not a directory"
+        raise BaleError(f"The project directory {given} {what}", hint="--project names a project's folder")
+    return path
+
+
+def config_options(args: argparse.Namespace) -> tuple[Path | None, bool]:
+    """``--config-file FILE`` (or BALE_CONFIG_FILE) and ``--no-config`` (or BALE_NO_CONFIG).
+
+    Parsed and checked here for the settings that read configuration files; a file that is named but
+    missing is an error, as in uv, rather than settings silently not applied.
+    """
+    given = getattr(args, "config_file", None) or _env("BALE_CONFIG_FILE")
+    path = Path(given).expanduser() if given else None
+    if path is not None and not path.is_file():
+        raise BaleError(f"The config file {given} does not exist", hint="--config-file names a bale.toml")
+    return path, bool(getattr(args, "no_config", False)) or env_flag("BALE_NO_CONFIG")
+
+
 def run(args: argparse.Namespace, printer: Printer) -> int:
+    _enter_directory(args)
+    config_options(args)
     handlers: dict[str, Callable[[argparse.Namespace, Printer], int]] = {
         "venv": cmd_venv,
         "python": cmd_python,
@@ -231,6 +289,7 @@ def pip_install(args: argparse.Namespace, printer: Printer) -> int:
         compile_bytecode=args.compile_bytecode or env_flag("BALE_COMPILE_BYTECODE"),
         link_mode=args.link_mode,
         prerelease=args.prerelease,
+        prerelease_package=tuple(args.prerelease_package),
         allow_empty=getattr(args, "allow_empty_requirements", False),
         no_binary=tuple(args.no_binary),
         only_binary=tuple(args.only_binary),
@@ -312,7 +371,10 @@ def pip_compile(args: argparse.Namespace, printer: Printer) -> int:
         generate_hashes=args.generate_hashes,
         resolution=args.resolution or _env("BALE_RESOLUTION") or "highest",
         prerelease=args.prerelease,
+        prerelease_package=tuple(args.prerelease_package),
         exclude_newer=args.exclude_newer,
+        exclude_newer_package=tuple(args.exclude_newer_package),
+        fork_strategy=args.fork_strategy,
         upgrade=args.upgrade,
         upgrade_packages=tuple(args.upgrade_package),
         annotate=not args.no_annotate,
@@ -503,18 +565,25 @@ def pip_tree(args: argparse.Namespace, printer: Printer) -> int:
 
 
 def pip_check(args: argparse.Namespace, printer: Printer) -> int:
-    from bale.ops.inspect import check, snapshot
+    from bale.ops.inspect import check, damaged, snapshot
 
     ctx = _context(args, printer)
     env, dists = snapshot(ctx, args.python)
     problems = check(dists, dict(env.interpreter.target().markers))
-    for line in problems:
+    broken = damaged(dists)
+    for line in problems + broken:
         printer.data(line)
+    if broken:
+        printer.info(
+            f"Found {plural(len(broken), 'package')} with missing files; repair with "
+            "`bale pip install --reinstall NAME`"
+        )
     if problems:
         printer.info(
             f"Found {plural(len(problems), 'broken requirement')} among "
             f"{plural(len(dists), 'installed package')}"
         )
+    if problems or broken:
         return 1
     printer.info(f"Checked {plural(len(dists), 'package')}: no broken requirements found")
     return 0

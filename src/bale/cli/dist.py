@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bale.cli.commands import _context, _env, build_settings, global_settings, index_settings
+from bale.cli.commands import _context, _env, build_settings, global_settings, index_settings, project_dir
 from bale.cli.printer import Printer, elapsed
 from bale.cli.progress import CliReporter
 from bale.errors import BaleError
@@ -43,13 +43,13 @@ def cmd_build(args: argparse.Namespace, printer: Printer) -> int:
 
     cwd = Path.cwd()
     index, explicit = index_settings(args)
-    request = BuildRequest(
-        cwd=cwd,
-        path=Path(args.path) if args.path else None,
+    request = BuildRequest(  # --project moves where the project is found, not the paths given
+        cwd=project_dir(args),
+        path=cwd / args.path if args.path else None,
         package=args.package,
         sdist=bool(args.sdist),
         wheel=bool(args.wheel),
-        out_dir=Path(args.out_dir) if args.out_dir else None,
+        out_dir=cwd / args.out_dir if args.out_dir else None,
         python=args.python,
         index=index,
         explicit_index=explicit,

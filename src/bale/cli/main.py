@@ -7,121 +7,142 @@ import sys
 from collections.abc import Sequence
 
 from bale import __version__
+from bale.cli.parser import Commands as _Commands
+from bale.cli.parser import Parser as _Parser
+from bale.cli.parser import Retry as _Retry
+from bale.cli.parser import refuse_together
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from bale.cli.printer import Printer
 
 # Importing only argparse here keeps `bale --version` well under 60 ms; each command imports its own modules.
 
-
-class _Retry(Exception):
-    """The lazily built parser could not parse argv: build every command's options and parse again."""
-
-
-class _Skip:
-    """Stands in for the parser of a command argv does not name: its options need not be defined.
-
-    Defining every command's options costs more than the rest of ``bale --version``; only the names and
-    help lines of the other commands are needed (for ``--help`` and for the list of valid choices).
-    """
-
-    def add_argument(self, *args: object, **kwargs: object) -> None:
-        return None
-
-    def add_argument_group(self, *args: object, **kwargs: object) -> _Skip:
-        return self
-
-    def add_subparsers(self, *args: object, **kwargs: object) -> _Skip:
-        return self
-
-    def add_parser(self, *args: object, **kwargs: object) -> _Skip:
-        return self
-
-
-class _Commands:
-    """Wraps a subparsers action: every command is registered, only the chosen one gets its options."""
-
-    def __init__(
-        self,
-        action: argparse._SubParsersAction[argparse.ArgumentParser],
-        path: tuple[str, ...] | None,
-        depth: int,
-    ) -> None:
-        self.action, self.path, self.depth = action, path, depth
-
-    def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser:
-        parser = self.action.add_parser(name, **kwargs)  # type: ignore[arg-type]
-        if self.path is None or (len(self.path) > self.depth and self.path[self.depth] == name):
-            return _Nested(parser, self.path, self.depth + 1)  # type: ignore[return-value]
-        return _Skip()  # type: ignore[return-value]
-
-
-class _Nested:
-    """A chosen command's parser, whose own subcommands are chosen the same way."""
-
-    def __init__(self, parser: argparse.ArgumentParser, path: tuple[str, ...] | None, depth: int) -> None:
-        self.parser, self.path, self.depth = parser, path, depth
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.parser, name)
-
-    def add_subparsers(self, **kwargs: object) -> _Commands:
-        return _Commands(self.parser.add_subparsers(**kwargs), self.path, self.depth)  # type: ignore[call-overload]
+# Global options that take a value: their values are not command words (``bale --directory x sync``).
+_GLOBAL_VALUES = frozenset({"--cache-dir", "--directory", "--project", "--config-file", "--color"})
 
 
 def _chosen_path(argv: Sequence[str]) -> tuple[str, ...]:
     """The words of argv that are not options, up to two: ``("pip", "install")``. A misread (an option's
     value that looks like a command) only costs a second parse with every command defined."""
-    return tuple(word for word in argv if not word.startswith("-"))[:2]
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage mistakes in bale's one-paragraph error format (exit 2 like argparse)."""
-
-    lazy = False  # set while parsing with only the chosen command's options defined
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        if _Parser.lazy:
-            raise _Retry
-        sys.stderr.write(
-            f"error: {message}\n  usage: {self.format_usage().strip().removeprefix('usage: ')}\n"
-            f"hint: run `{self.prog} --help` for the options\n"
-        )
-        raise SystemExit(2)
+    words: list[str] = []
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _GLOBAL_VALUES:
+            skip = True
+        elif not word.startswith("-"):
+            words.append(word)
+    return tuple(words[:2])
 
 
 def _add_global(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The options every command takes, before or after its name (``bale -q sync``, ``bale sync -q``).
+
+    In a command's parser they default to SUPPRESS, so that one given before the command's name is not
+    overwritten by the command parser's default.
+    """
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument(
+    group = parser.add_argument_group("global options")
+    group.add_argument(
         "-q", "--quiet", action="count", default=default if suppress else 0, help="print less (errors only)"
     )
-    parser.add_argument(
+    group.add_argument(
         "-v",
         "--verbose",
         action="count",
         default=default if suppress else 0,
         help="print more (requests, decisions, tracebacks)",
     )
-    parser.add_argument("--cache-dir", default=default, help="cache directory [env: BALE_CACHE_DIR]")
-    parser.add_argument(
+    group.add_argument("--cache-dir", default=default, help="cache directory [env: BALE_CACHE_DIR]")
+    group.add_argument(
         "--no-cache",
         action="store_true",
         default=default if suppress else False,
         help="use a temporary cache for this run [env: BALE_NO_CACHE]",
     )
-    parser.add_argument(
+    group.add_argument(
         "--offline",
         action="store_true",
         default=default if suppress else False,
         help="never touch the network; use only the cache and local files [env: BALE_OFFLINE]",
     )
+    group.add_argument(
+        "--color",
+        "--colour",
+        dest="color",
+        choices=["auto", "always", "never"],
+        default=default,
+        metavar="WHEN",
+        help="colour in messages: auto (on a terminal, unless NO_COLOR is set), always or never",
+    )
+    group.add_argument(
+        "--no-progress",
+        action="store_true",
+        default=default if suppress else False,
+        help="no progress bars or spinners, only lines [env: BALE_NO_PROGRESS]",
+    )
+    group.add_argument(
+        "--directory",
+        metavar="DIR",
+        default=default,
+        help="run as if bale was started in DIR (relative paths are relative to DIR)",
+    )
+    group.add_argument(
+        "--project",
+        metavar="DIR",
+        default=default,
+        help="find the project in DIR instead of the current directory (other relative paths stay "
+        "relative to the current directory) [env: BALE_PROJECT]",
+    )
+    group.add_argument(
+        "--config-file",
+        metavar="FILE",
+        default=default,
+        help="read settings from this bale.toml [env: BALE_CONFIG_FILE]",
+    )
+    group.add_argument(
+        "--no-config",
+        action="store_true",
+        default=default if suppress else False,
+        help="read no bale.toml configuration file [env: BALE_NO_CONFIG]",
+    )
+    group.add_argument(
+        "--native-tls",
+        action="store_true",
+        default=default if suppress else False,
+        help="verify HTTPS with the system's certificates; accepted for uv compatibility: bale always "
+        "does (it bundles no CA list; SSL_CERT_FILE still applies)",
+    )
 
 
 def _add_index(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("index options")
-    group.add_argument("-i", "--index-url", help="the main package index [env: BALE_INDEX_URL]")
+    group = parser.add_argument_group(
+        "index options",
+        "Indexes are searched in this order: each --extra-index-url as given, then the project's "
+        "[[tool.bale.index]] entries, then --index-url. With --index-strategy first-index (the "
+        "default) the first index that has a package gives all of its versions.",
+    )
+    group.add_argument(
+        "-i",
+        "--index-url",
+        help="the default index, searched last (default: https://pypi.org/simple) [env: BALE_INDEX_URL]",
+    )
     group.add_argument(
         "--extra-index-url",
         action="append",
         default=[],
-        help="more indexes, consulted after --index-url [env: BALE_EXTRA_INDEX_URL]",
+        help="another index, searched before --index-url (repeatable, in the order given) "
+        "[env: BALE_EXTRA_INDEX_URL]",
+    )
+    group.add_argument(
+        "--index-strategy",
+        choices=["first-index", "unsafe-first-match", "unsafe-best-match"],
+        default=None,
+        help="first-index: only the first index that has a package; unsafe-first-match: every index, "
+        "trying one index's versions before the next's; unsafe-best-match: the best version on any "
+        "index [env: BALE_INDEX_STRATEGY]",
     )
     group.add_argument(
         "-f",
@@ -161,11 +182,43 @@ def _add_build(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "-b",
         "--build-constraint",
+        "--build-constraints",
+        dest="build_constraint",
         action="append",
         default=[],
         metavar="FILE",
         help="constrain the versions of build requirements [env: BALE_BUILD_CONSTRAINT]",
     )
+
+
+def _add_package_modes(parser: argparse.ArgumentParser, *, universal: bool, dated: bool) -> None:
+    """uv's per-package resolution options; ``universal``: also ``--fork-strategy``; ``dated``: also
+    ``--exclude-newer-package``."""
+    parser.add_argument(
+        "--prerelease-package",
+        action="append",
+        default=[],
+        metavar="NAME=MODE",
+        help="the pre-release mode of one package, over --prerelease (repeatable): numpy=allow",
+    )
+    if dated:
+        parser.add_argument(
+            "--exclude-newer-package",
+            action="append",
+            default=[],
+            metavar="NAME=DATE",
+            help="a cutoff of one package's own, over --exclude-newer (repeatable; NAME=false: none)",
+        )
+    if universal:
+        parser.add_argument(
+            "--fork-strategy",
+            choices=["requires-python", "fewest"],
+            default=None,
+            help=(
+                "universal locks: requires-python (default) gives each Python the newest versions that "
+                "support it, splitting the lock by Python; fewest keeps fewer versions per package"
+            ),
+        )
 
 
 def _add_python(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -175,9 +228,14 @@ def _add_python(parser: argparse.ArgumentParser, help_text: str) -> None:
 def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``path`` only that command's options are defined (see ``_Skip``)."""
     parser = _Parser(
-        prog="bale", description="bale: one fast tool for Python packages, environments and projects."
+        prog="bale",
+        description="bale: one fast tool for Python packages, environments and projects.",
+        epilog="example:\n  bale init demo && cd demo && bale add requests && bale run python -m requests"
+        "\n\nRun `bale COMMAND --help` for a command's options.",
     )
-    parser.add_argument("-V", "--version", action="version", version=f"bale {__version__}")
+    parser.add_argument(
+        "-V", "--version", action="version", version=f"bale {__version__}", help="print bale's version"
+    )
     _add_global(parser, suppress=False)
     commands = _Commands(
         parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser), path, 0
@@ -218,7 +276,9 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         _add_python(sub, "the environment or interpreter to install into")
         sub.add_argument("--require-hashes", action="store_true", help="every requirement must carry --hash")
         sub.add_argument("--reinstall", action="store_true", help="reinstall every package")
-        sub.add_argument("--reinstall-package", action="append", default=[], metavar="NAME")
+        sub.add_argument(
+            "--reinstall-package", action="append", default=[], metavar="NAME", help="reinstall NAME"
+        )
         sub.add_argument("--dry-run", action="store_true", help="show what would change and change nothing")
         sub.add_argument("--compile-bytecode", action="store_true", help="write .pyc files after installing")
         sub.add_argument(
@@ -229,8 +289,19 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         sub.add_argument(
             "--prerelease",
             choices=["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"],
+            help="when pre-releases are chosen (default: if-necessary: only when nothing else satisfies)",
         )
-        sub.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE")
+        _add_package_modes(sub, universal=False, dated=False)
+        sub.add_argument(
+            "-c",
+            "--constraint",
+            "--constraints",
+            dest="constraint",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="a constraints file: versions to keep to, without installing what it lists",
+        )
         sub.add_argument(
             "--no-binary",
             action="append",
@@ -242,14 +313,31 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
             "--only-binary", action="append", default=[], metavar="NAME", help="never build NAME (or :all:)"
         )
         _add_build(sub)
-    install.add_argument("packages", nargs="*", metavar="PACKAGE")
-    install.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
-    install.add_argument("-e", "--editable", action="append", default=[], metavar="PATH")
+    install.add_argument("packages", nargs="*", metavar="PACKAGE", help="requirements: names, URLs, paths")
+    install.add_argument(
+        "-r",
+        "--requirement",
+        "--requirements",
+        dest="requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="install what this requirements file lists (- for stdin)",
+    )
+    install.add_argument(
+        "-e", "--editable", action="append", default=[], metavar="PATH", help="install PATH editable"
+    )
     install.add_argument("--no-deps", action="store_true", help="install only the named packages")
     install.add_argument("-U", "--upgrade", action="store_true", help="upgrade named packages to the newest")
-    install.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME")
+    install.add_argument(
+        "-P", "--upgrade-package", action="append", default=[], metavar="NAME", help="upgrade NAME only"
+    )
     sync.add_argument("src_files", nargs="+", metavar="FILE", help="requirements files (- for stdin)")
-    sync.add_argument("--allow-empty-requirements", action="store_true")
+    sync.add_argument(
+        "--allow-empty-requirements",
+        action="store_true",
+        help="accept files that list nothing (uninstall all)",
+    )
 
     compile_ = pip_commands.add_parser("compile", help="resolve requirements into a pinned requirements file")
     _add_global(compile_, suppress=True)
@@ -261,26 +349,50 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         help="requirements.in, pyproject.toml or setup.cfg (- for stdin)",
     )
     compile_.add_argument("-o", "--output-file", metavar="FILE", help="write here (default: stdout)")
-    compile_.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE")
+    compile_.add_argument(
+        "-c",
+        "--constraint",
+        "--constraints",
+        dest="constraint",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a constraints file: versions to keep to, without adding what it lists",
+    )
     compile_.add_argument(
         "--override",
+        "--overrides",
+        dest="override",
         action="append",
         default=[],
         metavar="FILE",
         help="requirements that replace every other requirement on the same package",
     )
-    compile_.add_argument("--extra", action="append", default=[], metavar="EXTRA")
-    compile_.add_argument("--all-extras", action="store_true")
+    compile_.add_argument(
+        "--extra", action="append", default=[], metavar="EXTRA", help="include this extra of pyproject.toml"
+    )
+    compile_.add_argument("--all-extras", action="store_true", help="include every extra of pyproject.toml")
     compile_.add_argument("--group", action="append", default=[], metavar="GROUP", help="a PEP 735 group")
     _add_python(compile_, "the interpreter whose environment to resolve for")
     compile_.add_argument("--python-version", help="resolve for this Python version (e.g. 3.9)")
     compile_.add_argument("--python-platform", help="resolve for this platform (linux, macos, windows, ...)")
     compile_.add_argument("--universal", action="store_true", help="one output for every platform and Python")
-    compile_.add_argument("--generate-hashes", action="store_true")
-    compile_.add_argument("--resolution", choices=["highest", "lowest", "lowest-direct"], default=None)
+    refuse_together(compile_, ("all_extras", "extra"), ("universal", "python_platform"))
     compile_.add_argument(
-        "--prerelease", choices=["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"]
+        "--generate-hashes", action="store_true", help="add --hash options for every file of each pin"
     )
+    compile_.add_argument(
+        "--resolution",
+        choices=["highest", "lowest", "lowest-direct"],
+        default=None,
+        help="which versions to prefer (default: highest) [env: BALE_RESOLUTION]",
+    )
+    compile_.add_argument(
+        "--prerelease",
+        choices=["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"],
+        help="when pre-releases are chosen (default: if-necessary: only when nothing else satisfies)",
+    )
+    _add_package_modes(compile_, universal=True, dated=True)
     compile_.add_argument(
         "--exclude-newer",
         metavar="DATE|DURATION",
@@ -289,20 +401,37 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     compile_.add_argument(
         "-U", "--upgrade", action="store_true", help="ignore pins already in the output file"
     )
-    compile_.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME")
+    compile_.add_argument(
+        "-P", "--upgrade-package", action="append", default=[], metavar="NAME", help="upgrade NAME only"
+    )
     compile_.add_argument("--no-annotate", action="store_true", help="no # via comments")
-    compile_.add_argument("--no-header", action="store_true")
-    compile_.add_argument("--no-binary", action="append", default=[], metavar="NAME")
-    compile_.add_argument("--only-binary", action="append", default=[], metavar="NAME")
+    compile_.add_argument("--no-header", action="store_true", help="no header comment")
+    compile_.add_argument(
+        "--no-binary", action="append", default=[], metavar="NAME", help="resolve NAME (or :all:) from sdists"
+    )
+    compile_.add_argument(
+        "--only-binary", action="append", default=[], metavar="NAME", help="never build NAME (or :all:)"
+    )
     _add_build(compile_)
 
     uninstall = pip_commands.add_parser("uninstall", help="remove packages from an environment")
     _add_global(uninstall, suppress=True)
     _add_python(uninstall, "the environment")
-    uninstall.add_argument("packages", nargs="*", metavar="PACKAGE")
-    uninstall.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+    uninstall.add_argument("packages", nargs="*", metavar="PACKAGE", help="the packages to remove")
+    uninstall.add_argument(
+        "-r",
+        "--requirement",
+        "--requirements",
+        dest="requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="remove what this requirements file lists",
+    )
     uninstall.add_argument("-y", "--yes", action="store_true", help="accepted for pip compatibility")
-    uninstall.add_argument("--dry-run", action="store_true")
+    uninstall.add_argument(
+        "--dry-run", action="store_true", help="show what would be removed, remove nothing"
+    )
 
     tree = pip_commands.add_parser("tree", help="show installed packages as a dependency tree")
     _add_global(tree, suppress=True)
@@ -317,23 +446,30 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     _add_global(pip_list, suppress=True)
     _add_python(pip_list, "the environment")
     _add_index(pip_list)
-    pip_list.add_argument("--format", choices=["columns", "freeze", "json"], default="columns")
+    pip_list.add_argument(
+        "--format", choices=["columns", "freeze", "json"], default="columns", help="the output format"
+    )
     pip_list.add_argument("-o", "--outdated", action="store_true", help="only packages with a newer version")
     pip_list.add_argument("-e", "--editable", action="store_true", help="only editable installs")
-    pip_list.add_argument("--exclude-editable", action="store_true")
-    pip_list.add_argument("--exclude", action="append", default=[], metavar="NAME")
+    pip_list.add_argument("--exclude-editable", action="store_true", help="leave out editable installs")
+    refuse_together(pip_list, ("editable", "exclude_editable"))
+    pip_list.add_argument(
+        "--exclude", action="append", default=[], metavar="NAME", help="leave out NAME (repeatable)"
+    )
 
     show = pip_commands.add_parser("show", help="show installed packages' metadata")
     _add_global(show, suppress=True)
     _add_python(show, "the environment")
-    show.add_argument("packages", nargs="+", metavar="PACKAGE")
+    show.add_argument("packages", nargs="+", metavar="PACKAGE", help="the installed packages to show")
     show.add_argument("-f", "--files", action="store_true", help="list installed files")
 
     freeze = pip_commands.add_parser("freeze", help="list installed packages as requirements")
     _add_global(freeze, suppress=True)
     _add_python(freeze, "the environment")
-    freeze.add_argument("--exclude-editable", action="store_true")
-    freeze.add_argument("--exclude", action="append", default=[], metavar="NAME")
+    freeze.add_argument("--exclude-editable", action="store_true", help="leave out editable installs")
+    freeze.add_argument(
+        "--exclude", action="append", default=[], metavar="NAME", help="leave out NAME (repeatable)"
+    )
 
     check = pip_commands.add_parser("check", help="check that installed packages' requirements are met")
     _add_global(check, suppress=True)
@@ -343,11 +479,20 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     _add_global(download, suppress=True)
     _add_index(download)
     _add_python(download, "the interpreter the files must suit")
-    download.add_argument("packages", nargs="*", metavar="PACKAGE")
-    download.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+    download.add_argument("packages", nargs="*", metavar="PACKAGE", help="requirements: names, URLs, paths")
+    download.add_argument(
+        "-r",
+        "--requirement",
+        "--requirements",
+        dest="requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="download what this requirements file lists",
+    )
     download.add_argument("-d", "--dest", default=".", help="the folder (default: .)")
     download.add_argument("--no-deps", action="store_true", help="only the named packages")
-    download.add_argument("--require-hashes", action="store_true")
+    download.add_argument("--require-hashes", action="store_true", help="every requirement must carry --hash")
     download.add_argument("--no-binary", action="append", default=[], metavar="NAME", help="sdists of NAME")
     download.add_argument("--only-binary", action="append", default=[], metavar="NAME", help="wheels of NAME")
     _add_build(download)
@@ -366,7 +511,9 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
             sub.add_argument("-H", "--human", action="store_true", help="human-readable size")
     clean = cache_commands.add_parser("clean", help="remove everything, or one package's entries")
     _add_global(clean, suppress=True)
-    clean.add_argument("packages", nargs="*", metavar="PACKAGE")
+    clean.add_argument(
+        "packages", nargs="*", metavar="PACKAGE", help="only these packages' entries (default: everything)"
+    )
 
     lock = commands.add_parser("lock", help="resolve the project into pylock.toml")
     sync_ = commands.add_parser("sync", help="make the project's environment match pylock.toml")
@@ -378,19 +525,39 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         _add_index(psub)
         _add_build(psub)
         psub.add_argument("-U", "--upgrade", action="store_true", help="ignore the locked versions")
-        psub.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME")
-        psub.add_argument("--resolution", choices=["highest", "lowest", "lowest-direct"], default=None)
+        psub.add_argument(
+            "-P",
+            "--upgrade-package",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="ignore the locked version of NAME only (repeatable)",
+        )
+        psub.add_argument(
+            "--resolution",
+            choices=["highest", "lowest", "lowest-direct"],
+            default=None,
+            help="which versions to prefer (default: highest, or [tool.bale] resolution)",
+        )
         psub.add_argument(
             "--prerelease",
             choices=["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"],
             default=None,
+            help="when pre-releases are chosen (default: if-necessary: only when nothing else satisfies)",
         )
         psub.add_argument(
             "--exclude-newer",
             metavar="DATE|DURATION",
             help="ignore files uploaded after this (e.g. '7 days')",
         )
-    lock.add_argument("--check", action="store_true", help="fail if pylock.toml is out of date")
+        _add_package_modes(psub, universal=True, dated=True)
+    lock.add_argument(
+        "--check",
+        "--locked",
+        dest="check",
+        action="store_true",
+        help="only check that pylock.toml is up to date (exit 1 if not); write nothing",
+    )
     for psub in (sync_, run, add, remove):
         _add_python(psub, "the interpreter for a new .venv")
         psub.add_argument("--locked", action="store_true", help="fail if pylock.toml is out of date")
@@ -409,19 +576,44 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         psub.add_argument("--package", metavar="NAME", help="a workspace member instead of the root project")
     for psub in (sync_, run):
         psub.add_argument("--all-packages", action="store_true", help="every workspace member")
+        refuse_together(psub, ("all_packages", "package"))
+    for psub in (sync_, run, add, remove):
+        refuse_together(
+            psub,
+            ("locked", "frozen"),
+            ("locked", "upgrade"),
+            ("frozen", "upgrade"),
+            ("all_extras", "extra"),
+            ("only_group", "group"),
+            ("all_groups", "only_group"),
+        )
     for psub in (run, add, remove):
         psub.add_argument("--no-sync", action="store_true", help="do not sync the environment first")
     run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="COMMAND", help="the command and its arguments")
     for psub in (add, remove):
-        psub.add_argument("packages", nargs="+", metavar="PACKAGE")
+        psub.add_argument(
+            "packages",
+            nargs="+",
+            metavar="PACKAGE",
+            help="requirements (names, URLs, paths); they may come before or after the options",
+        )
         psub.add_argument("--dev", action="store_true", help="the dev dependency group")
         psub.add_argument("--optional", metavar="EXTRA", help="the optional dependencies of EXTRA")
-    add.add_argument("--bounds", choices=["lower", "major", "minor", "exact"], default="lower")
+        refuse_together(
+            psub, ("dev", "optional"), ("dev", "group"), ("optional", "group"), ("no_sync", "frozen")
+        )
+    add.add_argument(
+        "--bounds",
+        choices=["lower", "major", "minor", "exact"],
+        default="lower",
+        help="the version bound written for a bare name (default: lower, >=LOCKED)",
+    )
     add.add_argument("--index", metavar="NAME", help="take the packages from this [[tool.bale.index]]")
     add.add_argument("--editable", action="store_true", help="install the added folders editable")
     add.add_argument("--tag", metavar="TAG", help="the git tag of a git+URL argument")
     add.add_argument("--branch", metavar="BRANCH", help="the git branch of a git+URL argument")
     add.add_argument("--rev", metavar="REV", help="the git commit of a git+URL argument")
+    refuse_together(add, ("tag", "branch"), ("tag", "rev"), ("branch", "rev"))
     tree_ = commands.add_parser("tree", help="show the project's locked dependency tree")
     why = commands.add_parser("why", help="show every path from the project to a package")
     export = commands.add_parser("export", help="write the lock as requirements.txt or pylock.toml")
@@ -441,6 +633,9 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         psub.add_argument("--all-groups", action="store_true", help="every dependency group")
         psub.add_argument("--extra", action="append", default=[], metavar="EXTRA", help="also this extra")
         psub.add_argument("--all-extras", action="store_true", help="every extra")
+        refuse_together(psub, ("all_extras", "extra"), ("only_group", "group"), ("all_groups", "only_group"))
+    for psub in (tree_, why, export):
+        refuse_together(psub, ("locked", "frozen"))
     tree_.add_argument("-d", "--depth", type=int, default=None, metavar="N", help="stop N levels down")
     tree_.add_argument("--invert", action="store_true", help="show what depends on each package")
     tree_.add_argument(
@@ -486,8 +681,8 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         "--index", metavar="NAME", help="an index named in [[tool.bale.index]] with a publish-url"
     )
     publish.add_argument("--publish-url", metavar="URL", help="the upload endpoint [env: BALE_PUBLISH_URL]")
-    publish.add_argument("-u", "--username", help="[env: BALE_PUBLISH_USERNAME]")
-    publish.add_argument("--password", help="[env: BALE_PUBLISH_PASSWORD]")
+    publish.add_argument("-u", "--username", help="the index user name [env: BALE_PUBLISH_USERNAME]")
+    publish.add_argument("--password", help="the index password [env: BALE_PUBLISH_PASSWORD]")
     publish.add_argument("-t", "--token", help="an API token (user __token__) [env: BALE_PUBLISH_TOKEN]")
     publish.add_argument("--check-url", metavar="URL", help="an index URL to skip files already uploaded")
     publish.add_argument("--no-check", action="store_true", help="skip checking the files before upload")
@@ -499,7 +694,19 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     init.add_argument("--lib", action="store_true", help="a library (src layout, built)")
     init.add_argument("--name", help="the project name (default: the directory name)")
     init.add_argument("--python", help="the minimum Python version, like 3.12")
+    refuse_together(init, ("app", "lib"))
     return parser
+
+
+def _output_options(namespace: argparse.Namespace, printer: Printer) -> None:
+    """``--color`` (over NO_COLOR and FORCE_COLOR, as in uv) and ``--no-progress`` / BALE_NO_PROGRESS."""
+    from bale.envvars import env_flag
+
+    color = getattr(namespace, "color", None)
+    if color in ("always", "never"):
+        printer.colour = color == "always"
+    if getattr(namespace, "no_progress", False) or env_flag("BALE_NO_PROGRESS"):
+        printer.interactive = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -521,10 +728,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bale.cli.printer import Printer
 
     printer = Printer(verbosity)
+    _output_options(namespace, printer)
     if namespace.command is None:
         parser.print_help(sys.stderr)
         return 2
-    namespace.replay = recorder
+    # A replay finds its inputs from the working directory and keys on the BALE_* environment alone:
+    # an answer that depends on --directory, --project or a config file is never recorded.
+    moved = any(
+        getattr(namespace, name, None) for name in ("directory", "project", "config_file", "no_config")
+    )
+    namespace.replay = None if moved else recorder
+    from bale.project.notices import Notice, listen
+
+    def notice(note: Notice) -> None:  # how a pyproject.toml was read: a replay would not say it again
+        namespace.replay = None
+        (printer.warn if note.warning else printer.info)(note.text)
+
+    listen(notice)
     from bale.errors import INTERNAL_ERROR, BaleError
 
     try:
@@ -541,13 +761,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         printer.info("interrupted")
         return 130
-    except BrokenPipeError:
-        return 1
     except Exception as exc:  # a bug in bale: say so plainly, traceback only with -v
+        if isinstance(exc, BrokenPipeError) and exc.filename is None:
+            return 1  # stdout closed by its reader (`bale pip list | head`): nothing to say
         if verbosity >= 1:
             import traceback
 
             traceback.print_exc()
+        from bale.cli.os_errors import user_error
+
+        # A full disk, a permission denied, a NUL byte in a path: the machine's state, not a bug.
+        known = user_error(exc, cache_root=getattr(namespace, "cache_dir", None))
+        if known is not None:
+            printer.error(known)
+            return known.code
         printer.error(
             BaleError(
                 f"bale failed unexpectedly: {type(exc).__name__}: {exc}",

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bale.cli.commands import _changes, _context, build_settings, index_settings
+from bale.cli.commands import _changes, _context, build_settings, index_settings, project_dir
 from bale.cli.printer import Printer, elapsed, plural
 from bale.cli.replay import Recorder, show_resolved
 from bale.errors import BaleError
@@ -30,15 +30,19 @@ def _lock_settings(args: argparse.Namespace) -> LockSettings:
         build=build_settings(args),
         resolution=getattr(args, "resolution", None),
         prerelease=getattr(args, "prerelease", None),
+        prerelease_package=tuple(getattr(args, "prerelease_package", ()) or ()),
         exclude_newer=getattr(args, "exclude_newer", None),
+        exclude_newer_package=tuple(getattr(args, "exclude_newer_package", ()) or ()),
+        fork_strategy=getattr(args, "fork_strategy", None),
     )
 
 
-def _project() -> Project:
-    """The project to lock: the workspace root when the current folder is inside a workspace member."""
+def _project(args: argparse.Namespace) -> Project:
+    """The project to lock: the workspace root when the current folder (or ``--project``'s) is inside a
+    workspace member."""
     from bale.project.workspace import find_workspace
 
-    return find_workspace(Path.cwd()).root
+    return find_workspace(project_dir(args)).root
 
 
 def _member(args: argparse.Namespace) -> tuple[Project, Project]:
@@ -50,12 +54,13 @@ def _member(args: argparse.Namespace) -> tuple[Project, Project]:
     found: tuple[Project, Project] | None = getattr(args, "_workspace_member", None)
     if found is not None:  # found once per command: the search reads every member's pyproject.toml
         return found
-    workspace = find_workspace(Path.cwd())
+    start = project_dir(args)
+    workspace = find_workspace(start)
     package = getattr(args, "package", None)
     if package:
         found = workspace.root, sync_targets(workspace, package)[0]
     else:
-        here = workspace.member_at(Path.cwd())
+        here = workspace.member_at(start)
         found = workspace.root, here if here is not None else workspace.root
     args._workspace_member = found
     return found
@@ -74,7 +79,7 @@ def _report_lock(printer: Printer, outcome: LockOutcome) -> None:
 def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
     from bale.ops.project import lock_path, lock_project, lock_state
 
-    project = _project()
+    project = _project(args)
     if args.check:
         state = lock_state(project)
         if state.fresh:
@@ -306,8 +311,15 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
 
 
 def cmd_add(args: argparse.Namespace, printer: Printer) -> int:
-    return _edit(args, printer, adding=True)
+    from bale.ops.project_mutex import project_lock
+
+    # Held from reading pyproject.toml to syncing: two `bale add` at once must not lose one's edit.
+    with project_lock(_member(args)[0].root, on_wait=printer.warn):
+        return _edit(args, printer, adding=True)
 
 
 def cmd_remove(args: argparse.Namespace, printer: Printer) -> int:
-    return _edit(args, printer, adding=False)
+    from bale.ops.project_mutex import project_lock
+
+    with project_lock(_member(args)[0].root, on_wait=printer.warn):
+        return _edit(args, printer, adding=False)

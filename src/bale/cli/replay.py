@@ -51,8 +51,24 @@ def replayable(argv: Sequence[str]) -> bool:
 
 
 def _key(argv: Sequence[str]) -> str:
-    env = sorted(f"{name}={value}" for name, value in os.environ.items() if name.startswith("BALE_"))
-    return "\0".join([str(_FORMAT), __version__, sys.executable, sys.version, *argv, "\1", *env])
+    # Stored in the cache, so without credentials: an answer never depends on them (a run they fail
+    # stores nothing), and neither does the page cache that vouches for it.
+    env = sorted(
+        f"{name}={_public(value)}"
+        for name, value in os.environ.items()
+        if name.startswith("BALE_") and not name.endswith(("_PASSWORD", "_USERNAME", "_TOKEN"))
+    )
+    words = [_public(word) for word in argv]
+    return "\0".join([str(_FORMAT), __version__, sys.executable, sys.version, *words, "\1", *env])
+
+
+def _public(word: str) -> str:
+    """``word`` without the ``user:password@`` of a URL in it (``--index-url=https://u:p@host/simple``)."""
+    head, sep, rest = word.partition("://")
+    if not sep:
+        return word
+    netloc, slash, tail = rest.partition("/")
+    return f"{head}{sep}{netloc.rpartition('@')[2]}{slash}{tail}" if "@" in netloc else word
 
 
 def _entry_path(key: str, root: str) -> str:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bale.cli.commands import _context
+from bale.cli.commands import _context, project_dir
 from bale.cli.printer import Printer
 from bale.cli.project import _lock_settings, _report_lock
 
@@ -43,7 +43,7 @@ def _load(args: argparse.Namespace, printer: Printer, ctx: Context, *, member: b
     from bale.ops.views import choose_project, load_lock
 
     settings = _view_settings(args, member=member)
-    loaded = load_lock(ctx, choose_project(Path.cwd(), settings.member), settings)
+    loaded = load_lock(ctx, choose_project(project_dir(args), settings.member), settings)
     if loaded.relocked is not None:
         _report_lock(printer, loaded.relocked)
     return loaded

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import json
 import os
-import re
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -151,31 +152,88 @@ class _HookFailed(Exception):
         self.output = output
 
 
-class _Runner:
-    """pyproject-hooks' subprocess runner: captures stdout and stderr together, never prints."""
+class _HookTimedOut(Exception):
+    def __init__(self, seconds: float, output: str) -> None:
+        super().__init__(f"hook process ran longer than {seconds:g} s")
+        self.seconds = seconds
+        self.output = output
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
+
+class _Runner:
+    """pyproject-hooks' subprocess runner: captures stdout and stderr together, never prints.
+
+    Each hook process runs in a process group of its own, killed whole when it outlives ``timeout``
+    seconds or when bale is interrupted meanwhile (compilers it started die with it). Output goes to
+    an unnamed temp file, not a pipe: a killed process's children cannot keep a read waiting.
+    """
+
+    def __init__(self, environ: Mapping[str, str], *, timeout: float = float("inf")) -> None:
         self.environ = dict(environ)
+        self.timeout = timeout
         self.output = ""
 
     def __call__(
         self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
+        import tempfile
+
         environ = dict(self.environ)
         if extra_environ:
             environ.update(extra_environ)
-        done = subprocess.run(
-            list(cmd),
-            cwd=cwd,
-            env=environ,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+        # A killed backend loses what Python still buffers: unbuffered, the log ends where it stopped.
+        environ.setdefault("PYTHONUNBUFFERED", "1")
+        with tempfile.TemporaryFile() as log:
+            process = subprocess.Popen(
+                list(cmd),
+                cwd=cwd,
+                env=environ,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                **_new_process_group(),
+            )
+            try:
+                returncode = process.wait(timeout=self.timeout if self.timeout != float("inf") else None)
+            except subprocess.TimeoutExpired:
+                _kill_tree(process)
+                self.output = _read_output(log)
+                raise _HookTimedOut(self.timeout, self.output) from None
+            except BaseException:
+                _kill_tree(process)
+                raise
+            self.output = _read_output(log)
+        if returncode != 0:
+            raise _HookFailed(returncode, self.output)
+
+
+def _new_process_group() -> dict[str, Any]:
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
+
+
+def _kill_tree(process: subprocess.Popen[bytes]) -> None:
+    """Kill ``process`` and every process of its group (its session leader is ``process``)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        subprocess.run(
+            ["taskkill", "/F", "/T", "/PID", str(process.pid)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             check=False,
         )
-        self.output = done.stdout.decode("utf-8", "replace")
-        if done.returncode != 0:
-            raise _HookFailed(done.returncode, self.output)
+    else:
+        import signal
+
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        process.kill()
+    process.wait()
+
+
+def _read_output(log: Any) -> str:
+    log.seek(0)
+    return str(log.read().decode("utf-8", "replace"))
 
 
 class Builder:
@@ -187,7 +245,9 @@ class Builder:
     folder inside the cache until ``close``. Thread-safe; at most ``jobs`` backend processes run at
     once (default: the CPU count). ``environment`` runs the hooks when isolation is off (default:
     the context's interpreter). ``chain`` is the enclosing builds, for nested builders (see
-    ``current_build_chain``).
+    ``current_build_chain``). ``timeout`` is the seconds one hook process may run before its whole
+    process tree is killed (default: ``BALE_BUILD_TIMEOUT``, 1800 s). A failed build's whole output
+    is kept in the cache (``build-logs/<name>/``) and the error names the file.
     """
 
     def __init__(
@@ -199,6 +259,7 @@ class Builder:
         jobs: int | None = None,
         environment: PythonEnvironment | None = None,
         chain: Sequence[BuildLink] = (),
+        timeout: float | None = None,
     ) -> None:
         self.cache = cache
         self.context = context
@@ -212,6 +273,7 @@ class Builder:
         self._running = 0
         self._scratch: Path | None = None
         self._digests: dict[tuple[str, int, int], str] = {}
+        self._timeout = timeout
 
     # -- public -------------------------------------------------------------------------------------
 
@@ -427,7 +489,7 @@ class Builder:
             outside = self.environment
             python = outside.python if outside is not None else self.context.interpreter.executable
             environ = _plain_environ(outside)
-        runner = _Runner(environ)
+        runner = _Runner(environ, timeout=self._build_timeout())
         caller = BuildBackendHookCaller(
             os.fspath(root),
             system.backend,
@@ -551,7 +613,7 @@ class Builder:
             self.reporter.debug(f"build: {hook} of {backend.system.backend} for {backend.source.label}")
             try:
                 return call()
-            except _HookFailed as failed:
+            except (_HookFailed, _HookTimedOut) as failed:
                 raise self._failure(backend, hook, failed) from None
             except BackendUnavailable as err:
                 raise _backend_unavailable(backend, err) from None
@@ -559,29 +621,57 @@ class Builder:
                 with self._lock:
                     self._running -= 1
 
-    def _failure(self, backend: _Backend, hook: str, failed: _HookFailed) -> BaleError:
+    def _failure(self, backend: _Backend, hook: str, failed: _HookFailed | _HookTimedOut) -> BaleError:
+        """The error for a hook that failed or ran out of time: its last lines of output (tracebacks
+        reduced to their message), a known cause, the whole output's log file, how to reproduce it."""
         from bale.dist.build_errors import diagnose, output_tail
+        from bale.dist.build_log import write_build_log
+        from bale.dist.limits import BUILD_TIMEOUT_VAR
 
         src = backend.source
         python = self.context.interpreter
         for line in failed.output.splitlines():
             self.reporter.debug(f"build output ({src.label}): {line}")
-        diagnosis = diagnose(failed.output, python_version=python.major_minor)
+        timed_out = isinstance(failed, _HookTimedOut)
+        if isinstance(failed, _HookTimedOut):
+            seconds = f"{failed.seconds:g} s"
+            status = f"{backend.system.backend} ran longer than {seconds} in {hook} and was stopped"
+            diagnosis = None
+        else:
+            status = f"{backend.system.backend} failed in {hook} (exit status {failed.returncode})"
+            diagnosis = diagnose(failed.output, python_version=python.major_minor)
         tail = output_tail(failed.output)
-        context = [f"{backend.system.backend} failed in {hook} (exit status {failed.returncode})"]
+        context = [status]
         if diagnosis is not None:
             context.append(f"cause: {diagnosis.cause}")
         if tail:
             count = "last line" if len(tail) == 1 else f"last {len(tail)} lines"
             context.append(f"{count} of the build output:")
             context.extend(f"  | {line}" for line in tail)
-        context.append(f"to reproduce: {self._reproduce(backend, hook)}")
-        hint = (
-            diagnosis.hint
-            if diagnosis is not None
-            else "the build failed inside the package's own build backend; run the command above to see "
-            "the whole output, or bale with -v"
+        reproduce = self._reproduce(backend, hook)
+        log = write_build_log(
+            self.cache,
+            src.name,
+            src.label,
+            hook,
+            f"# {status}\n# source: {src.path}\n# to reproduce: {reproduce}",
+            failed.output,
         )
+        if log is not None:
+            context.append(f"whole build output: {log}")
+        context.append(f"to reproduce: {reproduce}")
+        if isinstance(failed, _HookTimedOut):
+            hint = (
+                f"a build may run {seconds} ({BUILD_TIMEOUT_VAR}); if it is only slow, raise the limit, "
+                f"e.g. {BUILD_TIMEOUT_VAR}={failed.seconds * 4:g}, or set {BUILD_TIMEOUT_VAR}=0 for none"
+            )
+        elif diagnosis is not None:
+            hint = diagnosis.hint
+        else:
+            where = "the log above" if log is not None else "run the command above to see the whole output"
+            hint = (
+                f"the build failed inside the package's own build backend; see {where}, or run bale with -v"
+            )
         if hook.startswith("prepare_metadata"):
             message = f"Failed to prepare the metadata of {src.label}"
         elif hook.endswith("_editable"):
@@ -590,6 +680,8 @@ class Builder:
             message = f"Failed to build the source distribution of {src.label}"
         else:
             message = f"Failed to build {src.label}"
+        if timed_out:
+            message += f": the build timed out after {seconds}"
         return BaleError(message, context=context, hint=hint)
 
     def _reproduce(self, backend: _Backend, hook: str) -> str:
@@ -694,6 +786,15 @@ class Builder:
                 self._scratch = self.cache.make_temp_dir()
             return self._scratch
 
+    def _build_timeout(self) -> float:
+        """Seconds a hook process may run: the constructor's ``timeout``, else ``BALE_BUILD_TIMEOUT``
+        (read when the first build starts, so a bad value fails builds only)."""
+        if self._timeout is None:
+            from bale.dist.limits import build_timeout
+
+            self._timeout = build_timeout()
+        return self._timeout
+
     def _count(self, **deltas: int) -> None:
         with self._lock:
             self._stats = replace(self._stats, **{k: getattr(self._stats, k) + v for k, v in deltas.items()})
@@ -763,56 +864,19 @@ def _read_build_system(root: Path, src: _Source) -> _BuildSystem:
 
 
 def unpack_sdist(archive: Path, dest: Path) -> Path:
-    """Extract the sdist at ``archive`` under ``dest`` (refusing members that escape it); its root."""
-    import tarfile
-    import zipfile
-    import zlib
+    """Extract the sdist at ``archive`` into the new (or empty) folder ``dest``; the tree's root.
 
-    dest.mkdir(parents=True, exist_ok=True)
-    try:
-        if archive.name.lower().endswith(".zip"):
-            with zipfile.ZipFile(archive) as handle:
-                for name in handle.namelist():
-                    _check_member(name, archive)
-                handle.extractall(dest)
-        else:
-            with tarfile.open(archive, "r:*") as handle:
-                if hasattr(tarfile, "data_filter"):
-                    handle.extractall(dest, filter="data")
-                else:  # pragma: no cover - Python before 3.10.12 / 3.11.4
-                    members = handle.getmembers()
-                    for member in members:
-                        _check_member(member.name, archive)
-                        if member.issym() or member.islnk():
-                            _check_member(
-                                os.path.join(os.path.dirname(member.name), member.linkname), archive
-                            )
-                        if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
-                            raise BaleError(f"{archive.name} holds a special file {member.name!r}")
-                    handle.extractall(dest, members=members)
-    except BaleError:
-        raise
-    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as err:
-        raise BaleError(
-            f"Cannot unpack {archive.name}: it is not a valid source distribution",
-            context=[f"file: {archive}", f"error: {err}"],
-            hint="if it was downloaded, `bale cache clean` and try again",
-        ) from err
+    Every member is checked first (``bale.dist.archive``): names, links, devices, sizes and counts
+    within ``BALE_MAX_*``. Raises ``UnsafeArchiveError`` naming the member at fault, ``BaleError`` for
+    a damaged file; ``dest`` is deleted on failure.
+    """
+    from bale.dist.archive import unpack_source_archive
+
+    unpack_source_archive(archive, dest)
     entries = list(dest.iterdir())
-    if len(entries) == 1 and entries[0].is_dir():
+    if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink():
         return entries[0]
     return dest
-
-
-def _check_member(name: str, archive: Path) -> None:
-    normalized = name.replace("\\", "/")
-    if normalized.startswith("/") or re.match(r"^[A-Za-z]:", normalized) or ".." in normalized.split("/"):
-        from bale.errors import UnsafeArchiveError
-
-        raise UnsafeArchiveError(
-            f"Refusing to unpack {archive.name}: member {name!r} would be written outside its folder",
-            context=[f"file: {archive}"],
-        )
 
 
 def _pkg_info_from_archive(archive: Path) -> bytes | None:
@@ -821,25 +885,12 @@ def _pkg_info_from_archive(archive: Path) -> bytes | None:
     import zipfile
     import zlib
 
-    def is_pkg_info(name: str) -> bool:
-        parts = name.removeprefix("./").split("/")
-        return len(parts) == 2 and parts[1] == "PKG-INFO" and bool(parts[0])
+    from bale.dist.archive import Rejected, read_top_member
 
     try:
-        if archive.name.lower().endswith(".zip"):
-            with zipfile.ZipFile(archive) as zipped:
-                for name in zipped.namelist():
-                    if is_pkg_info(name):
-                        return zipped.read(name)
-            return None
-        with tarfile.open(archive, "r:*") as tarred:
-            for member in tarred:
-                if member.isfile() and is_pkg_info(member.name):
-                    extracted = tarred.extractfile(member)
-                    return extracted.read() if extracted is not None else None
-    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        return read_top_member(archive, "PKG-INFO")
+    except (Rejected, tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return None  # the build path reports a broken archive with its own message
-    return None
 
 
 def _static_pkg_info(archive: Path) -> bytes | None:

@@ -267,25 +267,19 @@ def _top_level_member(archive: Path, member: str) -> bytes | None:
     import zipfile
     import zlib
 
-    def wanted(name: str) -> bool:
-        parts = name.removeprefix("./").split("/")
-        return len(parts) == 2 and parts[1] == member and bool(parts[0])
+    from bale.dist.archive import Rejected, read_top_member
+    from bale.errors import UnsafeArchiveError
 
     try:
-        if archive.name.lower().endswith(".zip"):
-            with zipfile.ZipFile(archive) as zipped:
-                found = next((name for name in zipped.namelist() if wanted(name)), None)
-                return zipped.read(found) if found is not None else None
-        with tarfile.open(archive, "r:*") as tarred:
-            for item in tarred:
-                if item.isfile() and wanted(item.name):
-                    handle = tarred.extractfile(item)
-                    return handle.read() if handle is not None else None
+        return read_top_member(archive, member)
+    except Rejected as rejection:
+        raise UnsafeArchiveError(
+            f"Refusing to read {archive.name}: {rejection.describe()}", context=[f"file: {archive}"]
+        ) from None
     except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as err:
         raise BaleError(
             f"Cannot read {archive.name}: it is not a valid source distribution", context=[str(err)]
         ) from err
-    return None
 
 
 __all__ = [

@@ -17,6 +17,8 @@ from bale.model.names import NormalizedName
 
 SDIST = "sdist"
 WHEEL = "bdist_wheel"
+# Read no more than this of a METADATA member: a README makes it large, never this large.
+_MAX_METADATA = 16 * 1024 * 1024
 # The content types PyPI renders; a missing one means reStructuredText there.
 _RST = "text/x-rst"
 
@@ -158,33 +160,32 @@ def _wheel_metadata(path: Path) -> bytes:
                     f"(found {found})",
                     context=[f"file: {path}"],
                 )
-            return archive.read(names[0])
+            info = archive.getinfo(names[0])
+            if info.file_size > _MAX_METADATA:
+                raise BaleError(
+                    f"Cannot publish {path.name}: its {names[0]} is {info.file_size} bytes, more than any "
+                    "index accepts",
+                    context=[f"file: {path}"],
+                )
+            return archive.read(info)
     except (zipfile.BadZipFile, OSError, zlib.error, EOFError) as err:
         raise _unreadable(path, err) from err
 
 
 def _sdist_metadata(path: Path) -> bytes:
     """The ``<name>-<version>/PKG-INFO`` at the top of an sdist (the one of its only top folder)."""
-
-    def is_pkg_info(member: str) -> bool:
-        parts = member.removeprefix("./").split("/")
-        return len(parts) == 2 and parts[1] == "PKG-INFO" and bool(parts[0])
+    from bale.dist.archive import Rejected, read_top_member
 
     try:
-        if path.name.endswith(".zip"):
-            with zipfile.ZipFile(path) as zipped:
-                for member in zipped.namelist():
-                    if is_pkg_info(member):
-                        return zipped.read(member)
-        else:
-            with tarfile.open(path, "r:gz") as tarred:
-                for info in tarred:
-                    if info.isfile() and is_pkg_info(info.name):
-                        extracted = tarred.extractfile(info)
-                        if extracted is not None:
-                            return extracted.read()
+        data = read_top_member(path, "PKG-INFO")
+    except Rejected as rejection:
+        raise BaleError(
+            f"Cannot publish {path.name}: its {rejection.describe()}", context=[f"file: {path}"]
+        ) from None
     except (tarfile.TarError, zipfile.BadZipFile, OSError, zlib.error, EOFError) as err:
         raise _unreadable(path, err) from err
+    if data is not None:
+        return data
     raise BaleError(
         f"Cannot publish {path.name}: the source distribution has no PKG-INFO in its top folder",
         context=[f"file: {path}"],

@@ -38,9 +38,8 @@ def _checked(sha256: str) -> str:
 
 
 def archive_for(cache: Cache, sha256: str) -> Path | None:
-    """The unpacked tree of the wheel with this sha256 if the cache has it (one stat, no locks)."""
-    path = cache.bucket_path("archive") / _checked(sha256)
-    return path if os.path.isdir(path) else None
+    """The unpacked tree of the wheel with this sha256 if the cache has it whole (one stat)."""
+    return cache.archive_entry(_checked(sha256))
 
 
 def unpacked_wheel(cache: Cache, wheel_path: Path, sha256: str | None = None, *, name_hint: str = "") -> Path:
@@ -51,8 +50,8 @@ def unpacked_wheel(cache: Cache, wheel_path: Path, sha256: str | None = None, *,
     when another process renamed the same tree first, its tree is used and ours deleted.
     """
     digest = _checked(sha256) if sha256 is not None else file_sha256(wheel_path)
-    final = cache.bucket_path("archive") / digest
-    if os.path.isdir(final):
+    final = cache.archive_entry(digest)
+    if final is not None:
         return final
     # Imported here: zipfile, csv and the validator cost ~4 ms that warm runs never need.
     from bale.dist.wheel import validate_and_unpack
@@ -60,14 +59,12 @@ def unpacked_wheel(cache: Cache, wheel_path: Path, sha256: str | None = None, *,
     cache.bucket("archive")
     with cache.temp_dir() as tmp:
         validate_and_unpack(wheel_path, tmp, name_hint=name_hint or wheel_path.name)
-        replace_dir(tmp, final)
-    return final
+        return cache.place_archive(tmp, digest)
 
 
 def cached_wheel_file(cache: Cache, sha256: str, filename: str) -> Path | None:
-    """``wheels-v1/<sha256>/<filename>`` when the cache holds that downloaded wheel, else None."""
-    path = cache.bucket_path("wheels") / _checked(sha256) / _plain(filename)
-    return path if os.path.isfile(path) else None
+    """``wheels-v1/<sha256>/<filename>`` when the cache holds that downloaded wheel intact, else None."""
+    return cache.wheel_file(_checked(sha256), _plain(filename))
 
 
 def store_wheel_file(

@@ -17,6 +17,9 @@ from pathlib import Path
 from packaging.utils import InvalidWheelFilename, NormalizedName, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from bale.dist.archive import Budget, Rejected, fold
+from bale.dist.limits import ArchiveLimits, archive_limits
+from bale.dist.zip_layout import check_zip_layout
 from bale.errors import BaleError, UnsafeArchiveError
 
 # Big enough that a typical module (< 64 KiB) is one read, small enough to keep memory flat on
@@ -41,23 +44,19 @@ class _Expected:
     size: int | None
 
 
-class _Rejection(Exception):
-    """A validation failure before it is dressed as an ``UnsafeArchiveError``."""
-
-    def __init__(self, problem: str, member: str | None = None) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.member = member
-
-
-def validate_and_unpack(wheel_path: Path, dest: Path, *, name_hint: str = "") -> None:
+def validate_and_unpack(
+    wheel_path: Path, dest: Path, *, name_hint: str = "", limits: ArchiveLimits | None = None
+) -> None:
     """Validate the wheel at ``wheel_path`` and extract its members, exactly, under ``dest``.
 
     ``name_hint`` is the wheel's real file name when ``wheel_path`` has another one (a download in
     progress); it names the wheel in messages and gives the name and version the ``.dist-info`` dir
-    must match. Everything except member hashes is checked before the first write; hashes and sizes
-    are checked while streaming each member to disk. ``dest`` is created if missing and must hold
-    nothing else: on any failure it is deleted, so callers extract into a temp dir and rename it.
+    must match. Everything except member hashes is checked before the first write: the zip's layout
+    (``bale.dist.zip_layout``: no bytes before, between or after its records, local headers that agree
+    with the central directory), names, RECORD, and ``limits`` (default: ``BALE_MAX_*``, see
+    ``bale.dist.limits``); hashes and sizes are checked while streaming each member to disk.
+    ``dest`` is created if missing and must hold nothing else: on any failure it is deleted, so
+    callers extract into a temp dir and rename it.
 
     Raises ``UnsafeArchiveError`` naming the wheel and the member at fault, or ``BaleError`` for a
     file that is not a readable zip.
@@ -75,10 +74,13 @@ def validate_and_unpack(wheel_path: Path, dest: Path, *, name_hint: str = "") ->
         raise BaleError(
             f"Could not read {label}: {err.strerror or err}", context=[f"wheel file: {wheel_path}"]
         ) from err
+    budget = Budget(limits if limits is not None else archive_limits())
     with archive:
         try:
-            plan = _validate(archive, label, wheel_path)
-        except _Rejection as rejection:
+            assert archive.fp is not None
+            check_zip_layout(archive.fp, os.fstat(archive.fp.fileno()).st_size, archive.infolist())
+            plan = _validate(archive, label, wheel_path, budget)
+        except Rejected as rejection:
             raise _unsafe(label, wheel_path, rejection) from None
         except _ZIP_ERRORS as err:
             raise _corrupt(label, wheel_path, err) from err
@@ -86,21 +88,19 @@ def validate_and_unpack(wheel_path: Path, dest: Path, *, name_hint: str = "") ->
             _extract(archive, plan, dest)
         except BaseException as err:
             shutil.rmtree(dest, ignore_errors=True)
-            if isinstance(err, _Rejection):
+            if isinstance(err, Rejected):
                 raise _unsafe(label, wheel_path, err) from None
             if isinstance(err, _ZIP_ERRORS):
                 raise _corrupt(label, wheel_path, err) from err
             raise
 
 
-def _unsafe(label: str, wheel_path: Path, rejection: _Rejection) -> UnsafeArchiveError:
-    problem = rejection.problem
-    if rejection.member is not None:
-        problem = f"member '{rejection.member}' {problem}"
+def _unsafe(label: str, wheel_path: Path, rejection: Rejected) -> UnsafeArchiveError:
     return UnsafeArchiveError(
-        f"Refusing to unpack {label}: {problem}",
+        f"Refusing to unpack {label}: {rejection.describe()}",
         context=[f"wheel file: {wheel_path}"],
-        hint="The wheel is broken or was tampered with; report it to the project's maintainers.",
+        hint=rejection.hint
+        or "The wheel is broken or was tampered with; report it to the project's maintainers.",
     )
 
 
@@ -119,32 +119,25 @@ def _expected_identity(label: str, wheel_path: Path) -> tuple[NormalizedName, Ve
         except InvalidWheelFilename:
             continue
         return name, version
-    raise _Rejection(f"'{label}' is not a valid wheel file name (name-version-tags.whl)")
+    raise Rejected(f"'{label}' is not a valid wheel file name (name-version-tags.whl)")
 
 
 def _check_member_name(raw: str, name: str) -> None:
     if not name or "\x00" in raw:
-        raise _Rejection("has an empty name or a NUL byte in its name", raw)
+        raise Rejected("has an empty name or a NUL byte in its name", raw)
     if "\\" in raw:
-        raise _Rejection("uses a backslash as a path separator (it could escape the target directory)", raw)
+        raise Rejected("uses a backslash as a path separator (it could escape the target directory)", raw)
     if name.startswith("/"):
-        raise _Rejection("is an absolute path", raw)
+        raise Rejected("is an absolute path", raw)
     if _DRIVE.match(name):
-        raise _Rejection("starts with a drive letter", raw)
-    parts = name.rstrip("/").split("/")
+        raise Rejected("starts with a drive letter", raw)
+    parts = name.removesuffix("/").split("/")
     if ".." in parts:
-        raise _Rejection("escapes the target directory (a '..' component)", raw)
+        raise Rejected("escapes the target directory (a '..' component)", raw)
+    if "." in parts or "" in parts:
+        raise Rejected("has a '.' or empty component in its name (another name for the same file)", raw)
     if sys.platform == "win32" and any(":" in part for part in parts):  # pragma: no cover
-        raise _Rejection("contains ':' (an NTFS alternate data stream)", raw)
-
-
-def _fold(name: str) -> str:
-    """The key under which case-insensitive filesystems (macOS, Windows) see ``name`` as one file."""
-    if not name.isascii():
-        import unicodedata
-
-        name = unicodedata.normalize("NFC", name)
-    return name.casefold()
+        raise Rejected("contains ':' (an NTFS alternate data stream)", raw)
 
 
 def _top_dirs(names: list[str], suffix: str) -> set[str]:
@@ -161,7 +154,7 @@ def _check_dir_identity(
     except InvalidVersion:
         matches = False
     if not matches:
-        raise _Rejection(
+        raise Rejected(
             f"'{directory}' does not match the wheel's name and version ({name} {version} from {label})"
         )
 
@@ -169,9 +162,11 @@ def _check_dir_identity(
 _Plan = list[tuple[zipfile.ZipInfo, _Expected | None]]
 
 
-def _validate(archive: zipfile.ZipFile, label: str, wheel_path: Path) -> _Plan:
+def _validate(archive: zipfile.ZipFile, label: str, wheel_path: Path, budget: Budget) -> _Plan:
     name, version = _expected_identity(label, wheel_path)
     infos = archive.infolist()
+    for info in infos:
+        budget.add(info.filename, info.file_size, info.compress_size)
     files: dict[str, zipfile.ZipInfo] = {}
     folded: dict[str, str] = {}
     dirs_folded: set[str] = set()
@@ -179,15 +174,15 @@ def _validate(archive: zipfile.ZipFile, label: str, wheel_path: Path) -> _Plan:
         member = info.filename
         _check_member_name(info.orig_filename, member)
         if info.flag_bits & 0x1:
-            raise _Rejection("is encrypted", member)
+            raise Rejected("is encrypted", member)
         if member.endswith("/"):
-            dirs_folded.add(_fold(member.rstrip("/")))
+            dirs_folded.add(fold(member.rstrip("/")))
             continue
         if member in files:
-            raise _Rejection("appears twice in the archive", member)
-        key = _fold(member)
+            raise Rejected("appears twice in the archive", member)
+        key = fold(member)
         if key in folded:
-            raise _Rejection(
+            raise Rejected(
                 f"differs only in case from '{folded[key]}' (they collide on macOS and Windows)", member
             )
         folded[key] = member
@@ -198,13 +193,13 @@ def _validate(archive: zipfile.ZipFile, label: str, wheel_path: Path) -> _Plan:
             parent = parent.rpartition("/")[0]
     for key, member in folded.items():
         if key in dirs_folded:
-            raise _Rejection("is both a file and a directory", member)
+            raise Rejected("is both a file and a directory", member)
 
     names = list(files)
     dist_infos = _top_dirs(names, ".dist-info")
     if len(dist_infos) != 1:
         found = ", ".join(sorted(dist_infos)) or "none"
-        raise _Rejection(f"must contain exactly one top-level .dist-info directory (found: {found})")
+        raise Rejected(f"must contain exactly one top-level .dist-info directory (found: {found})")
     dist_info = dist_infos.pop()
     _check_dir_identity(dist_info, ".dist-info", name, version, label)
     for data_dir in _top_dirs(names, ".data"):
@@ -216,7 +211,7 @@ def _validate(archive: zipfile.ZipFile, label: str, wheel_path: Path) -> _Plan:
     unhashed = {record_name, *(f"{dist_info}/{sig}" for sig in _SIGNATURES)}
     for path in records:
         if path not in files:
-            raise _Rejection(f"'{path}' is listed in {record_name} but is not in the archive")
+            raise Rejected(f"'{path}' is listed in {record_name} but is not in the archive")
     plan: list[tuple[zipfile.ZipInfo, _Expected | None]] = []
     for info in infos:
         member = info.filename
@@ -228,11 +223,11 @@ def _validate(archive: zipfile.ZipFile, label: str, wheel_path: Path) -> _Plan:
             plan.append((info, None))
             continue
         if member not in records:
-            raise _Rejection(f"is not listed in {record_name}", member)
+            raise Rejected(f"is not listed in {record_name}", member)
         if expected is None:
-            raise _Rejection(f"has no hash in {record_name}", member)
+            raise Rejected(f"has no hash in {record_name}", member)
         if expected.size is not None and expected.size != info.file_size:
-            raise _Rejection(f"is {info.file_size} bytes but {record_name} says {expected.size}", member)
+            raise Rejected(f"is {info.file_size} bytes but {record_name} says {expected.size}", member)
         plan.append((info, expected))
     entry_points = f"{dist_info}/entry_points.txt"
     if entry_points in files:
@@ -242,32 +237,32 @@ def _validate(archive: zipfile.ZipFile, label: str, wheel_path: Path) -> _Plan:
 
 def _check_wheel_file(archive: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo], wheel_name: str) -> None:
     if wheel_name not in files:
-        raise _Rejection(f"has no {wheel_name} file")
+        raise Rejected(f"has no {wheel_name} file")
     text = archive.read(files[wheel_name]).decode("utf-8", "replace")
     for line in text.splitlines():
         key, sep, value = line.partition(":")
         if sep and key.strip().lower() == "wheel-version":
             major = value.strip().split(".", 1)[0]
             if not major.isdigit():
-                raise _Rejection(f"has an invalid Wheel-Version {value.strip()!r}", wheel_name)
+                raise Rejected(f"has an invalid Wheel-Version {value.strip()!r}", wheel_name)
             if int(major) > 1:
-                raise _Rejection(
+                raise Rejected(
                     f"declares Wheel-Version {value.strip()}, which this version of bale cannot install",
                     wheel_name,
                 )
             return
-    raise _Rejection("has no Wheel-Version field", wheel_name)
+    raise Rejected("has no Wheel-Version field", wheel_name)
 
 
 def _read_record(
     archive: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo], record_name: str
 ) -> dict[str, _Expected | None]:
     if record_name not in files:
-        raise _Rejection(f"has no {record_name} (the list of files and their hashes)")
+        raise Rejected(f"has no {record_name} (the list of files and their hashes)")
     try:
         text = archive.read(files[record_name]).decode("utf-8")
     except UnicodeDecodeError as err:
-        raise _Rejection(f"is not UTF-8 ({err})", record_name) from None
+        raise Rejected(f"is not UTF-8 ({err})", record_name) from None
     records: dict[str, _Expected | None] = {}
     for line_number, row in enumerate(csv.reader(text.splitlines()), start=1):
         if not row or not row[0]:
@@ -281,14 +276,14 @@ def _read_record(
         algorithm, sep, encoded = hash_field.partition("=")
         algorithm = algorithm.lower()
         if not sep or algorithm not in hashlib.algorithms_guaranteed:
-            raise _Rejection(f"line {line_number} has an unknown hash {hash_field!r}", record_name)
+            raise Rejected(f"line {line_number} has an unknown hash {hash_field!r}", record_name)
         if algorithm in _WEAK_HASHES:
-            raise _Rejection(f"line {line_number} uses the weak hash {algorithm}", record_name)
+            raise Rejected(f"line {line_number} uses the weak hash {algorithm}", record_name)
         try:
             digest = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
             size = int(size_field) if size_field.strip() else None
         except ValueError:
-            raise _Rejection(f"line {line_number} is malformed: {','.join(row)!r}", record_name) from None
+            raise Rejected(f"line {line_number} is malformed: {','.join(row)!r}", record_name) from None
         records[path] = _Expected(algorithm, digest, size)
     return records
 
@@ -307,7 +302,7 @@ def _check_entry_points(content: bytes, member: str) -> None:
         key, sep, value = line.partition("=")
         script = key.strip()
         if not sep:
-            raise _Rejection(f"has a malformed line in [{section}]: {line!r}", member)
+            raise Rejected(f"has a malformed line in [{section}]: {line!r}", member)
         if (
             not script
             or "/" in script
@@ -317,9 +312,9 @@ def _check_entry_points(content: bytes, member: str) -> None:
             or "\x00" in script
             or (sys.platform == "win32" and ":" in script)
         ):
-            raise _Rejection(f"declares a script named {script!r}, which is not a plain file name", member)
+            raise Rejected(f"declares a script named {script!r}, which is not a plain file name", member)
         if not _ENTRY_POINT_VALUE.match(value):
-            raise _Rejection(
+            raise Rejected(
                 f"declares script {script!r} as {value.strip()!r}, which is not 'module:attribute'", member
             )
 
@@ -354,6 +349,6 @@ def _extract(archive: zipfile.ZipFile, plan: _Plan, dest: Path) -> None:
         if expected is None or digest is None:
             continue
         if digest.digest() != expected.digest:
-            raise _Rejection(f"does not match its {expected.algorithm} hash in RECORD", member)
+            raise Rejected(f"does not match its {expected.algorithm} hash in RECORD", member)
         if expected.size is not None and written != expected.size:
-            raise _Rejection(f"is {written} bytes but RECORD says {expected.size}", member)
+            raise Rejected(f"is {written} bytes but RECORD says {expected.size}", member)

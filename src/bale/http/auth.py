@@ -1,10 +1,12 @@
-"""Credentials for index hosts (URL userinfo, netrc, keyring) and URL redaction."""
+"""Credentials for index hosts (URL userinfo, per-index variables, netrc, keyring) and URL redaction."""
 
 from __future__ import annotations
 
 import base64
 import os
+import re
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -49,6 +51,20 @@ def split_credentials(url: str) -> tuple[str, str | None, str | None]:
     return clean, unquote(user) or None, unquote(password) if colon else None
 
 
+def strip_userinfo(url: str) -> str:
+    """``url`` without any ``user:password@`` (what may be written to a lock file, a cache or a log)."""
+    if "@" not in url.partition("://")[2].partition("/")[0]:
+        return url
+    return split_credentials(url)[0]
+
+
+def index_variable(name: str, part: str) -> str:
+    """The variable holding ``part`` (USERNAME or PASSWORD) of the index ``name``: upper case, every
+    other character than a letter or digit as ``_`` (``my-index`` -> ``BALE_INDEX_MY_INDEX_USERNAME``),
+    as uv's ``UV_INDEX_<NAME>_USERNAME``."""
+    return f"BALE_INDEX_{re.sub(r'[^A-Za-z0-9]', '_', name).upper()}_{part}"
+
+
 def host_key(url: str) -> str:
     """The ``host[:port]`` that credentials are kept under (lower-case, no userinfo)."""
     netloc = urlsplit(url).netloc
@@ -85,6 +101,32 @@ class CredentialStore:
                 else:
                     self._usernames[key] = user
         return clean
+
+    def add_indexes(
+        self, indexes: Iterable[tuple[str, str | None]], environ: Mapping[str, str] | None = None
+    ) -> None:
+        """Learn the credentials of configured indexes, given as (URL, name or None), for their hosts.
+
+        The URL's own ``user:password@`` comes first; then, for a named index, the variables
+        ``BALE_INDEX_<NAME>_USERNAME`` and ``_PASSWORD`` (a username alone is completed from netrc or
+        the keyring). Called before anything is fetched, so that a locked artifact on an index host
+        is downloaded with them even when no index page is read (``sync --frozen``).
+        """
+        env = os.environ if environ is None else environ
+        for url, name in indexes:
+            clean = self.learn(url)
+            if clean != url or not name:
+                continue
+            user = env.get(index_variable(name, "USERNAME")) or None
+            password = env.get(index_variable(name, "PASSWORD")) or None
+            if user is None and password is None:
+                continue
+            key = host_key(clean)
+            with self._lock:
+                if password is not None:
+                    self._by_host.setdefault(key, Credentials(user or "", password))
+                elif user is not None:
+                    self._usernames.setdefault(key, user)
 
     def lookup(self, url: str) -> Credentials | None:
         """Credentials known for ``url``'s host from earlier URLs or netrc; no keyring (it can be slow)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -98,23 +98,24 @@ class PageFile(NamedTuple):
 class PageCache:
     """Pages under ``root``, one file per (URL, Accept) pair, named by the pair's sha256.
 
-    Each file is one JSON line (url, headers, stored_at) followed by the body; written to a temp file
-    and renamed, so concurrent readers see an old entry or a new one, never half of one.
+    Each file is one JSON line (url, headers, stored_at) followed by the body, sealed with its size and
+    sha256 (``bale.cache.verified``: a damaged file is refetched, with ``on_damaged`` told); written to
+    a temp file and renamed, so concurrent readers see an old entry or a new one, never half of one.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, on_damaged: Callable[[str], None] | None = None) -> None:
         self.root = root
+        self.on_damaged = on_damaged
 
     def _path(self, url: str, accept: str) -> Path:
         digest = hashlib.sha256(f"{url}\0{accept}".encode()).hexdigest()
         return self.root / digest[:2] / digest
 
     def load(self, url: str, accept: str) -> CachedPage | None:
-        try:
-            raw = self._path(url, accept).read_bytes()
-        except OSError:
-            return None
-        return _parse(raw)
+        from bale.cache.verified import read_sealed
+
+        raw = read_sealed(self._path(url, accept), on_damaged=self.on_damaged)
+        return None if raw is None else _parse(raw)
 
     def vouch(self, url: str, accept: str, digest: str, now: float) -> PageFile | None:
         """The file holding the fresh page for (url, accept) if its body's sha256 is ``digest``.
@@ -129,7 +130,10 @@ class PageCache:
                 raw = fh.read()
         except OSError:
             return None
-        page = _parse(raw)
+        from bale.cache.verified import sealed_size_matches
+
+        # The body's digest is compared below, so the seal's size is all that needs checking here.
+        page = _parse(raw.partition(b"\n")[2]) if sealed_size_matches(raw) else None
         if page is None or hashlib.sha256(page.body).hexdigest() != digest:
             return None
         until = page.fresh_until()
@@ -148,8 +152,10 @@ class PageCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
+                from bale.cache.verified import seal
+
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(head.encode() + b"\n" + page.body)
+                    fh.write(seal(head.encode() + b"\n" + page.body))
                 os.replace(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

@@ -34,6 +34,7 @@ _MAX_RETRY_AFTER = 10.0
 
 _AUTH_HINT = (
     "Give credentials in the index URL (https://USER:PASSWORD@host/simple), "
+    "for a [[tool.bale.index]] named NAME in BALE_INDEX_<NAME>_USERNAME and BALE_INDEX_<NAME>_PASSWORD, "
     "in a netrc file (NETRC or ~/.netrc), or in the keyring."
 )
 
@@ -168,7 +169,7 @@ class HttpClient:
         self.pool_maxsize = pool_maxsize
         self.reporter = reporter
         self.auth = credentials if credentials is not None else CredentialStore()
-        self._page_cache = PageCache(cache_dir) if cache_dir is not None else None
+        self._page_cache = PageCache(cache_dir, reporter.warn) if cache_dir is not None else None
         self.pages_seen: dict[tuple[str, str], str] = {}  # (url, accept) -> sha256 of the page
         self.pages_complete = True
         self._lock = threading.Lock()
@@ -229,7 +230,9 @@ class HttpClient:
             self.pages_complete = False
         elif cache:
             accept = _header(dict(headers or {}), "accept")
-            self.pages_seen[(url, accept)] = hashlib.sha256(response.body).hexdigest()
+            # Kept without credentials: the resolution memo writes these URLs into the cache.
+            clean = self.auth.learn(url)
+            self.pages_seen[(clean, accept)] = hashlib.sha256(response.body).hexdigest()
         return response
 
     def _get(
@@ -460,7 +463,11 @@ class HttpClient:
     def _send(
         self, url: str, headers: Mapping[str, str], *, preload: bool
     ) -> tuple[urllib3.BaseHTTPResponse, str]:
+        origin = host_key(url)
         for _ in range(MAX_REDIRECTS + 1):
+            if host_key(url) != origin:
+                # Credentials are chosen per host below: a caller's own header stays with its host too.
+                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
             creds = self.auth.lookup(url)
             resp = self._send_once(url, headers, preload, creds.header() if creds else None)
             if resp.status == 401 and creds is None:
@@ -481,7 +488,9 @@ class HttpClient:
             location = resp.headers.get("location")
             if resp.status in _REDIRECTS and location:
                 _discard(resp)
-                url = self.auth.learn(urljoin(url, location))
+                target = redirect_target(url, location)
+                self.reporter.debug(f"redirected: {redact_url(url)} -> {target}")
+                url = target
                 continue
             return resp, url
         raise BaleError(f"Could not fetch {redact_url(url)}: more than {MAX_REDIRECTS} redirects")
@@ -609,6 +618,24 @@ class HttpClient:
 
         # proxy_bypass reads NO_PROXY (and the OS settings on macOS and Windows).
         return None if urllib.request.proxy_bypass(host) else proxy
+
+
+def redirect_target(current: str, location: str) -> str:
+    """Where a redirect from ``current`` to ``location`` leads, or a BaleError when it must not be
+    followed: from HTTPS to anything else (a downgrade would send the request, and the credentials
+    for its host, in clear). Credentials written into ``location`` are dropped, never learnt: a
+    server does not choose what bale sends elsewhere. Those of the new host come from the credential
+    store as for any request, so an index's credentials never go to another host (as uv and pip)."""
+    from bale.http.auth import strip_userinfo
+
+    target = strip_userinfo(urljoin(current, location))
+    if urlsplit(current).scheme.lower() == "https" and urlsplit(target).scheme.lower() != "https":
+        raise BaleError(
+            f"Refusing to follow the redirect from {redact_url(current)} to {redact_url(target)}: "
+            "it leaves HTTPS for an unencrypted connection",
+            hint="ask the index's operator to redirect to an https:// URL, or use that URL directly",
+        )
+    return target
 
 
 @contextmanager

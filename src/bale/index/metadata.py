@@ -23,6 +23,7 @@ from bale.errors import BaleError, HashMismatchError, OfflineError
 from bale.http.auth import redact_url
 from bale.http.client import HttpClient, file_url_to_path, is_file_url
 from bale.http.pool import OnceMap
+from bale.index.metadata_cache import cached_metadata, metadata_path
 from bale.model.dists import IndexFile
 from bale.model.names import normalize
 
@@ -75,6 +76,14 @@ class MetadataFetcher:
         path = self._cache_path(file)
         return path is not None and path.is_file()
 
+    def known(self, file: IndexFile) -> bytes | None:
+        """The METADATA ``fetch(file)`` gave in this process, else the one the disk cache keeps for
+        ``file`` (see ``cached_metadata``); None when neither has it. No request is made."""
+        found = self._once.peek(file.url)
+        if found is not None or self.cache_dir is None:
+            return found
+        return cached_metadata(self.cache_dir, file)
+
     def fetch(self, file: IndexFile) -> bytes:
         """The raw METADATA bytes of ``file`` (a wheel, or any file with an advertised ``.metadata``)."""
         return self._once.get(file.url, lambda: self._fetch(file))
@@ -90,13 +99,17 @@ class MetadataFetcher:
             return read_wheel_metadata(file_url_to_path(file.url), file)
         cached = self._cache_path(file)
         if cached is not None:
-            try:
-                return cached.read_bytes()
-            except OSError:
-                pass
+            from bale.cache.verified import read_sealed
+
+            # Sealed with size and sha256: a damaged entry is warned about and fetched again.
+            kept = read_sealed(cached, on_damaged=self.http.reporter.warn)
+            if kept is not None:
+                return kept
         data = self._fetch_remote(file)
         if cached is not None:
-            _write_atomic(cached, data)
+            from bale.cache.verified import seal
+
+            _write_atomic(cached, seal(data))
         return data
 
     def _fetch_remote(self, file: IndexFile) -> bytes:
@@ -163,10 +176,7 @@ class MetadataFetcher:
             return read_wheel_metadata(dest, file)
 
     def _cache_path(self, file: IndexFile) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        key = hashlib.sha256(f"{file.url}\0{file.hashes.get('sha256', '')}".encode()).hexdigest()
-        return self.cache_dir / key[:2] / f"{key}.metadata"
+        return None if self.cache_dir is None else metadata_path(self.cache_dir, file)
 
 
 def fetch_metadata(
@@ -273,7 +283,19 @@ def parse_metadata(data: bytes, source: str) -> Metadata | CoreMetadata:
 
     try:
         fast = _fast_core(data)
-    except (ValueError, UnicodeDecodeError):
+    except UnicodeDecodeError as err:
+        # Core metadata is UTF-8 by spec; the email parser would silently drop the fields it
+        # cannot decode (a Requires-Dist among them), so this is refused, naming the file.
+        from bale.errors import utf8_error
+
+        raise utf8_error(
+            source,
+            data,
+            err,
+            prefix=f"Invalid metadata in {source}: ",
+            hint="Core metadata must be UTF-8: pick another version, or report it to its maintainers.",
+        ) from None
+    except ValueError:
         fast = None  # the full parser below reports the problem with its field name
     if fast is not None:
         return fast
@@ -301,7 +323,12 @@ def read_wheel_metadata(path: Path, file: IndexFile) -> bytes:
             member = _pick_metadata(archive.namelist(), file)
             return archive.read(member)
     except (zipfile.BadZipFile, OSError, KeyError) as err:
-        raise BaleError(f"Could not read the metadata of {file.filename}: {err}") from err
+        raise BaleError(
+            f"Could not read the metadata of {file.filename}: {err}",
+            context=[f"file: {path}"],
+            hint="The file is not a valid wheel (damaged or truncated): download it again, or report "
+            "it to whoever publishes it.",
+        ) from err
 
 
 def _require_wheel(file: IndexFile) -> None:

@@ -83,6 +83,8 @@ class ProviderOptions:
     """
 
     exclude_newer: datetime | None = None
+    # uv's ``--exclude-newer-package NAME=DATE``: a cutoff of its own for a package (None: no cutoff).
+    exclude_newer_package: Mapping[NormalizedName, datetime | None] = field(default_factory=dict)
     no_binary: frozenset[NormalizedName] | AllPackages = frozenset()
     only_binary: frozenset[NormalizedName] | AllPackages = frozenset()
     allow_sdist: bool = False
@@ -309,17 +311,26 @@ class IndexProvider:
             return Unavailable(f"is not available offline ({err.message})", UnavailableKind.OFFLINE)
         if not listed:
             return Unavailable(NOT_FOUND_REASON, UnavailableKind.NOT_FOUND)
-        files = self._before_cutoff(name, listed)
+        cutoff = self._cutoff_for(name)
+        files = self._before_cutoff(name, listed, cutoff)
         if not files:
-            assert self._cutoff is not None
-            stamp = self._cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")
+            assert cutoff is not None
+            stamp = cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")
             return Unavailable(
                 f"has no files uploaded before {stamp} (--exclude-newer)", UnavailableKind.OTHER
             )
-        return _group(files)
+        return _group(files, index_order=self.client.index_order)
 
-    def _before_cutoff(self, name: NormalizedName, files: Sequence[IndexFile]) -> tuple[IndexFile, ...]:
-        cutoff = self._cutoff
+    def _cutoff_for(self, name: NormalizedName) -> datetime | None:
+        per_package = self.options.exclude_newer_package
+        if name in per_package:
+            value = per_package[name]
+            return as_utc(value) if value is not None else None
+        return self._cutoff
+
+    def _before_cutoff(
+        self, name: NormalizedName, files: Sequence[IndexFile], cutoff: datetime | None
+    ) -> tuple[IndexFile, ...]:
         if cutoff is None:
             return tuple(files)
         kept: list[IndexFile] = []
@@ -507,12 +518,9 @@ class IndexProvider:
     def _universal_dependencies(
         self, package: PackageId, version: Version, found: _Metadata, fork: MarkerExpr
     ) -> Dependencies | Unavailable:
-        from bale.resolver.universal import marker_dependencies, python_unavailable
+        from bale.resolver.universal import marker_dependencies
 
-        if package.extra is None and found.requires_python is not None:
-            blocked = python_unavailable(found.requires_python, fork.python_range())
-            if blocked is not None:
-                return blocked
+        # Requires-Python is the fork driver's to judge (it may split the fork on it): reported as is.
         extra = package.extra
         try:
             dependencies = marker_dependencies(found.requirements(extra), fork, extra=extra)
@@ -591,14 +599,29 @@ def _is_pure(file: IndexFile) -> bool:
     return any(tag.abi == "none" and tag.platform == "any" for tag in file.tags)
 
 
-def _group(files: Sequence[IndexFile]) -> _Project:
+class IndexOrder(tuple[Version, ...]):
+    """Versions in the order to try them, not newest first: the first index's newest to oldest, then
+    the next index's (``--index-strategy unsafe-first-match``). The solver keeps this order."""
+
+    in_priority_order = True
+
+
+def _group(files: Sequence[IndexFile], *, index_order: bool = False) -> _Project:
     by_version = {version: tuple(items) for version, items in group_by_version(files).items()}
     yanked = {
         version: items[0].yanked or ""
         for version, items in by_version.items()
         if all(f.is_yanked for f in items)
     }
-    return _Project(tuple(files), by_version, tuple(sorted(by_version, reverse=True)), yanked)
+    versions: tuple[Version, ...] = tuple(sorted(by_version, reverse=True))
+    if index_order:
+        # ``files`` come index by index; a version belongs to the index that listed it first.
+        rank: dict[str, int] = {}
+        first: dict[Version, int] = {}
+        for file in files:
+            first.setdefault(file.version, rank.setdefault(file.source or "", len(rank)))
+        versions = IndexOrder(sorted(versions, key=lambda v: first.get(v, len(rank))))
+    return _Project(tuple(files), by_version, versions, yanked)
 
 
 def _first_valid_spec(files: Iterable[IndexFile]) -> SpecifierSet | None:

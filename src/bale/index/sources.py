@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
+from packaging.version import Version
 
 from bale.errors import BaleError
 from bale.http.auth import split_credentials
@@ -27,14 +28,29 @@ PYPI_SIMPLE = "https://pypi.org/simple"
 _FLAT_PAGE_ACCEPT = "text/html, */*;q=0.1"
 
 
+FIRST_INDEX = "first-index"
+UNSAFE_FIRST_MATCH = "unsafe-first-match"
+UNSAFE_BEST_MATCH = "unsafe-best-match"
+STRATEGIES = (FIRST_INDEX, UNSAFE_FIRST_MATCH, UNSAFE_BEST_MATCH)
+
+
 @dataclass(frozen=True, slots=True)
 class IndexSources:
     """The indexes and find-links locations to search.
 
     Indexes are asked in ``search_order()``: extra indexes first, then ``index_urls`` (the primary,
-    default ``https://pypi.org/simple``, last), and the first that knows a project supplies all of its
-    files, so a public index cannot shadow a private one. Find-links files are always added.
-    ``pins`` (name, index URL) take a package from that one index only, find-links left out.
+    default ``https://pypi.org/simple``, last). ``strategy`` (uv's ``--index-strategy``) says how
+    their answers combine:
+
+    - ``first-index`` (default): the first index that knows a project supplies all of its files, so a
+      public index cannot shadow a private one (dependency confusion);
+    - ``unsafe-first-match``: every index is asked; versions are tried index by index (all of the
+      first index's versions before any of the next one's);
+    - ``unsafe-best-match``: every index is asked and the best version wins wherever it is (pip).
+
+    With both unsafe strategies a version found on several indexes takes its files from the first.
+    Find-links files are always added. ``pins`` (name, index URL) take a package from that one index
+    only, find-links left out.
     """
 
     index_urls: tuple[str, ...] = (PYPI_SIMPLE,)
@@ -42,6 +58,7 @@ class IndexSources:
     find_links: tuple[str, ...] = ()
     no_index: bool = False
     pins: tuple[tuple[NormalizedName, str], ...] = ()
+    strategy: str = FIRST_INDEX
 
     def search_order(self) -> tuple[str, ...]:
         if self.no_index:
@@ -86,13 +103,21 @@ class IndexClient:
         self._projects: OnceMap[NormalizedName, tuple[IndexFile, ...]] = OnceMap()
         self._find_links: OnceMap[str, tuple[IndexFile, ...]] = OnceMap()
 
+    @property
+    def index_order(self) -> bool:
+        """Whether versions are to be tried index by index (``unsafe-first-match``), not newest first;
+        ``project_files`` then lists the files of the first index that has a project before the next's."""
+        return self.sources.strategy == UNSAFE_FIRST_MATCH
+
     def project_files(self, name: NormalizedName) -> list[IndexFile]:
-        """Every file of ``name`` the sources list (empty when none has it). Raises BaleError on failure."""
+        """Every file of ``name`` the sources list (empty when none has it), in index order.
+        Raises BaleError on failure."""
         return list(self._projects.get(name, lambda: self._fetch_project(name)))
 
     def is_local(self, name: NormalizedName) -> bool:
-        """Whether ``project_files(name)`` needs no network: already known, or the index that will answer
-        first is a folder or has a fresh page in the cache. Cheap (one small file read); never raises."""
+        """Whether ``project_files(name)`` needs no network: already known, or each index that will be
+        asked (the first, or all with an unsafe strategy) is a folder or has a fresh page in the cache.
+        Cheap (a small file read per index); never raises."""
         if name in self._projects:
             return True
         try:
@@ -100,10 +125,14 @@ class IndexClient:
             for location in () if pinned else self.sources.find_links:
                 if _is_url(location) and location[:5].lower() != "file:":
                     return False
-            for index in (pinned,) if pinned else self.sources.search_order():
+            indexes = (pinned,) if pinned else self.sources.search_order()
+            if self.sources.strategy == FIRST_INDEX:
+                indexes = indexes[:1]  # the first index answers (a miss there is a fetch anyway)
+            for index in indexes:
                 if index[:5].lower() == "file:":
-                    return True
-                return self.http.has_fresh_page(f"{index.rstrip('/')}/{name}/", {"Accept": ACCEPT})
+                    continue
+                if not self.http.has_fresh_page(f"{index.rstrip('/')}/{name}/", {"Accept": ACCEPT}):
+                    return False
         except Exception:  # a check must never fail a resolution; the real fetch will report problems
             return False
         return True
@@ -125,11 +154,17 @@ class IndexClient:
         if pinned is not None:
             return tuple(self._from_index(pinned, name) or ())
         files: list[IndexFile] = []
+        versions: set[Version] = set()  # versions listed by an earlier index (unsafe strategies)
         for index in self.sources.search_order():
             found = self._from_index(index, name)
-            if found is not None:
+            if found is None:
+                continue
+            if self.sources.strategy == FIRST_INDEX:
                 files.extend(found)
                 break
+            # A version an earlier index has keeps that index's files only (uv does the same).
+            files.extend(f for f in found if f.version not in versions)
+            versions.update(f.version for f in found)
         for location in self.sources.find_links:
             files.extend(f for f in self._find_links_files(location) if f.name == name)
         unique = {f.url: f for f in reversed(files)}  # the first listing of a URL wins

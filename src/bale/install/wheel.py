@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from bale.errors import BaleError
 from bale.install.installed import InstalledDist, seeded
+from bale.install.protected import JOURNAL_NAME, protected_reason
 from bale.install.record import RecordRow, format_record, parse_record, record_hash, row_for
 from bale.install.scripts import SCRIPT_GROUPS, launcher, parse_entry_points, rewrite_python_shebang
 from bale.model.scheme import InstallScheme
@@ -131,7 +134,53 @@ class _Writes:
                 os.rmdir(path)
 
 
-def install_tree(
+@dataclass(frozen=True, slots=True)
+class WheelInstall:
+    """A checked install of one unpacked wheel: every file and where it goes, nothing written yet.
+
+    ``plan_tree`` makes it (every check that can refuse the wheel runs there, so a refusal comes
+    before the environment is touched); ``write_install`` writes it under the environment's prefix or
+    under a staging folder that mirrors it. Destinations are "/"-separated, relative to ``prefix``.
+    """
+
+    name: NormalizedName
+    version: Version
+    label: str
+    tree: str
+    prefix: str
+    root: str  # the folder holding the dist-info, relative to ``prefix``
+    dist_info: str  # its name
+    # (path in the tree, destination, RECORD path, the wheel's RECORD row, is a .data/scripts file)
+    files: tuple[tuple[str, str, str, RecordRow, bool], ...]
+    launchers: tuple[tuple[str, str, bytes], ...]  # (destination, RECORD path, content)
+    generated: tuple[tuple[str, bytes], ...]  # (file name in the dist-info, content)
+    python: str
+    installer: str
+    requested: bool
+
+    @property
+    def dist_info_path(self) -> Path:
+        """Where the dist-info folder is once installed."""
+        return Path(self.prefix, self.root, self.dist_info)
+
+
+def _relative_to(path: str, prefix: str, what: str) -> str:
+    relative = os.path.relpath(path, prefix).replace(os.sep, "/")
+    if relative == ".":
+        return ""
+    if relative == ".." or relative.startswith("../") or os.path.isabs(relative):
+        raise BaleError(
+            f"cannot install into this environment: its {what} folder {path} is outside its prefix {prefix}"
+        )
+    return relative
+
+
+# A "/"-separated path that is absolute (or has a drive), has an empty, "." or ".." component, a
+# backslash or a NUL: one regex search per RECORD row (~0.3 µs) instead of a split.
+_CLIMBS = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|^[A-Za-z]:|[\\\0]")
+
+
+def plan_tree(
     tree: Path,
     scheme: InstallScheme,
     *,
@@ -139,14 +188,16 @@ def install_tree(
     version: str,
     requested: bool,
     direct_url: str | None,
-    linker: Linker,
     installer: str = "bale",
-) -> InstalledDist:
-    """Install the unpacked wheel at ``tree`` (read-only: it is the shared cache) into ``scheme``.
+    wheel: str | None = None,
+) -> WheelInstall:
+    """Check the unpacked wheel at ``tree`` against ``scheme`` and say where each file goes.
 
-    Files are enumerated from the wheel's RECORD and linked; scripts and the dist-info files bale
-    owns (INSTALLER, REQUESTED, direct_url.json, RECORD) are written as new files. ``direct_url``
-    is PEP 610 JSON text. On any failure everything this call wrote is removed before re-raising.
+    Reads the wheel's WHEEL, RECORD and entry_points.txt; writes nothing. Refuses (BaleError naming
+    the wheel and the member) unknown ``.data`` folders, paths that climb out of their folder, and any
+    file that would replace the environment's interpreter, ``pyvenv.cfg`` or activation scripts,
+    whether it comes as a module, ``.data/scripts``, ``.data/data`` or an entry-point script name.
+    ``wheel`` names the wheel in errors (its file name); the tree's path otherwise.
     """
     label = f"{name} {version}"
     if not name or name in (".", "..") or "/" in name or "\\" in name:
@@ -156,6 +207,7 @@ def install_tree(
     except InvalidVersion as err:
         raise BaleError(f"{name} has an invalid version: {version!r}") from err
     tree_s = os.fspath(tree)
+    source = wheel or tree_s
     dist_info = _find_dist_info(tree_s, name, version)
     info_dir = os.path.join(tree_s, dist_info)
     wheel_text = _read_text(os.path.join(info_dir, "WHEEL"), "WHEEL file", label)
@@ -167,6 +219,7 @@ def install_tree(
         else {}
     )
 
+    prefix = os.path.abspath(os.fspath(scheme.data))
     purelib, platlib = os.fspath(scheme.purelib), os.fspath(scheme.platlib)
     root = purelib if _root_is_purelib(wheel_text) else platlib
     targets = {
@@ -174,130 +227,196 @@ def install_tree(
         "platlib": platlib,
         "headers": os.path.join(os.fspath(scheme.headers), name),
         "scripts": os.fspath(scheme.scripts),
-        "data": os.fspath(scheme.data),
+        "data": prefix,
     }
-    # RECORD paths are relative to the folder holding the dist-info; one relpath per scheme key
-    # instead of one per file keeps the loop to string concatenation.
-    rel_prefix = {}
+    # RECORD paths are relative to the folder holding the dist-info, destinations to the prefix:
+    # one relpath per scheme key instead of one per file keeps the loop to string concatenation.
+    root_rel = _relative_to(root, prefix, "site-packages")
+    record_prefix: dict[str, str] = {}
+    target_prefix: dict[str, str] = {}
     for key, target in targets.items():
         rel = os.path.relpath(target, root).replace(os.sep, "/")
-        rel_prefix[key] = "" if rel == "." else rel + "/"
-    python = os.fspath(scheme.python)
+        record_prefix[key] = "" if rel == "." else rel + "/"
+        rel = _relative_to(target, prefix, key)
+        target_prefix[key] = rel + "/" if rel else ""
+    scripts_rel = target_prefix["scripts"].rstrip("/")
+    root_prefix = root_rel + "/" if root_rel else ""
 
-    writes = _Writes()
-    record: dict[str, RecordRow] = {}
-    data_prefix = dist_info[: -len(".dist-info")] + ".data/"
-    skip = {f"{dist_info}/{generated}" for generated in _GENERATED}
-    try:
-        _link_rows(
-            rows,
-            tree_s,
-            root,
-            writes,
-            record,
-            linker,
-            data_prefix=data_prefix,
-            skip=skip,
-            targets=targets,
-            rel_prefix=rel_prefix,
-            python=python,
-            label=label,
+    def refuse(member: str, why: str, destination: str | None = None) -> BaleError:
+        context = [why]
+        if destination is not None:
+            context.insert(0, f"it would be written to {os.path.join(prefix, destination)}")
+        return BaleError(
+            f"refusing to install {label} from {source}: the wheel's file {member} is unsafe",
+            context=context,
+            hint="nothing was changed; the wheel is broken or hostile, report it to its maintainers",
         )
 
-        scripts_dir = targets["scripts"]
-        for group in SCRIPT_GROUPS:
-            for script, value in entry_points.get(group, {}).items():
-                content = launcher(python, value, name=script, dist=label)
-                writes.ensure_dir(scripts_dir)
-                destination = os.path.join(scripts_dir, script)
-                _write_new(destination, content, 0o755)
-                writes.files.append(destination)
-                relative = rel_prefix["scripts"] + script
-                record[relative] = row_for(relative, content)
+    data_prefix = dist_info[: -len(".dist-info")] + ".data/"
+    skip = {f"{dist_info}/{generated}" for generated in _GENERATED}
+    files: list[tuple[str, str, str, RecordRow, bool]] = []
+    # Files of the wheel's root land in site-packages, where nothing is protected but bale's journal,
+    # unless the scheme puts the scripts folder or the prefix itself there (no venv does): then
+    # every root file is checked too. 4,104 rows: ~3 ms for this loop, ~20 ms of link() for them.
+    check_root = not root_rel or scripts_rel.startswith(root_prefix)
+    journal = JOURNAL_NAME + "/"
+    climbs = _CLIMBS.search
+    for row in rows:
+        path = row[0]
+        if path in skip:
+            continue
+        if climbs(path) is not None:
+            raise refuse(path, "its path leaves the wheel (absolute, or a '..' component)")
+        if path.startswith(data_prefix):
+            key, _, rest = path[len(data_prefix) :].partition("/")
+            if key not in _DATA_KEYS or not rest:
+                raise BaleError(
+                    f"refusing to install {label} from {source}: "
+                    f"it installs into an unknown location: {path}",
+                    context=["a wheel's .data folder may only hold " + ", ".join(sorted(_DATA_KEYS))],
+                    hint="nothing was changed; the wheel is broken, report it to its maintainers",
+                )
+            destination = target_prefix[key] + rest
+            files.append((path, destination, record_prefix[key] + rest, row, key == "scripts"))
+        else:
+            destination = root_prefix + path
+            files.append((path, destination, path, row, False))
+            if not check_root and not path.startswith(journal):
+                continue
+        reason = protected_reason(destination, scripts_rel)
+        if reason is not None:
+            raise refuse(path, reason, destination)
 
-        info_target = os.path.join(root, dist_info)
-        writes.ensure_dir(info_target)
-        generated: list[tuple[str, bytes]] = [("INSTALLER", f"{installer}\n".encode())]
-        if requested:
-            generated.append(("REQUESTED", b""))
-        if direct_url is not None:
-            generated.append(("direct_url.json", direct_url.encode("utf-8")))
-        for file_name, content in generated:
-            destination = os.path.join(info_target, file_name)
-            _write_new(destination, content)
-            writes.files.append(destination)
-            relative = f"{dist_info}/{file_name}"
-            record[relative] = row_for(relative, content)
+    launchers: list[tuple[str, str, bytes]] = []
+    for group in SCRIPT_GROUPS:
+        for script, value in entry_points.get(group, {}).items():
+            content = launcher(os.fspath(scheme.python), value, name=script, dist=label)
+            destination = target_prefix["scripts"] + script
+            reason = protected_reason(destination, scripts_rel)
+            if reason is not None:
+                raise refuse(f"{dist_info}/entry_points.txt", f"its script {script!r}: {reason}", destination)
+            launchers.append((destination, record_prefix["scripts"] + script, content))
 
-        record_name = f"{dist_info}/RECORD"
-        record[record_name] = (record_name, "", "")
-        destination = os.path.join(info_target, "RECORD")
-        _write_new(destination, format_record(record.values()).encode("utf-8"))
-        writes.files.append(destination)
-    except BaseException:
-        writes.rollback()
-        raise
-
-    return seeded(
-        canonicalize_name(name),
-        parsed_version,
-        Path(root, dist_info),
+    generated: list[tuple[str, bytes]] = [("INSTALLER", f"{installer}\n".encode())]
+    if requested:
+        generated.append(("REQUESTED", b""))
+    if direct_url is not None:
+        generated.append(("direct_url.json", direct_url.encode("utf-8")))
+    return WheelInstall(
+        name=canonicalize_name(name),
+        version=parsed_version,
+        label=label,
+        tree=tree_s,
+        prefix=prefix,
+        root=root_rel,
+        dist_info=dist_info,
+        files=tuple(files),
+        launchers=tuple(launchers),
+        generated=tuple(generated),
+        python=os.fspath(scheme.python),
         installer=installer,
         requested=requested,
     )
 
 
-def _link_rows(
-    rows: list[RecordRow],
-    tree: str,
-    root: str,
-    writes: _Writes,
-    record: dict[str, RecordRow],
-    linker: Linker,
+def write_install(plan: WheelInstall, linker: Linker, base: str | None = None) -> InstalledDist:
+    """Write ``plan`` under ``base`` (the prefix by default; a staging folder mirroring it otherwise).
+
+    Files are linked from the cache; scripts and the dist-info files bale owns (INSTALLER, REQUESTED,
+    direct_url.json, RECORD) are written as new files. On any failure everything this call wrote is
+    removed before re-raising. Returns the distribution as it is (or will be) at the prefix.
+    """
+    base = plan.prefix if base is None else base
+    writes = _Writes()
+    record: dict[str, RecordRow] = {}
+    try:
+        _link_files(plan, base, writes, record, linker)
+        for destination, relative, content in plan.launchers:
+            path = base + "/" + destination
+            writes.ensure_dir(os.path.dirname(path))
+            _write_new(path, content, 0o755)
+            writes.files.append(path)
+            record[relative] = row_for(relative, content)
+
+        info_target = os.path.join(base, plan.root, plan.dist_info)
+        writes.ensure_dir(info_target)
+        for file_name, content in plan.generated:
+            path = os.path.join(info_target, file_name)
+            _write_new(path, content)
+            writes.files.append(path)
+            relative = f"{plan.dist_info}/{file_name}"
+            record[relative] = row_for(relative, content)
+
+        record_name = f"{plan.dist_info}/RECORD"
+        record[record_name] = (record_name, "", "")
+        path = os.path.join(info_target, "RECORD")
+        _write_new(path, format_record(record.values()).encode("utf-8"))
+        writes.files.append(path)
+    except BaseException:
+        writes.rollback()
+        raise
+    return seeded(
+        plan.name,
+        plan.version,
+        plan.dist_info_path,
+        installer=plan.installer,
+        requested=plan.requested,
+    )
+
+
+def install_tree(
+    tree: Path,
+    scheme: InstallScheme,
     *,
-    data_prefix: str,
-    skip: set[str],
-    targets: dict[str, str],
-    rel_prefix: dict[str, str],
-    python: str,
-    label: str,
+    name: str,
+    version: str,
+    requested: bool,
+    direct_url: str | None,
+    linker: Linker,
+    installer: str = "bale",
+) -> InstalledDist:
+    """Install the unpacked wheel at ``tree`` (read-only: it is the shared cache) straight into ``scheme``.
+
+    ``plan_tree`` then ``write_install`` at the prefix, without a journal: for throw-away environments
+    (builds). Installs into a user's environment go through ``install.journal.Transaction``.
+    ``direct_url`` is PEP 610 JSON text.
+    """
+    plan = plan_tree(
+        tree,
+        scheme,
+        name=name,
+        version=version,
+        requested=requested,
+        direct_url=direct_url,
+        installer=installer,
+    )
+    return write_install(plan, linker)
+
+
+def _link_files(
+    plan: WheelInstall, base: str, writes: _Writes, record: dict[str, RecordRow], linker: Linker
 ) -> None:
-    """The hot loop: one link per RECORD row, parent folders made once each."""
-    # 4,104 small files on tmpfs: 26 ms for the whole install_tree, 19 ms of it in link() syscalls,
-    # so the per-row Python work (string concatenation, two set lookups) is kept minimal.
+    """The hot loop: one link per file, parent folders made once each."""
+    # 4,104 small files on tmpfs: 26 ms for the whole install, 19 ms of it in link() syscalls, so the
+    # per-file Python work (string concatenation, one set lookup) is kept minimal.
     link = linker.link
     unlink = os.unlink
     known = writes.known
     ensure_dir = writes.ensure_dir
     written = writes.files
-    tree_prefix = tree + "/"
-    root_prefix = root + "/"
-    for row in rows:
-        path = row[0]
-        if path.startswith(data_prefix):
-            key, _, rest = path[len(data_prefix) :].partition("/")
-            if key not in _DATA_KEYS or not rest:
-                raise BaleError(
-                    f"the wheel of {label} installs into an unknown location: {path}",
-                    context=["a wheel's .data folder may only hold " + ", ".join(sorted(_DATA_KEYS))],
-                )
-            destination = targets[key] + "/" + rest
-            relative = rel_prefix[key] + rest
-            ensure_dir(os.path.dirname(destination))
-            if key == "scripts":
-                record[relative] = _install_script(tree_prefix + path, destination, relative, row, python)
-                written.append(destination)
-                continue
-            row = (relative, row[1], row[2])
-        elif path in skip:
-            continue
-        else:
-            destination = root_prefix + path
-            relative = path
-            parent = destination.rpartition("/")[0]
-            if parent not in known:
-                ensure_dir(parent)
+    tree_prefix = plan.tree + "/"
+    base_prefix = base + "/"
+    python = plan.python
+    for path, relative_destination, relative, row, is_script in plan.files:
+        destination = base_prefix + relative_destination
+        parent = destination.rpartition("/")[0]
+        if parent not in known:
+            ensure_dir(parent)
         source = tree_prefix + path
+        if is_script:
+            record[relative] = _install_script(source, destination, relative, row, python)
+            written.append(destination)
+            continue
         try:
             link(source, destination)
         except FileExistsError:
@@ -306,7 +425,7 @@ def _link_rows(
             unlink(destination)
             link(source, destination)
         written.append(destination)
-        record[relative] = row
+        record[relative] = row if relative == path else (relative, row[1], row[2])
 
 
 def _install_script(source: str, destination: str, relative: str, row: RecordRow, python: str) -> RecordRow:

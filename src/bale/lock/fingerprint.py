@@ -16,13 +16,37 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-__all__ = ["INPUTS_FORMAT", "changed_fields", "fingerprint", "normalize_requirement", "project_inputs"]
+__all__ = [
+    "INPUTS_FORMAT",
+    "changed_fields",
+    "fingerprint",
+    "normalize_requirement",
+    "project_inputs",
+    "without_credentials",
+]
 
 # Part of every fingerprint: when bale changes how it normalises inputs, every lock reads as stale
 # (and is re-resolved) instead of being trusted on a comparison of different spellings.
 INPUTS_FORMAT = "bale-inputs-1"
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+# The ``user:password@`` of a URL anywhere in a text (greedy: up to the netloc's last ``@``).
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<userinfo>[^/?#\s\"']*)@")
+
+
+def without_credentials(text: str) -> str:
+    """``text`` with the credentials of every URL in it removed (an ssh user name such as ``git@``
+    is kept): the summary is written to the lock file, and a new password must not make it stale."""
+    if "@" not in text or "://" not in text:
+        return text
+
+    def strip(match: re.Match[str]) -> str:
+        scheme, userinfo = match["scheme"], match["userinfo"]
+        if scheme.lower().endswith("ssh") and ":" not in userinfo:
+            return match[0]
+        return f"{scheme}://"
+
+    return _USERINFO.sub(strip, text)
 
 
 def normalize_requirement(text: str) -> str:
@@ -63,7 +87,7 @@ def project_inputs(
     ``settings`` are the ``tool.bale`` settings that change a resolution (indexes, sources,
     constraints, overrides, environments, exclude-newer, prerelease and resolution modes), kept as
     given except that tables are sorted: list order matters there (index priority). None values are
-    dropped, as TOML cannot hold them; the summary holds only TOML values.
+    dropped, as TOML cannot hold them; the summary holds only TOML values, and no URL's credentials.
     """
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -97,7 +121,9 @@ def _canonical(value: Any) -> Any:
         return [_canonical(item) for item in value]
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc) if value.tzinfo is not None else value
-    if value is None or isinstance(value, (str, int, float, bool, date, time)):
+    if isinstance(value, str):
+        return without_credentials(value)
+    if value is None or isinstance(value, (int, float, bool, date, time)):
         return value
     raise TypeError(f"cannot use {type(value).__name__} {value!r} as a resolution input")
 

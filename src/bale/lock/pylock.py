@@ -500,8 +500,13 @@ def read_pylock(text: str, *, source: str) -> Pylock:
     """Parse and validate a ``pylock.toml``; ``source`` (the file's path) names it in errors.
 
     A lock whose ``lock-version`` has another major version than 1 is refused (a newer bale is
-    needed); a problem in an entry names the package and the field.
+    needed); a problem in an entry names the package and the field; merge-conflict markers are an
+    error naming their lines.
     """
+    from bale.lock.conflicts import check_no_conflicts
+
+    # Before parsing: a conflicted lock is named as such, not as a TOML syntax error.
+    check_no_conflicts(text, source=source)
     # No ``sys.version_info`` test: the pure layer does not import sys (tests/unit/test_layers.py).
     try:
         import tomllib  # type: ignore[import-not-found, unused-ignore]
@@ -547,9 +552,19 @@ def _validation_error(err: PylockValidationError, data: Mapping[str, Any], sourc
         field_path = match.group(2) or "(the entry itself)"
         packages = data.get("packages")
         name: object = None
+        entry: Mapping[str, Any] = {}
         if isinstance(packages, list) and index < len(packages) and isinstance(packages[index], Mapping):
-            name = packages[index].get("name")
+            entry = packages[index]
+            name = entry.get("name")
         label = f"{name}" if isinstance(name, str) else f"packages[{index}]"
+        unhashed = _unhashed_file(entry, match.group(2) or "")
+        if unhashed is not None:
+            return BaleError(
+                f"{source}: invalid lock entry for {label}: {unhashed} has no hash",
+                context=[f"field: packages[{index}].{field_path}"],
+                hint="a lock file gives a sha256 (or stronger) hash for every file, or nothing checks "
+                "what is downloaded: run `bale lock` to write it again",
+            )
         message = f"{source}: invalid lock entry for {label}: {err.message}"
         context.append(
             f"field: packages[{index}].{field_path}" if match.group(2) else f"entry: packages[{index}]"
@@ -560,6 +575,30 @@ def _validation_error(err: PylockValidationError, data: Mapping[str, Any], sourc
     else:
         message = f"{source}: invalid lock file: {err.message}"
     return BaleError(message, context=context, hint="regenerate it with `bale lock`")
+
+
+_HASHES_FIELD = re.compile(r"^(wheels\[(\d+)\]|sdist|archive)\.hashes$")
+
+
+def _unhashed_file(entry: Mapping[str, Any], field_path: str) -> str | None:
+    """The file name of the wheel, sdist or archive whose ``hashes`` the validation error is about."""
+    match = _HASHES_FIELD.match(field_path)
+    if match is None:
+        return None
+    table: object
+    if match.group(2) is not None:
+        wheels = entry.get("wheels")
+        position = int(match.group(2))
+        table = wheels[position] if isinstance(wheels, list) and position < len(wheels) else None
+    else:
+        table = entry.get(match.group(1))
+    if not isinstance(table, Mapping):
+        return match.group(1)
+    named = table.get("name")
+    if isinstance(named, str):
+        return named
+    location = table.get("url") or table.get("path")
+    return _last_component(None, location) if isinstance(location, str) else match.group(1)
 
 
 # -- selection ---------------------------------------------------------------------------------------

@@ -146,8 +146,12 @@ def is_always_false(item: MarkerExpr) -> bool:
 
 def python_marker(requires_python: SpecifierSet | str) -> MarkerExpr:
     """The environments whose interpreter a ``Requires-Python`` admits."""
-    allowed = PythonRange.from_specifier_set(SpecifierSet(str(requires_python)))
-    return MarkerExpr(tree.atom(tree.PYTHON, allowed))
+    return python_range_marker(PythonRange.from_specifier_set(SpecifierSet(str(requires_python))))
+
+
+def python_range_marker(pythons: PythonRange) -> MarkerExpr:
+    """The environments whose interpreter is in ``pythons``."""
+    return MarkerExpr(tree.atom(tree.PYTHON, pythons))
 
 
 def restrict_python(item: MarkerExpr, requires_python: SpecifierSet | str | None) -> MarkerExpr:

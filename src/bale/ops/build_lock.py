@@ -20,8 +20,8 @@ from bale.model.names import NormalizedName, normalize
 if TYPE_CHECKING:
     from packaging.pylock import Pylock
 
-    from bale.dist.build_context import IndexBuildContext
     from bale.model.dists import IndexFile
+    from bale.ops.build_context import IndexBuildContext
     from bale.ops.resolve import UniversallyResolved
 
 # Resolving one sdist's build requirements is mostly waiting on index pages (in the HTTP cache after
@@ -98,7 +98,7 @@ def lock_build_dependencies(
 
 def _build_context(ctx: Context) -> IndexBuildContext:
     """The context's build context (the builder is created now if no sdist needed it yet)."""
-    from bale.dist.build_context import IndexBuildContext
+    from bale.ops.build_context import IndexBuildContext
 
     builder = ctx.builder
     context = builder.context if builder is not None else None
@@ -127,13 +127,12 @@ def _resolve_build(
 ) -> LockedBuild | None:
     """What ``sdist``'s build environment would hold, resolved for the build interpreter (no install)."""
     from bale.dist.build_lock import requirement_spec, sdist_build_requires
-    from bale.ops.prepare import source_archive
     from bale.ops.request import ResolveRequest
     from bale.ops.resolve import resolve
 
     label = f"{name}=={version}"
     try:
-        path, _ = source_archive(ctx, sdist, label=label)
+        path, _ = ctx.database.source_archive(sdist, label=label)
         origin = f"[build-system] requires of {sdist.filename}"
         specs = [requirement_spec(text, origin=origin) for text in sdist_build_requires(path)]
         previous = context.pins.get(name, version) if context.pins is not None else None

@@ -40,7 +40,10 @@ class CompileSettings:
     generate_hashes: bool = False
     resolution: str = "highest"
     prerelease: str | None = None
+    prerelease_package: tuple[str, ...] = ()  # NAME=MODE
     exclude_newer: str | None = None
+    exclude_newer_package: tuple[str, ...] = ()  # NAME=DATE
+    fork_strategy: str | None = None
     upgrade: bool = False
     upgrade_packages: tuple[str, ...] = ()
     annotate: bool = True
@@ -155,15 +158,18 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
             exclude_newer = parse_cutoff(text, datetime.now(timezone.utc))
         except ValueError as err:
             raise BaleError(f"Invalid --exclude-newer: {err}") from err
+    from bale.ops.package_settings import package_cutoffs, package_prereleases
+
+    now = datetime.now(timezone.utc)
+    per_package_cutoffs = package_cutoffs(settings.exclude_newer_package, now, where="the command line")
+    per_package_prereleases = package_prereleases(settings.prerelease_package, where="the command line")
     preferences = {} if settings.upgrade else _previous_pins(settings.output)
     for name in settings.upgrade_packages:
         preferences.pop(normalize(name), None)
     prerelease = (
         PreReleases.ALLOW
         if pre
-        else PreReleases(
-            settings.prerelease or os.environ.get("BALE_PRERELEASE") or "if-necessary-or-explicit"
-        )
+        else PreReleases(settings.prerelease or os.environ.get("BALE_PRERELEASE") or "if-necessary")
     )
     from bale.index.provider import ALL
 
@@ -177,9 +183,12 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
         constraints=constraints,
         overrides=overrides,
         prereleases=prerelease,
+        package_prereleases=per_package_prereleases,
         strategy=settings.resolution,
+        fork_strategy=settings.fork_strategy or os.environ.get("BALE_FORK_STRATEGY") or "requires-python",
         preferences=preferences,
         exclude_newer=exclude_newer,
+        exclude_newer_package=per_package_cutoffs,
         no_binary=binary_set(settings.no_binary),
         only_binary=binary_set(settings.only_binary),
         root_label=_root_label(settings),

@@ -10,7 +10,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bale.context import Context
+from bale.dist.hash_policy import hash_options
+from bale.dist.sources import registry_artifact
 from bale.errors import BaleError
+from bale.model.artifact import Artifact
 from bale.model.hashes import STRONG_ALGORITHMS
 from bale.model.names import NormalizedName
 from bale.model.requirement import RequirementSpec
@@ -24,7 +27,6 @@ from bale.ops.install import (
     sources_label,
 )
 from bale.ops.settings import BuildSettings, IndexSettings, InstallSettings
-from bale.ops.sources import Artifact, hash_options, registry_artifact
 from bale.resolver.candidates import PreReleases
 
 # Files are fetched in parallel like an install's: mostly waiting on sockets, which release the GIL.
@@ -109,7 +111,7 @@ def download(
 
 
 def _prereleases(inputs: Inputs) -> PreReleases:
-    return PreReleases.ALLOW if inputs.pre else PreReleases.IF_NECESSARY_OR_EXPLICIT
+    return PreReleases.ALLOW if inputs.pre else PreReleases.IF_NECESSARY
 
 
 def _named_files(
@@ -185,7 +187,7 @@ def _resolved_files(
 
 def _direct_file(ctx: Context, spec: RequirementSpec) -> _Download | None:
     """A requirement given by path or URL: the file it names (wheel or sdist); None for a folder or git."""
-    from bale.ops.sources import spec_url
+    from bale.dist.sources import spec_url
 
     url = spec_url(spec)
     if url.startswith("git+"):
@@ -205,8 +207,8 @@ def _direct_file(ctx: Context, spec: RequirementSpec) -> _Download | None:
 def _save(ctx: Context, item: _Download, dest: Path) -> tuple[Path, bool]:
     """Copy or download ``item`` into ``dest``, checking its digests; a file already there with the
     right digests is kept (True)."""
+    from bale.dist.hash_policy import check_index_hashes
     from bale.dist.prepare import file_digests
-    from bale.ops.prepare import check_index_hashes
 
     final = dest / item.filename
     needed = list(item.allowed)
@@ -239,17 +241,7 @@ def _save(ctx: Context, item: _Download, dest: Path) -> tuple[Path, bool]:
 
 def _check(item: _Download, digests: Mapping[str, str]) -> None:
     """``--hash`` options: the file must match one of the listed digests."""
-    if not item.allowed or any(digests.get(a) in values for a, values in item.allowed.items()):
-        return
-    from bale.errors import HashMismatchError
+    from bale.dist.hash_policy import check_digests
 
-    algorithm = next(iter(item.allowed))
-    raise HashMismatchError(
-        f"Hash mismatch for {item.filename} ({item.label})",
-        context=[
-            *(f"expected {a}:{d}" for a in item.allowed for d in sorted(item.allowed[a])),
-            f"got      {algorithm}:{digests.get(algorithm, '(not computed)')}",
-            f"from {item.url}",
-        ],
-        hint="the file differs from the one the requirements were written for; it was not saved",
-    )
+    what = f"{item.filename} ({item.label})"
+    check_digests(item.allowed, digests, what, item.url, outcome="it was not saved")

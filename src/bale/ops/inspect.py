@@ -44,7 +44,20 @@ def snapshot(
     from bale.install.installed import scan_site_packages
 
     env = ctx.environment(python)
+    _recover(ctx, env)
     return env, scan_site_packages(env.site_packages())
+
+
+def _recover(ctx: Context, env: PythonEnvironment) -> None:
+    """Complete a change a killed bale left half-done before reading the environment (one lstat when
+    there is none; the environment's lock only when there is)."""
+    import os
+
+    from bale.install.journal import recover_environment
+
+    timeout = float(os.environ.get("BALE_LOCK_TIMEOUT", "300"))
+    for note in recover_environment(env.root, env.scheme(), timeout=timeout):
+        ctx.reporter.warn(f"{env.root}: {note}")
 
 
 def _direct(dist: InstalledDist) -> dict[str, object] | None:
@@ -112,6 +125,25 @@ def check(dists: dict[NormalizedName, InstalledDist], markers: dict[str, str]) -
                     f"{_display_name(dep)} {dep.version}."
                 )
     return problems
+
+
+def damaged(dists: dict[NormalizedName, InstalledDist]) -> list[str]:
+    """A line per distribution whose RECORD lists files that are gone (deleted by hand, a crashed
+    tool): it imports half or not at all, and only a reinstall brings the files back."""
+    from bale.install.installed import missing_files
+
+    lines: list[str] = []
+    listings: dict[str, frozenset[str]] = {}
+    for name in sorted(dists):
+        dist = dists[name]
+        missing = missing_files(dist, listings)
+        if missing:
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            count = (
+                "1 of its installed files" if len(missing) == 1 else f"{len(missing)} of its installed files"
+            )
+            lines.append(f"{_display_name(dist)} {dist.version} is missing {count}: {shown}.")
+    return lines
 
 
 def _req_text(req: Requirement) -> str:

@@ -30,7 +30,10 @@ class ResolutionMemo:
 
     def __init__(self, ctx: Context, kind: str, parts: Any) -> None:
         self.ctx = ctx
-        key = json.dumps([_FORMAT, __version__, kind, canonical(parts)], sort_keys=True)
+        from bale.lock.fingerprint import without_credentials
+
+        # Without index credentials: the answer does not depend on them, and the digest names a file.
+        key = without_credentials(json.dumps([_FORMAT, __version__, kind, canonical(parts)], sort_keys=True))
         digest = hashlib.sha256(key.encode()).hexdigest()
         self.path = ctx.cache.bucket("resolutions-v1") / digest[:2] / f"{digest}.json"
         self.enabled = not env_flag("BALE_NO_MEMO")

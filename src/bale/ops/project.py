@@ -20,12 +20,13 @@ from bale.ops.settings import BuildSettings, IndexSettings
 
 if TYPE_CHECKING:
     from bale.lock.pylock import LockedPackage, Selected
+    from bale.lock.trust import Locations
+    from bale.model.artifact import Artifact
     from bale.ops.install import InstallOutcome
     from bale.ops.memo import ResolutionMemo
     from bale.ops.project_sources import LockedDirect
     from bale.ops.resolve import UniversallyResolved
-    from bale.ops.sources import Artifact
-    from bale.project.model import Project
+    from bale.project.model import Index, Project
     from bale.project.workspace import Workspace
     from bale.python.venv import PythonEnvironment
 
@@ -33,13 +34,17 @@ LOCK_FILE = "pylock.toml"
 # The [tool.bale] keys that change a resolution, and so take part in the lock's fingerprint.
 _RESOLUTION_SETTINGS = (
     "index",
+    "index-strategy",
     "sources",
     "constraint-dependencies",
     "override-dependencies",
     "environments",
     "exclude-newer",
+    "exclude-newer-package",
     "prerelease",
+    "prerelease-package",
     "resolution",
+    "fork-strategy",
 )
 
 
@@ -54,6 +59,10 @@ class LockSettings:
     resolution: str | None = None
     prerelease: str | None = None
     exclude_newer: str | None = None
+    # NAME=MODE / NAME=DATE pairs, over [tool.bale] ``prerelease-package`` / ``exclude-newer-package``.
+    prerelease_package: tuple[str, ...] = ()
+    exclude_newer_package: tuple[str, ...] = ()
+    fork_strategy: str | None = None  # else [tool.bale] ``fork-strategy``, else requires-python
 
 
 @dataclass
@@ -158,6 +167,7 @@ def inputs_of(project: Project, *, paths: bool = True) -> dict[str, Any]:
 
 def lock_state(project: Project) -> LockState:
     """Compare today's inputs with those stored in the lock file (by fingerprint)."""
+    from bale.lock.conflicts import check_no_conflicts
     from bale.lock.fingerprint import changed_fields, fingerprint
     from bale.project.inputs import load_toml
 
@@ -165,6 +175,8 @@ def lock_state(project: Project) -> LockState:
     inputs = inputs_of(project)
     if not path.is_file():
         return LockState(path, False, inputs, (f"{LOCK_FILE} does not exist",))
+    # A conflicted lock is not "stale": relocking would drop one side of the merge unseen.
+    check_no_conflicts(read_lock_text(path), source=str(path))
     stored = load_toml(path).get("tool", {}).get("bale", {})
     if stored.get("fingerprint") == fingerprint(inputs):
         return LockState(path, True, inputs, ())
@@ -192,7 +204,21 @@ def project_index(
 
 
 def lock_project(ctx: Context, project: Project, settings: LockSettings) -> LockOutcome:
-    """Resolve the project for every platform (all extras and groups) and write pylock.toml."""
+    """Resolve the project for every platform (all extras and groups) and write pylock.toml.
+
+    Holds the project lock (``ops.project_mutex``) throughout, and reads pyproject.toml again once it
+    has it: a ``bale add`` that ran meanwhile must not be locked away. The lock file is replaced in
+    one rename after everything succeeded; a failed run leaves the old one byte for byte."""
+    from bale.ops.project_mutex import project_lock
+    from bale.project.model import read_project
+
+    with project_lock(project.root, on_wait=ctx.reporter.warn):
+        if project.pyproject.is_file():
+            project = read_project(project.pyproject)
+        return _lock_project(ctx, project, settings)
+
+
+def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> LockOutcome:
     from bale.dist.build_lock import BuildPins, BuildRecorder
     from bale.lock.fingerprint import fingerprint
     from bale.lock.pylock import LockInput, read_pylock, write_pylock
@@ -213,7 +239,17 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
     preferences: dict[NormalizedName, Version] = {}
     build_pins: BuildPins | None = None
     # The lock being replaced: its versions are preferred and its build pins kept (unless upgrading).
-    previous_text = path.read_text(encoding="utf-8") if path.is_file() and not settings.upgrade else None
+    try:
+        previous_text = read_lock_text(path) if path.is_file() else None
+    except BaleError:
+        previous_text = None  # an unreadable lock is replaced, not a reason to stop
+    if previous_text is not None:
+        from bale.lock.conflicts import check_no_conflicts
+
+        # Even with --upgrade: a conflicted lock is resolved by the user, never relocked from scratch.
+        check_no_conflicts(previous_text, source=str(path))
+    if settings.upgrade:
+        previous_text = None
     if previous_text is not None:
         try:
             previous = read_pylock(previous_text, source=str(path))
@@ -273,8 +309,11 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
         request.index,
         request.preferences,
         request.exclude_newer,
+        request.exclude_newer_package,
         request.strategy,
         request.prereleases,
+        request.package_prereleases,
+        request.fork_strategy,
     ]
     memo = ResolutionMemo(ctx, "lock", [parts, request_parts, settings])
     # Direct URLs and paths are read (or built) outside the page cache's reach.
@@ -287,12 +326,14 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
         return _with_inputs(outcome, project, memo, settings)
     memo.watch()
     resolved = resolve_universal(ctx, request, python)
+    from bale.ops.lock_trust import index_locations
     from bale.ops.project_sources import lock_direct
 
     chosen = {package.name for package in resolved.resolution.packages}
     artifacts = {name: a for name, a in resolved.direct_artifacts.items() if name in chosen}
     direct = lock_direct(ctx, artifacts, path.parent)
-    packages = _locked_packages(resolved, roots, index, direct)
+    locations = index_locations(index, _indexes(workspace))
+    packages = _locked_packages(resolved, roots, index, locations, direct)
     members = lock_members(workspace)
     lock = LockInput(
         packages=tuple(packages),
@@ -332,15 +373,31 @@ def _with_inputs(
     return replace(outcome, inputs=files, warnings=tuple(memo.warnings))
 
 
+def read_lock_text(path: Path) -> str:
+    """The lock file's text; an unreadable or non-UTF-8 file is an error naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise BaleError(
+            f"{path} is not UTF-8 text (byte {err.start} is not)", hint="regenerate it with `bale lock`"
+        ) from err
+    except OSError as err:
+        raise BaleError(f"Cannot read {path}: {err.strerror or err}") from err
+
+
 def _write_lock(
     path: Path, text: str, count: int, seconds: float, locked: dict[NormalizedName, Version]
 ) -> LockOutcome:
     """Write the lock atomically unless it already says ``text`` (its mtime then stays)."""
     from bale.fs.atomic import write_atomic
 
-    old = path.read_text(encoding="utf-8") if path.is_file() else None
+    try:
+        old = path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        old = None  # replaced below: an unreadable old lock is no reason to keep it
     if old != text:
-        write_atomic(path, text.encode("utf-8"))
+        # fsync: after a power cut the lock is the old one or the new one, never empty (~5 ms).
+        write_atomic(path, text.encode("utf-8"), fsync=True)
     return LockOutcome(path, count, seconds, written=old != text, locked=locked, text=text)
 
 
@@ -349,7 +406,7 @@ _RESOLUTIONS = ("highest", "lowest", "lowest-direct")
 
 def _strategy(project: Project, settings: LockSettings) -> dict[str, Any]:
     """``strategy`` and ``prereleases`` for the request: the command line, else [tool.bale], else the
-    environment (``BALE_RESOLUTION``, ``BALE_PRERELEASE``), else highest / if-necessary-or-explicit."""
+    environment (``BALE_RESOLUTION``, ``BALE_PRERELEASE``), else highest / if-necessary."""
     from bale.resolver.candidates import PreReleases
 
     raw = project.settings.raw
@@ -362,10 +419,7 @@ def _strategy(project: Project, settings: LockSettings) -> dict[str, Any]:
             hint=f"use one of: {', '.join(_RESOLUTIONS)}",
         )
     prerelease = (
-        settings.prerelease
-        or raw.get("prerelease")
-        or os.environ.get("BALE_PRERELEASE")
-        or "if-necessary-or-explicit"
+        settings.prerelease or raw.get("prerelease") or os.environ.get("BALE_PRERELEASE") or "if-necessary"
     )
     try:
         mode = PreReleases(prerelease)
@@ -375,7 +429,44 @@ def _strategy(project: Project, settings: LockSettings) -> dict[str, Any]:
             f"Invalid prerelease {prerelease!r} (in {project.pyproject} or the command line)",
             hint=f"use one of: {choices}",
         ) from None
-    return {"strategy": resolution, "prereleases": mode}
+    return {"strategy": resolution, "prereleases": mode, **_package_modes(project, settings)}
+
+
+_FORK_STRATEGIES = ("requires-python", "fewest")
+
+
+def _package_modes(project: Project, settings: LockSettings) -> dict[str, Any]:
+    """The per-package pre-release modes and cutoffs and the fork strategy: the command line's over
+    [tool.bale]'s (``prerelease-package = { numpy = "allow" }`` and so on), as uv merges them."""
+    from datetime import datetime, timezone
+
+    from bale.ops.package_settings import package_cutoffs, package_prereleases
+
+    raw = project.settings.raw
+    where = str(project.pyproject)
+    now = datetime.now(timezone.utc)
+    prereleases = package_prereleases(_table(raw, "prerelease-package", where), where=where)
+    prereleases.update(package_prereleases(settings.prerelease_package, where="the command line"))
+    cutoffs = package_cutoffs(_table(raw, "exclude-newer-package", where), now, where=where)
+    cutoffs.update(package_cutoffs(settings.exclude_newer_package, now, where="the command line"))
+    fork = settings.fork_strategy or raw.get("fork-strategy") or os.environ.get("BALE_FORK_STRATEGY")
+    if fork is not None and fork not in _FORK_STRATEGIES:
+        raise BaleError(
+            f"Invalid fork-strategy {fork!r} (in {where} or the command line)",
+            hint=f"use one of: {', '.join(_FORK_STRATEGIES)}",
+        )
+    return {
+        "package_prereleases": prereleases,
+        "exclude_newer_package": cutoffs,
+        "fork_strategy": fork or "requires-python",
+    }
+
+
+def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise BaleError(f"[tool.bale] {key} in {where} must be a table, e.g. {key} = {{ numpy = ... }}")
+    return value
 
 
 def _cutoff_text(project: Project, given: str | None = None) -> str | None:
@@ -457,10 +548,12 @@ def _locked_packages(
     resolved: UniversallyResolved,
     roots: Mapping[str | None, Sequence[RequirementSpec]],
     index: IndexSettings,
+    locations: Locations,
     direct: Mapping[NormalizedName, LockedDirect] | None = None,
 ) -> list[LockedPackage]:
     from bale.lock.graph import locked_dependencies, locked_extras
     from bale.lock.pylock import LockedPackage, files_from_index
+    from bale.ops.lock_trust import check_locked_files
     from bale.ops.project_sources import index_of_files
 
     reached = _reach(resolved, roots)
@@ -487,12 +580,18 @@ def _locked_packages(
             continue
         files = [f for f in resolved.provider.files(package.name) if f.version == package.version]
         wheels, sdist = files_from_index(files)
+        # What `sync` checks, checked now: a lock it would refuse is not written.
+        located = [(wheel.filename, wheel.url or "") for wheel in wheels]
+        if sdist is not None:
+            located.append((sdist.filename, sdist.url or ""))
+        listed_by = index_of_files(files, index)
+        check_locked_files(package.name, package.version, located, locations, listed_by)
         packages.append(
             LockedPackage(
                 name=str(package.name),
                 version=package.version,
                 marker=marker,
-                index=index_of_files(files, index),
+                index=listed_by,
                 wheels=wheels,
                 sdist=sdist,
                 dependencies=dependencies.get((package.name, package.version), ()),
@@ -501,6 +600,14 @@ def _locked_packages(
             )
         )
     return packages
+
+
+def _indexes(workspace: Workspace) -> list[Index]:
+    """The ``[[tool.bale.index]]`` entries of the workspace's root and members."""
+    from bale.ops.project_workspace import lock_members
+
+    members = [workspace.root, *lock_members(workspace)]
+    return list({id(i): i for m in members for i in m.settings.indexes}.values())
 
 
 def _tool_table(
@@ -627,6 +734,7 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     from bale.ops.install import install_artifacts
 
     outcome.lock = ensure_lock(ctx, project, settings.lock, locked=settings.locked, frozen=settings.frozen)
+    from bale.ops.lock_trust import check_lock_trust
     from bale.ops.project_sources import (
         allowed_hosts,
         allowed_paths,
@@ -638,11 +746,12 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
 
     workspace = load_workspace(project)
     targets = sync_targets(workspace, settings.package, all_packages=settings.all_packages)
-    lock = read_pylock(path.read_text(encoding="utf-8"), source=str(path))
+    lock = read_pylock(read_lock_text(path), source=str(path))
     index = project_index(project, settings.lock, workspace)
     # Always, --frozen too: a lock edited by hand or in a pull request must not redirect the installer.
     check_lock_hosts(lock, path, allowed_hosts(lock_members(workspace), index, project.settings.indexes))
     check_lock_paths(lock, path, allowed_paths(workspace))
+    check_lock_trust(lock, path, workspace, index, _indexes(workspace))
     env, outcome.created = project_environment(ctx, project, settings.python)
     outcome.environment = env.root
     target = env.interpreter.target()
@@ -673,7 +782,7 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     artifacts = [
         direct_artifact_from_lock(ctx, item, item.name in requested, path.parent)
         if item.is_direct
-        else _artifact(item, item.name in requested, path)
+        else locked_artifact(item, item.name in requested, path)
         for item in selected
     ]
     if settings.install_project and not only:
@@ -737,9 +846,10 @@ def _stamp_sync(
     write_stamp(env.root, key, env.site_packages(), lock_fingerprint=inputs, count=count)
 
 
-def _artifact(item: Selected, requested: bool, source: Path) -> Artifact:
+def locked_artifact(item: Selected, requested: bool, source: Path) -> Artifact:
+    """The artifact that installs a locked index file (wheel or sdist), checked against its hashes."""
+    from bale.model.artifact import Artifact
     from bale.model.dists import FileKind, IndexFile
-    from bale.ops.sources import Artifact
 
     file = item.file
     if file is None or item.version is None or file.url is None or file.kind == "archive":

@@ -18,11 +18,13 @@ from bale.model.names import NormalizedName
 from bale.model.requirement import RequirementSpec
 
 if TYPE_CHECKING:
+    from packaging.markers import Marker
+
     from bale.context import Context
     from bale.lock.pylock import DirectSource, Selected
+    from bale.model.artifact import Artifact
     from bale.model.dists import IndexFile
     from bale.ops.settings import IndexSettings
-    from bale.ops.sources import Artifact
     from bale.project.model import Index, Project, Source
     from bale.project.workspace import Workspace
 
@@ -49,13 +51,20 @@ _FILE_HOSTS = {"pypi.org": ("files.pythonhosted.org",), "test.pypi.org": ("test-
 
 
 def with_sources(
-    specs: Iterable[RequirementSpec], sources: Mapping[NormalizedName, Source], pyproject: Path
+    specs: Iterable[RequirementSpec],
+    sources: Mapping[NormalizedName, Source],
+    pyproject: Path,
+    *,
+    table: str = "tool.bale",
+    requires_python: SpecifierSet | None = None,
 ) -> list[RequirementSpec]:
     """``specs`` with every requirement that ``sources`` names taken from its path, URL or repository.
 
     ``{ index = ... }`` sources leave the requirement as it is (the index settings pin the package).
     A requirement's extras and marker are kept; its version specifier moves to ``SourcedSpec.wanted``
-    (PEP 508 has no form for both), checked once the source's version is known.
+    (PEP 508 has no form for both), checked once the source's version is known. A source with a
+    ``marker`` must apply wherever the requirement does (within ``requires_python``), or nowhere.
+    ``table`` is where the sources are written (``tool.bale`` or ``tool.uv``), for messages.
     """
     from bale.project.model import GitSource, PathSource, UrlSource
 
@@ -65,7 +74,10 @@ def with_sources(
         if source is None or spec.requirement is None:
             result.append(spec)
             continue
-        where = f"{pyproject}: tool.bale.sources.{spec.name}"
+        where = f"{pyproject}: {table}.sources.{spec.name}"
+        if source.marker is not None and not _source_applies(spec, source.marker, where, requires_python):
+            result.append(spec)
+            continue
         if isinstance(source, PathSource):
             result.append(_path_spec(spec, source, where))
         elif isinstance(source, UrlSource):
@@ -82,6 +94,31 @@ def with_sources(
         else:
             result.append(spec)  # an index pin, or a workspace source the workspace has resolved
     return result
+
+
+def _source_applies(
+    spec: RequirementSpec, marker: Marker, where: str, requires_python: SpecifierSet | None
+) -> bool:
+    """Whether a source with ``marker`` applies to ``spec``: True where it covers every environment
+    the requirement applies in, False where it covers none. Anything between is an error: bale takes
+    a package from one place in every environment of a lock, and taking the index's elsewhere would
+    quietly mix a local package with a public one of the same name."""
+    from bale.markers.expr import and_, is_always_false, not_, parse, restrict_python
+
+    assert spec.requirement is not None
+    wanted = parse(spec.requirement.marker)
+    chosen = parse(marker)
+    if is_always_false(restrict_python(and_(wanted, not_(chosen)), requires_python)):
+        return True
+    if is_always_false(restrict_python(and_(wanted, chosen), requires_python)):
+        return False
+    required = f"where `{spec.requirement.marker}`" if spec.requirement.marker else "everywhere"
+    raise BaleError(
+        f"{where}.marker: the source applies only where `{marker}`, but {spec.name} is required "
+        f"{required} (at {spec.origin}); bale takes a package from one source in every environment, "
+        "never from an index where the marker does not hold",
+        hint="give the requirement the same marker, or drop the source's marker",
+    )
 
 
 @dataclass(frozen=True)
@@ -123,7 +160,7 @@ def check_source_version(spec: RequirementSpec, name: NormalizedName, version: V
     where = str(spec.path) if spec.path is not None else strip_credentials(spec.url or what)
     raise BaleError(
         f"No solution found when resolving dependencies: {spec.written} (at {spec.origin}) cannot be "
-        f"satisfied, because [tool.bale.sources] takes {name} from {where}, whose version is {version}",
+        f"satisfied, because its source takes {name} from {where}, whose version is {version}",
         hint=f"change the requirement's version bound, or point the source at a {name} that satisfies it",
     )
 
@@ -171,10 +208,13 @@ def project_index_settings(
             if isinstance(source, IndexSource) and source.index in by_name:
                 pins[name] = by_name[source.index].url
     return replace(
-        base,
+        base.with_default_strategy(
+            root.settings.raw.get("index-strategy"), f"{root.pyproject} [{root.settings.table}]"
+        ),
         index_url=index_url,
         extra_index_urls=tuple(url for url in extra if url != index_url),
         pins=tuple(sorted(pins.items())),
+        named=tuple((index.name, index.url) for index in indexes if index.name),
     )
 
 
@@ -270,10 +310,10 @@ def _digest(ctx: Context, artifact: Artifact, local: Path | None) -> tuple[str, 
     if local is not None:
         return file_digests(local)["sha256"], local.stat().st_size
     if artifact.is_source:
-        from bale.ops.prepare import source_archive
-
         # Already downloaded into the cache when its metadata was built: this finds it there.
-        path, sha256 = source_archive(ctx, artifact.file, artifact.allowed_hashes, label=str(artifact.name))
+        path, sha256 = ctx.database.source_archive(
+            artifact.file, artifact.allowed_hashes, label=str(artifact.name)
+        )
         return sha256, path.stat().st_size
     from bale.dist.prepare import unpacked_wheel
 
@@ -297,9 +337,10 @@ def direct_artifact_from_lock(ctx: Context, item: Selected, requested: bool, loc
     """
     from dataclasses import replace as change
 
+    from bale.model.artifact import Artifact
     from bale.model.dists import FileKind, parse_filename
     from bale.model.requirement import Origin
-    from bale.ops.sources import Artifact, direct_source
+    from bale.ops.sources import direct_source
     from bale.requirements import parse_requirement_arg
 
     origin = Origin(str(lock_dir / "pylock.toml"))
@@ -325,7 +366,7 @@ def direct_artifact_from_lock(ctx: Context, item: Selected, requested: bool, loc
 
         vcs = VcsInfo(locked.url, locked.requested_revision, locked.commit_id, locked.subdirectory)
         if item.version is not None:
-            from bale.ops.vcs import vcs_artifact
+            from bale.model.artifact import vcs_artifact
 
             # The commit fixes the tree: nothing runs until the install needs its wheel.
             return vcs_artifact(item.name, item.version, vcs, requested=requested)
@@ -403,7 +444,7 @@ def allowed_hosts(projects: Iterable[Project], index: IndexSettings, indexes: It
 
 def _repository(url: str) -> str:
     """A requirement URL without its ``git+`` (or other VCS) prefix."""
-    from bale.ops.sources import VCS_PREFIXES
+    from bale.dist.sources import VCS_PREFIXES
 
     for prefix in VCS_PREFIXES:
         if url.startswith(prefix):

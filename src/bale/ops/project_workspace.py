@@ -61,7 +61,13 @@ def member_roots(workspace: Workspace, member: Project) -> Roots:
 
     def own(specs: Iterable[RequirementSpec]) -> list[RequirementSpec]:
         kept = [s for s in specs if member.name is None or s.name != member.name]
-        return with_sources(kept, sources, member.pyproject)
+        return with_sources(
+            kept,
+            sources,
+            member.pyproject,
+            table=member.settings.table,
+            requires_python=member.requires_python or workspace.root.requires_python,
+        )
 
     roots: Roots = {None: own(member.dependencies)}
     for extra, specs in member.optional_dependencies.items():
@@ -72,12 +78,36 @@ def member_roots(workspace: Workspace, member: Project) -> Roots:
 
 
 def workspace_roots(workspace: Workspace) -> Roots:
-    """Every member's requirements by origin: extras and groups of the same name are one root."""
+    """Every member's requirements by origin: extras and groups of the same name are one root. Every
+    member below the root is a requirement too (on its own tree), so the lock covers each member,
+    those nothing depends on included, as uv's does: ``sync --package`` and ``export --package`` need it."""
     merged: Roots = {None: []}
     for member in lock_members(workspace):
         for origin, specs in member_roots(workspace, member).items():
             merged.setdefault(origin, []).extend(specs)
+    required = {spec.name for spec in merged[None]}
+    merged[None].extend(spec for spec in _member_specs(workspace) if spec.name not in required)
     return merged
+
+
+def _member_specs(workspace: Workspace) -> list[RequirementSpec]:
+    """Each member that is a package (not the root project, which a sync installs itself) as an editable
+    requirement on its own folder."""
+    from packaging.requirements import Requirement
+
+    from bale.model.requirement import Origin
+    from bale.ops.project_sources import with_sources
+    from bale.project.model import PathSource
+
+    specs: list[RequirementSpec] = []
+    root = workspace.root
+    for name, member in sorted(workspace.members.items()):
+        if member.root == root.root or not member.is_package:
+            continue
+        spec = RequirementSpec(name, Requirement(name), Origin(str(member.pyproject)))
+        source = {name: PathSource(member.root, editable=True)}
+        specs.extend(with_sources([spec], source, root.pyproject, table=root.settings.table))
+    return specs
 
 
 def workspace_requires_python(workspace: Workspace) -> SpecifierSet | None:
@@ -121,7 +151,7 @@ def path_dependency_inputs(workspace: Workspace) -> dict[str, Any]:
     for name, pyproject in path_dependencies(workspace):
         key = str(name) if str(name) not in summaries else f"{name} ({pyproject.parent})"
         try:
-            tree: Project | None = load_project(pyproject)
+            tree: Project | None = load_project(pyproject, notify=False)  # its settings do not apply
         except BaleError:
             tree = None  # the build reports what is wrong with it
         if tree is None or tree.name is None or {"dependencies", "optional-dependencies"} & set(tree.dynamic):

@@ -26,10 +26,16 @@ class ResolveRequest:
     index: IndexSettings
     constraints: Sequence[RequirementSpec] = ()
     overrides: Sequence[RequirementSpec] = ()
-    prereleases: PreReleases = PreReleases.IF_NECESSARY_OR_EXPLICIT
+    prereleases: PreReleases = PreReleases.IF_NECESSARY
+    # ``--prerelease-package NAME=MODE``: per-package pre-release modes over ``prereleases``.
+    package_prereleases: Mapping[NormalizedName, PreReleases] = field(default_factory=dict)
     strategy: str = "highest"
+    # Universal resolutions only: uv's ``--fork-strategy`` (``requires-python`` or ``fewest``).
+    fork_strategy: str = "requires-python"
     preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
     exclude_newer: datetime | None = None
+    # ``--exclude-newer-package NAME=DATE``: a package's own cutoff (None: none) over ``exclude_newer``.
+    exclude_newer_package: Mapping[NormalizedName, datetime | None] = field(default_factory=dict)
     no_binary: frozenset[NormalizedName] | AllPackages = frozenset()
     only_binary: frozenset[NormalizedName] | AllPackages = frozenset()
     root_label: str | None = None

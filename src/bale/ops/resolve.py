@@ -12,13 +12,15 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from bale.context import Context
+from bale.dist.hash_policy import hash_options
 from bale.errors import BaleError
+from bale.model.artifact import Artifact
 from bale.model.dists import IndexFile
 from bale.model.names import NormalizedName
 from bale.model.requirement import Origin, RequirementSpec
 from bale.model.target import TargetEnv
 from bale.ops.request import ResolveRequest
-from bale.ops.sources import Artifact, direct_source, hash_options, name_sources
+from bale.ops.sources import direct_source, name_sources
 from bale.resolver.provider import Dependency, PackageId
 
 if TYPE_CHECKING:
@@ -92,7 +94,6 @@ class _Setup:
 
 
 def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalScope) -> _Setup:
-    from bale.index.metadata import MetadataFetcher
     from bale.index.provider import IndexProvider, ProviderOptions
     from bale.resolver.overrides import OverridingProvider
     from bale.resolver.solver import SolverOptions
@@ -106,23 +107,23 @@ def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalSc
     direct = {name: artifact.file for name, artifact in artifacts.items()}
     hashes = {spec.name: hash_options(spec) for spec in specs if spec.name is not None and spec.hashes}
 
-    def source_metadata(file: IndexFile) -> bytes:
-        from bale.ops.prepare import source_metadata as build_metadata
+    database = ctx.database
 
+    def source_metadata(file: IndexFile) -> bytes:
         sourced = artifacts.get(file.name)
         if sourced is not None and sourced.subdirectory and sourced.file == file:
-            from bale.ops.archive_subdirectory import artifact_metadata
-
-            return artifact_metadata(ctx, sourced)  # the project is a folder inside the archive
+            return database.artifact_metadata(sourced)  # the project is a folder inside the archive
         label = f"{file.name}=={file.version}"
-        return build_metadata(ctx, file, hashes.get(file.name), label=label)[0]
+        return database.source_metadata(file, hashes.get(file.name), label=label)[0]
 
     provider = IndexProvider(
         ctx.index_client(request.index),
-        MetadataFetcher(ctx.http, cache_dir=ctx.cache.bucket("metadata-v1")),
+        # The database's fetcher: preparing a wheel checks it against the metadata read here.
+        database.metadata,
         scope,
         options=ProviderOptions(
             exclude_newer=request.exclude_newer,
+            exclude_newer_package=dict(request.exclude_newer_package),
             no_binary=request.no_binary,
             only_binary=request.only_binary,
             allow_sdist=ctx.can_build,
@@ -143,6 +144,7 @@ def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalSc
     options = SolverOptions(
         strategy=_strategy(request.strategy),
         prereleases=request.prereleases,
+        package_prereleases=dict(request.package_prereleases),
         preferences=dict(request.preferences),
         root_label=request.root_label,
     )
@@ -266,7 +268,7 @@ def resolve_universal(
 
     from bale.index.provider import UniversalScope
     from bale.resolver.solver import NoSolution
-    from bale.resolver.universal import ForkNoSolution, marker_dependencies
+    from bale.resolver.universal import ForkNoSolution, ForkStrategy, marker_dependencies
     from bale.resolver.universal import resolve_universal as solve_universal
 
     start = time.perf_counter()
@@ -284,6 +286,7 @@ def resolve_universal(
             options=setup.options,
             requires_python=requires_python,
             reporter=_SolverLog(ctx),
+            fork_strategy=ForkStrategy(request.fork_strategy),
         )
     except NoSolution as err:
         message = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,14 +20,58 @@ class GlobalSettings:
     verbosity: int = 0
 
 
+INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
+
+
+def checked_strategy(value: object, where: str) -> str:
+    """``value`` if it names an index strategy, else a BaleError naming ``where`` it was read."""
+    if value in INDEX_STRATEGIES:
+        return str(value)
+    from bale.errors import BaleError
+
+    raise BaleError(
+        f"Invalid index strategy {value!r} in {where}",
+        hint=f"use one of: {', '.join(INDEX_STRATEGIES)}",
+    )
+
+
 @dataclass(frozen=True)
 class IndexSettings:
+    """Where packages come from. Indexes are searched extra indexes first (in the order given), then
+    ``index_url``; ``strategy`` says how their answers combine (see ``bale.index.sources``)."""
+
     index_url: str = DEFAULT_INDEX_URL
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
     # (package name, index URL): packages taken from one index only ({ index = ... } sources).
     pins: tuple[tuple[str, str], ...] = ()
+    # first-index | unsafe-first-match | unsafe-best-match (INDEX_STRATEGIES), as uv's --index-strategy;
+    # None: not given on the command line nor in BALE_INDEX_STRATEGY (a project's setting, else first-index).
+    strategy: str | None = None
+    # (name, URL) of the project's [[tool.bale.index]] entries: credentials for a named index may come
+    # from BALE_INDEX_<NAME>_USERNAME / _PASSWORD.
+    named: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def search_strategy(self) -> str:
+        """The index strategy in force (``first-index`` when none was chosen)."""
+        return self.strategy or INDEX_STRATEGIES[0]
+
+    def with_default_strategy(self, value: object, where: str) -> IndexSettings:
+        """These settings with ``value`` (a project's ``index-strategy``, from ``where``) as the
+        strategy, unless the command line or the environment chose one."""
+        if self.strategy is not None or value is None:
+            return self
+        return replace(self, strategy=checked_strategy(value, where))
+
+    def credential_sources(self) -> list[tuple[str, str | None]]:
+        """Every configured index URL with its name (None when unnamed), for the credential store."""
+        if self.no_index:
+            return []
+        names = {url: name for name, url in self.named}
+        urls = (*self.extra_index_urls, self.index_url, *(url for _, url in self.pins), *names)
+        return [(url, names.get(url)) for url in dict.fromkeys(urls)]
 
     def merged_with_requirements(self, parsed: RequirementsFile, *, explicit_index: bool) -> IndexSettings:
         """Add what a parsed requirements file says (index URLs, find-links, --no-index)."""
@@ -49,7 +93,8 @@ class IndexSettings:
         explicit_index: bool,
     ) -> IndexSettings:
         """Add what a requirements file says; the command line's ``--index-url`` wins over the file's."""
-        return IndexSettings(
+        return replace(
+            self,
             index_url=self.index_url if explicit_index or index_url is None else index_url,
             extra_index_urls=tuple(dict.fromkeys((*self.extra_index_urls, *extra))),
             find_links=tuple(dict.fromkeys((*self.find_links, *find_links))),
@@ -103,6 +148,7 @@ class InstallSettings:
     compile_bytecode: bool = False
     link_mode: str | None = None
     prerelease: str | None = None
+    prerelease_package: tuple[str, ...] = ()  # NAME=MODE
     allow_empty: bool = False
     no_binary: tuple[str, ...] = ()  # names, or :all: / :none:
     only_binary: tuple[str, ...] = ()

@@ -23,7 +23,9 @@ def uninstall(
 ) -> UninstallOutcome:
     from bale.fs.lock import FileLock
     from bale.install.installed import scan_site_packages
-    from bale.install.uninstall import uninstall as remove_dist
+    from bale.install.journal import Transaction
+    from bale.install.uninstall import plan_removal
+    from bale.ops.install import recover_environment
     from bale.requirements import parse_requirement_arg, parse_requirements_file
 
     names: list[str] = []
@@ -43,6 +45,7 @@ def uninstall(
         timeout=float(os.environ.get("BALE_LOCK_TIMEOUT", "300")),
         label=f"the environment {env.root}",
     ):
+        recover_environment(ctx, env)
         installed = scan_site_packages(env.site_packages())
         targets = []
         for name in dict.fromkeys(normalize(n) for n in names):
@@ -52,8 +55,15 @@ def uninstall(
             else:
                 targets.append(dist)
         scheme = env.scheme()
-        for dist in targets:
-            if not dry_run:
-                remove_dist(dist, scheme)
-            outcome.removed.append((dist.name, str(dist.version)))
+        # Every removal is decided (and can refuse) before anything is deleted; then one journaled
+        # transaction deletes them all, so a crash leaves each package installed or gone.
+        removals = [plan_removal(dist, scheme) for dist in targets]
+        if not dry_run:
+            Transaction(scheme).commit(removals)
+            for removal in removals:
+                for entry in removal.skipped:
+                    ctx.reporter.warn(
+                        f"did not delete a file {removal.name} {removal.version} lists: {entry}"
+                    )
+        outcome.removed.extend((dist.name, str(dist.version)) for dist in targets)
     return outcome

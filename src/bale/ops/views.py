@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -306,8 +307,15 @@ def export(loaded: LoadedLock, request: ExportRequest) -> str:
 
     lock = loaded.lock
     chosen = choose(loaded.project, lock, request.selection, str(loaded.path))
-    if not chosen.project:
+    # In a workspace, one project's export holds what it needs (a member: itself included), not what
+    # the whole workspace's lock holds.
+    member = loaded.project.root.resolve() != loaded.path.parent.resolve()
+    own = [p for p in lock.packages if member and normalize(p.name) == loaded.project.name]
+    if not chosen.project or member or _has_members(loaded.project):
         lock = _only(loaded, chosen)
+        if chosen.project and own and own[0] not in lock.packages:
+            packages = sorted([*own, *lock.packages], key=lambda package: normalize(package.name))
+            lock = dataclasses.replace(lock, packages=packages)
     graph = project_graph(loaded)
     requested_by: dict[str, set[str]] = {}
     for edge in graph.children.get(PROJECT, ()):
@@ -326,9 +334,16 @@ def export(loaded: LoadedLock, request: ExportRequest) -> str:
         source=str(loaded.path),
         requested_by=requested_by,
     )
-    if request.emit_project and chosen.project and loaded.project.is_package:
+    if request.emit_project and chosen.project and loaded.project.is_package and not member:
         text += "-e .\n"
     return text
+
+
+def _has_members(project: Project) -> bool:
+    from bale.ops.project_workspace import load_workspace
+
+    root = project.root.resolve()
+    return any(m.root.resolve() != root for m in load_workspace(project).members.values())
 
 
 def _via(project: str, origin: str | None) -> str:

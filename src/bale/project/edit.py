@@ -105,7 +105,7 @@ def remove_dependency(
         places = [_target(doc, group="dev", optional=None, dev=False, where=where, create=False)]
         legacy = _legacy_dev(doc)
         if legacy is not None:
-            places.append((legacy, "dev-dependencies", "tool.bale.dev-dependencies"))
+            places.append((legacy, "dev-dependencies", f"tool.{_settings_tool(doc)}.dev-dependencies"))
     else:
         places = [_target(doc, group=group, optional=optional, dev=False, where=where, create=False)]
     removed = 0
@@ -135,14 +135,16 @@ def remove_dependency(
 
 
 def add_source(text: str, name: str, source: Mapping[str, object], *, where: str = "pyproject.toml") -> str:
-    """Write ``name = { ... }`` under ``[tool.bale.sources]``, replacing the package's existing source."""
+    """Write ``name = { ... }`` under ``[tool.bale.sources]`` (``[tool.uv.sources]`` in a project that
+    has only ``[tool.uv]``), replacing the package's existing source."""
     from bale.project.model import parse_source
 
-    parse_source(dict(source), ("tool", "bale", "sources", name), Path(where).parent)
+    doc = _parse(text, where)
+    tool = _settings_tool(doc)
+    parse_source(dict(source), ("tool", tool, "sources", name), Path(where).parent)
     import tomlkit
 
-    doc = _parse(text, where)
-    sources = _table_path(doc, ("tool", "bale", "sources"), where)
+    sources = _table_path(doc, ("tool", tool, "sources"), where)
     order = ("index", "path", "editable", "git", "tag", "branch", "rev", "url", "subdirectory", "workspace")
     keys = sorted(source, key=order.index)
     inline = "{ " + ", ".join(f"{k} = {tomlkit.item(source[k]).as_string()}" for k in keys) + " }"
@@ -156,7 +158,7 @@ def remove_source(text: str, name: str, *, where: str = "pyproject.toml") -> str
     """Drop the package's entry from ``[tool.bale.sources]`` (and the table if it empties); absent is fine."""
     doc = _parse(text, where)
     tool = doc.get("tool")
-    bale = tool.get("bale") if isinstance(tool, dict) else None
+    bale = tool.get(_settings_tool(doc)) if isinstance(tool, dict) else None
     sources = bale.get("sources") if isinstance(bale, dict) else None
     if not isinstance(sources, dict):
         return text
@@ -328,9 +330,18 @@ def _named_table(doc: TOMLDocument, parent: Any, key: str, path: str, *, where: 
     return table
 
 
+def _settings_tool(doc: TOMLDocument) -> str:
+    """``bale``, or ``uv`` where the file has ``[tool.uv]`` and no ``[tool.bale]`` (bale reads that one:
+    a ``[tool.bale]`` table written into it would hide the project's uv indexes and sources)."""
+    tool = doc.get("tool")
+    if isinstance(tool, dict) and "bale" not in tool and isinstance(tool.get("uv"), dict):
+        return "uv"
+    return "bale"
+
+
 def _legacy_dev(doc: TOMLDocument) -> Any:
     tool = doc.get("tool")
-    bale = tool.get("bale") if isinstance(tool, dict) else None
+    bale = tool.get(_settings_tool(doc)) if isinstance(tool, dict) else None
     if isinstance(bale, dict) and "dev-dependencies" in bale:
         return bale
     return None
@@ -355,7 +366,7 @@ def _locations(doc: TOMLDocument, name: str) -> list[str]:
         scan(values, f"dependency-groups.{group}")
     legacy = _legacy_dev(doc)
     if legacy is not None:
-        scan(legacy.get("dev-dependencies"), "tool.bale.dev-dependencies")
+        scan(legacy.get("dev-dependencies"), f"tool.{_settings_tool(doc)}.dev-dependencies")
     return found
 
 

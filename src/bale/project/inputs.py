@@ -11,7 +11,7 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from bale.errors import BaleError
+from bale.errors import BaleError, utf8_error
 from bale.model.names import normalize
 from bale.model.requirement import Origin, RequirementSpec
 
@@ -21,12 +21,31 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 
-def load_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; a syntax error names the file, line and column."""
+def read_utf8(path: Path) -> str:
+    """The text of ``path``; bytes that are not UTF-8 (TOML requires it) are an error naming the
+    file, the line and the column, with the line shown up to the bad byte."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as err:
-        raise BaleError(f"Cannot read {path}: {err.strerror or err}") from err
+        raise BaleError(
+            f"Cannot read {path}: {err.strerror or err}",
+            hint="Check that the file exists and that you may read it.",
+        ) from err
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise utf8_error(
+            str(path),
+            raw,
+            err,
+            hint="Save the file as UTF-8 (TOML files must be UTF-8; an editor's 'Latin-1' or "
+            "'Windows-1252' encoding is the usual cause).",
+        ) from None
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a syntax error or a byte that is not UTF-8 names the file, line and column."""
+    text = read_utf8(path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -76,7 +95,7 @@ def pyproject_requirements(
 ) -> list[RequirementSpec]:
     """``[project] dependencies`` plus the chosen optional dependencies and dependency groups."""
     data = load_toml(path)
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     project = data.get("project")
     if not isinstance(project, dict):
         raise BaleError(f"{path} has no [project] table", hint="pip compile reads PEP 621 metadata")
@@ -120,11 +139,11 @@ def setup_cfg_requirements(
 ) -> list[RequirementSpec]:
     """``[options] install_requires`` and ``[options.extras_require]`` of a setuptools setup.cfg."""
     parser = configparser.ConfigParser(interpolation=None)
+    text = read_utf8(path)
     try:
-        parser.read(path, encoding="utf-8")
+        parser.read_string(text, source=str(path))
     except configparser.Error as err:
         raise BaleError(f"{path}: invalid setup.cfg: {err}") from err
-    text = path.read_text(encoding="utf-8")
 
     def lines(value: str) -> list[str]:
         return [

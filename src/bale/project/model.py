@@ -1,11 +1,12 @@
-"""pyproject.toml read into a validated, frozen Project: PEP 621 metadata, PEP 735 groups, ``[tool.bale]``."""
+"""pyproject.toml read into a validated, frozen Project: PEP 621 metadata, PEP 735 groups, ``[tool.bale]``
+(or, in a project without one, the parts of ``[tool.uv]`` bale can honour)."""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
 from bale.model.requirement import Origin, RequirementSpec
 from bale.project.inputs import load_toml
+from bale.project.notices import Notice, emit
 
 __all__ = [
     "NAME_RULE",
@@ -40,6 +42,7 @@ __all__ = [
     "load_project",
     "parse_source",
     "read_project",
+    "settings_table",
 ]
 
 PYPROJECT = "pyproject.toml"
@@ -76,9 +79,13 @@ class Index:
 
 @dataclass(frozen=True, slots=True)
 class IndexSource:
-    """``{ index = "name" }``: take the package from one named index."""
+    """``{ index = "name" }``: take the package from one named index.
+
+    Every source may carry a ``marker``: it applies only in the environments the marker selects.
+    """
 
     index: str
+    marker: Marker | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +94,7 @@ class PathSource:
 
     path: Path
     editable: bool = False
+    marker: Marker | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,7 @@ class GitSource:
     tag: str | None = None
     branch: str | None = None
     subdirectory: str | None = None
+    marker: Marker | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +115,14 @@ class UrlSource:
 
     url: str
     subdirectory: str | None = None
+    marker: Marker | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class WorkspaceSource:
     """``{ workspace = true }``: the package is a member of the same workspace (installed editable)."""
+
+    marker: Marker | None = None
 
 
 Source = IndexSource | PathSource | GitSource | UrlSource | WorkspaceSource
@@ -135,11 +147,13 @@ class BuildSystem:
 
 @dataclass(frozen=True, slots=True)
 class BaleSettings:
-    """``[tool.bale]`` of one pyproject.toml, validated.
+    """``[tool.bale]`` of one pyproject.toml, validated; or its ``[tool.uv]`` where it has no
+    ``[tool.bale]`` (``table`` says which, as ``tool.bale`` or ``tool.uv``).
 
     ``dev_dependencies`` is the legacy spelling of the ``dev`` dependency group (already merged into
     ``Project.dependency_groups``). ``default_groups`` is None when unset. ``unknown`` lists keys bale
-    does not know (for the CLI to warn about); ``raw`` is the whole table for settings read elsewhere.
+    does not know; ``notices`` what to tell the user about how the table was read (unknown or
+    ignored keys); ``raw`` holds the keys bale reads, as written, for settings read elsewhere.
     """
 
     indexes: tuple[Index, ...] = ()
@@ -154,6 +168,8 @@ class BaleSettings:
     package: bool | None = None
     unknown: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    table: str = "tool.bale"
+    notices: tuple[Notice, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,44 +248,61 @@ def find_project(start: Path) -> Project:
     )
 
 
-def load_project(pyproject: Path, *, inherited_indexes: Collection[str] = ()) -> Project:
-    """Read and validate one pyproject.toml; sources may name its own indexes or ``inherited_indexes``."""
-    project = read_project(pyproject)
+def load_project(pyproject: Path, *, inherited_indexes: Collection[str] = (), notify: bool = True) -> Project:
+    """Read and validate one pyproject.toml; sources may name its own indexes or ``inherited_indexes``.
+
+    ``notify=False`` keeps its notices (how its settings were read) to itself: for a file whose
+    settings bale does not apply, such as a path dependency's.
+    """
+    project = read_project(pyproject, notify=notify)
     check_index_references(project, inherited_indexes)
     return project
 
 
-def read_project(pyproject: Path) -> Project:
+def read_project(pyproject: Path, *, notify: bool = True) -> Project:
     """Read and validate one pyproject.toml, except that index names used by sources are not checked.
 
     A workspace member may name an index its root defines; ``check_index_references`` is the second half.
     """
-    return _read(pyproject, load_toml(pyproject))
+    return _read(pyproject, load_toml(pyproject), notify=notify)
 
 
 def check_index_references(project: Project, inherited: Collection[str] = ()) -> None:
     """Every ``{ index = ... }`` source names an index of the project, or one of ``inherited``."""
-    known = {index.name for index in project.settings.indexes} | set(inherited)
+    known = {index.name for index in project.settings.indexes if index.name} | set(inherited)
+    table = project.settings.table
     problems: list[str] = []
     for name, source in project.settings.sources.items():
         if isinstance(source, IndexSource) and source.index not in known:
             defined = ", ".join(sorted(known)) or "none"
             problems.append(
-                f"{_key_path('tool', 'bale', 'sources', name, 'index')}: no index named {source.index!r} "
-                f"(indexes defined: {defined})"
+                f"{_key_path(*table.split('.'), 'sources', name, 'index')}: no index named "
+                f"{source.index!r} (indexes defined: {defined})"
             )
     if problems:
         raise _problems_error(
             project.pyproject,
             [_Problem(p) for p in problems],
-            hint="define it with [[tool.bale.index]] name = ..., url = ...",
+            hint=f"define it with [[{table}.index]] name = ..., url = ...",
         )
 
 
-def _has_workspace_table(data: Mapping[str, Any]) -> bool:
+def settings_table(data: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The table a pyproject.toml's settings come from, ``("bale", [tool.bale])``, else ``("uv",
+    [tool.uv])`` where there is no ``[tool.bale]``; None when it has neither."""
     tool = data.get("tool")
-    bale = tool.get("bale") if isinstance(tool, dict) else None
-    return isinstance(bale, dict) and "workspace" in bale
+    if not isinstance(tool, dict):
+        return None
+    for name in ("bale", "uv"):
+        table = tool.get(name)
+        if isinstance(table, dict):
+            return name, table
+    return None
+
+
+def _has_workspace_table(data: Mapping[str, Any]) -> bool:
+    chosen = settings_table(data)
+    return chosen is not None and "workspace" in chosen[1]
 
 
 def _check_with_enclosing_workspace(project: Project) -> None:
@@ -351,6 +384,7 @@ class _Reader:
         self.path = path
         self.text = text
         self.problems: list[_Problem] = []
+        self.notices: list[Notice] = []
 
     def problem(self, keys: tuple[str | int, ...], what: str, *, line: int | None = None) -> None:
         self.problems.append(_Problem(f"{_key_path(*keys)}: {what}", line))
@@ -438,7 +472,7 @@ def _basic_quoted(value: str) -> str:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def _read(pyproject: Path, data: dict[str, Any]) -> Project:
+def _read(pyproject: Path, data: dict[str, Any], *, notify: bool = True) -> Project:
     pyproject = pyproject.absolute()
     reader = _Reader(pyproject, pyproject.read_text(encoding="utf-8"))
     root = pyproject.parent
@@ -496,12 +530,14 @@ def _read(pyproject: Path, data: dict[str, Any]) -> Project:
             if group not in groups:
                 known = ", ".join(groups) or "none"
                 reader.problem(
-                    ("tool", "bale", "default-groups", i),
+                    (*settings.table.split("."), "default-groups", i),
                     f"no dependency group named {group!r} (groups: {known})",
                 )
 
     if reader.problems:
         raise _problems_error(pyproject, reader.problems)
+    if notify:
+        emit(settings.notices)
     return Project(
         root=root,
         pyproject=pyproject,
@@ -601,13 +637,17 @@ def _groups(
 
 _SETTINGS_KEYS = (
     "index",
+    "index-strategy",
     "sources",
     "constraint-dependencies",
     "override-dependencies",
     "environments",
     "exclude-newer",
+    "exclude-newer-package",
     "prerelease",
+    "prerelease-package",
     "resolution",
+    "fork-strategy",
     "default-groups",
     "dev-dependencies",
     "workspace",
@@ -616,12 +656,67 @@ _SETTINGS_KEYS = (
 
 
 def _settings(reader: _Reader, root: Path, tool: object) -> BaleSettings:
-    tool_table = reader.table(tool, ("tool",))
-    bale = reader.table((tool_table or {}).get("bale"), ("tool", "bale"))
-    if bale is None:
+    """``[tool.bale]``; else what bale honours of ``[tool.uv]``, saying so (a uv project works as is)."""
+    tool_table = reader.table(tool, ("tool",)) or {}
+    bale = reader.table(tool_table.get("bale"), ("tool", "bale"))
+    uv = reader.table(tool_table.get("uv"), ("tool", "uv"))
+    where = str(reader.path)
+    if bale is not None:
+        settings = _table_settings(reader, root, bale, "bale")
+        unknown = [key for key in bale if key not in _SETTINGS_KEYS]
+        notices = [_unknown_notice(key, "tool.bale", where, _SETTINGS_KEYS) for key in unknown]
+        if uv:
+            # A [tool.uv] source or index that does not apply any more is the one surprise that
+            # costs more than time (dependency confusion): say so as a warning.
+            warn = bool({"sources", "index"} & set(uv))
+            text = f"[tool.bale] of {where} wins over [tool.uv]; ignoring [tool.uv] keys: {', '.join(uv)}"
+            notices.append(Notice(text if warn else f"bale: {text}", warning=warn))
+        return replace(settings, notices=(*reader.notices, *notices))
+    if not uv:
         return BaleSettings()
-    base = ("tool", "bale")
-    indexes = _indexes(reader, bale.get("index"))
+    from bale.project.uv_keys import REFUSED, TOP_LEVEL_KEYS
+
+    for key in [key for key in REFUSED if uv.get(key)]:
+        reader.problem(
+            ("tool", "uv", key),
+            "bale does not support this key, and without it packages would come from other indexes "
+            f"than the project names: {REFUSED[key]}",
+        )
+    read = {key: value for key, value in uv.items() if key in _SETTINGS_KEYS}
+    settings = _table_settings(reader, root, read, "uv")
+    notices = []
+    if read:
+        notices.append(
+            Notice(f"bale: reading [tool.uv] of {where} (no [tool.bale] table): {', '.join(read)}")
+        )
+    refused = [key for key in REFUSED if uv.get(key)]
+    ignored = [key for key in uv if key not in read and key in TOP_LEVEL_KEYS and key not in refused]
+    if ignored:
+        notices.append(
+            Notice(
+                f"bale does not support these [tool.uv] keys of {where} and ignores them: "
+                + ", ".join(ignored),
+                warning=True,
+            )
+        )
+    unknown = [key for key in uv if key not in TOP_LEVEL_KEYS and key not in _SETTINGS_KEYS]
+    notices.extend(_unknown_notice(key, "tool.uv", where, TOP_LEVEL_KEYS) for key in unknown)
+    return replace(settings, unknown=tuple(sorted(unknown)), notices=(*notices, *reader.notices))
+
+
+def _unknown_notice(key: str, table: str, where: str, known: Collection[str]) -> Notice:
+    from bale.project.uv_keys import closest
+
+    guess = closest(key, known)
+    tail = f"; did you mean {guess!r}?" if guess else " (ignored)"
+    return Notice(f"unknown key {key!r} in [{table}] of {where}{tail}", warning=True)
+
+
+def _table_settings(reader: _Reader, root: Path, bale: dict[str, Any], tool: str) -> BaleSettings:
+    """The settings in ``bale``, the ``[tool.<tool>]`` table (``bale``, or ``uv`` with the keys bale
+    reads from it: they mean the same in both)."""
+    base = ("tool", tool)
+    indexes = _indexes(reader, bale.get("index"), base, root)
     sources: dict[NormalizedName, Source] = {}
     for name, value in (reader.table(bale.get("sources"), (*base, "sources")) or {}).items():
         source = _source(reader, value, (*base, "sources", name), root)
@@ -637,7 +732,7 @@ def _settings(reader: _Reader, root: Path, tool: object) -> BaleSettings:
             first = str(err).splitlines()[0]
             reader.problem((*base, "environments", i), f"invalid marker {text!r}: {first}")
 
-    exclude_newer = _exclude_newer(reader, bale.get("exclude-newer"))
+    exclude_newer = _exclude_newer(reader, bale.get("exclude-newer"), base)
     default_groups: tuple[NormalizedName, ...] | Literal["all"] | None = None
     raw_default = bale.get("default-groups")
     if raw_default == "all":
@@ -676,15 +771,23 @@ def _settings(reader: _Reader, root: Path, tool: object) -> BaleSettings:
         package=reader.boolean(bale.get("package"), (*base, "package")),
         unknown=tuple(sorted(set(bale) - set(_SETTINGS_KEYS))),
         raw=dict(bale),
+        table=f"tool.{tool}",
     )
 
 
-def _indexes(reader: _Reader, value: object) -> tuple[Index, ...]:
-    base: tuple[str | int, ...] = ("tool", "bale", "index")
+_INDEX_KEYS = ("name", "url", "explicit", "default", "publish-url")
+# uv's index keys that only tune how the index is fetched: without them bale asks the same index.
+_UV_INDEX_TUNING = ("authenticate", "ignore-error-codes", "cache-control")
+
+
+def _indexes(reader: _Reader, value: object, tool: tuple[str, ...], root: Path) -> tuple[Index, ...]:
+    base: tuple[str | int, ...] = (*tool, "index")
+    written = ".".join(tool)
+    uv = tool == ("tool", "uv")
     if value is None:
         return ()
     if not isinstance(value, list):
-        reader.expected(base, "an array of tables ([[tool.bale.index]])", value)
+        reader.expected(base, f"an array of tables ([[{written}.index]])", value)
         return ()
     indexes: list[Index] = []
     defaults: list[str] = []
@@ -693,11 +796,26 @@ def _indexes(reader: _Reader, value: object) -> tuple[Index, ...]:
         table = reader.table(entry, keys)
         if table is None:
             continue
-        for key in sorted(set(table) - {"name", "url", "explicit", "default", "publish-url"}):
-            reader.problem((*keys, key), "unknown key (expected: name, url, explicit, default, publish-url)")
+        allowed = (*_INDEX_KEYS, "format", *_UV_INDEX_TUNING) if uv else _INDEX_KEYS
+        for key in [key for key in table if key not in allowed]:
+            reader.problem((*keys, key), f"unknown key (expected: {', '.join(allowed)})")
+        tuning = [key for key in _UV_INDEX_TUNING if key in table]
+        if tuning:
+            reader.notices.append(
+                Notice(
+                    f"{reader.path}: {_key_path(*keys)}: bale ignores {', '.join(tuning)}",
+                    warning=True,
+                )
+            )
+        if uv and table.get("format", "simple") != "simple":
+            reader.problem(
+                (*keys, "format"),
+                f'bale reads only indexes of the simple API (format = "simple"), got '
+                f"{_describe(table['format'])}; pass the folder or page with --find-links instead",
+            )
         name = reader.string(table.get("name"), (*keys, "name"))
         url = reader.string(table.get("url"), (*keys, "url"))
-        if "name" not in table:
+        if "name" not in table and not uv:  # uv's names are optional: sources cannot name those
             reader.problem((*keys, "name"), "missing; every index needs a name for sources to refer to")
         if "url" not in table:
             reader.problem((*keys, "url"), "missing; expected the index URL")
@@ -707,25 +825,51 @@ def _indexes(reader: _Reader, value: object) -> tuple[Index, ...]:
         if name is not None and any(index.name == name for index in indexes):
             reader.problem((*keys, "name"), f"index {name!r} is defined twice")
             name = None
+        if name is None and uv and "name" not in table:
+            name = ""
         explicit = reader.boolean(table.get("explicit"), (*keys, "explicit")) or False
         default = reader.boolean(table.get("default"), (*keys, "default")) or False
         publish_url = reader.string(table.get("publish-url"), (*keys, "publish-url"))
         if name is None or url is None:
             continue
         if default:
-            defaults.append(name)
+            defaults.append(name or url)
+        url = _index_url(url, root)
         indexes.append(Index(name, url, explicit=explicit, default=default, publish_url=publish_url))
     if len(defaults) > 1:
         reader.problem(base, f"only one index can be the default, got {len(defaults)}: {', '.join(defaults)}")
     return tuple(indexes)
 
 
+def _index_url(url: str, root: Path) -> str:
+    """An index URL; a path (``uv add --index`` writes those for local indexes) as a ``file:`` URL,
+    relative to the pyproject.toml's folder."""
+    if "://" in url or url.startswith("file:"):
+        return url
+    return Path(os.path.normpath(root / os.path.expanduser(url))).as_uri()
+
+
 _SOURCE_KEYS: dict[str, tuple[str, ...]] = {
-    "index": ("index",),
-    "path": ("path", "editable"),
-    "git": ("git", "rev", "tag", "branch", "subdirectory"),
-    "url": ("url", "subdirectory"),
-    "workspace": ("workspace",),
+    "index": ("index", "marker"),
+    "path": ("path", "editable", "marker"),
+    "git": ("git", "rev", "tag", "branch", "subdirectory", "marker"),
+    "url": ("url", "subdirectory", "marker"),
+    "workspace": ("workspace", "marker"),
+}
+# uv's source keys bale cannot honour, unless set to the value that changes nothing (None: none does).
+_UV_SOURCE_UNSUPPORTED: dict[str, object] = {
+    "lfs": False,
+    "package": None,
+    "extra": None,
+    "group": None,
+    "editable": True,  # on a workspace source: bale installs members editable
+}
+_UV_SOURCE_WHY = {
+    "lfs": "bale does not fetch git LFS files",
+    "package": "bale builds every path dependency as a package",
+    "extra": "bale takes a package from one source for every extra",
+    "group": "bale takes a package from one source for every dependency group",
+    "editable": "bale installs workspace members editable",
 }
 
 
@@ -739,8 +883,18 @@ def parse_source(value: object, keys: tuple[str | int, ...], root: Path) -> Sour
 
 
 def _source(reader: _Reader, value: object, keys: tuple[str | int, ...], root: Path) -> Source | None:
-    if isinstance(value, list):
+    uv = keys[:2] == ("tool", "uv")
+    if isinstance(value, list) and not uv:
         reader.expected(keys, "a table (one source per package)", value)
+        return None
+    if isinstance(value, list) and len(value) == 1:
+        value, keys = value[0], (*keys, 0)
+    elif isinstance(value, list):
+        reader.problem(
+            keys,
+            f"bale does not support a list of {len(value)} sources (one per marker, extra or group): "
+            "it takes a package from one source wherever it is required; give it one source",
+        )
         return None
     table = reader.table(value, keys)
     if table is None:
@@ -754,18 +908,26 @@ def _source(reader: _Reader, value: object, keys: tuple[str | int, ...], root: P
     allowed = _SOURCE_KEYS[kind]
     unknown = [key for key in table if key not in allowed]
     for key in unknown:
-        reader.problem((*keys, key), f"unknown key for a {kind} source (expected: {', '.join(allowed)})")
+        if not uv or key not in _UV_SOURCE_UNSUPPORTED or (key == "editable" and kind != "workspace"):
+            reader.problem((*keys, key), f"unknown key for a {kind} source (expected: {', '.join(allowed)})")
+        elif table[key] != _UV_SOURCE_UNSUPPORTED[key]:  # a value that changes nothing is fine
+            reader.problem(
+                (*keys, key),
+                f"bale cannot honour this key of a {kind} source ({_UV_SOURCE_WHY[key]}); "
+                "remove it, or the source",
+            )
     before = len(reader.problems)
+    marker = _source_marker(reader, table.get("marker"), (*keys, "marker"))
     if kind == "index":
-        expected = "a string (the name of a [[tool.bale.index]])"
+        expected = f"a string (the name of a [[{'tool.uv' if uv else 'tool.bale'}.index]])"
         index = reader.string(table["index"], (*keys, "index"), expected)
-        return IndexSource(index) if index is not None and len(reader.problems) == before else None
+        return IndexSource(index, marker) if index is not None and len(reader.problems) == before else None
     if kind == "path":
         path = reader.string(table["path"], (*keys, "path"))
         editable = reader.boolean(table.get("editable"), (*keys, "editable")) or False
         if path is None or len(reader.problems) > before:
             return None
-        return PathSource(Path(os.path.normpath(root / path)), editable)
+        return PathSource(Path(os.path.normpath(root / path)), editable, marker)
     if kind == "git":
         git = reader.string(table["git"], (*keys, "git"), "a string (a git URL)")
         refs = {key: reader.string(table.get(key), (*keys, key)) for key in ("rev", "tag", "branch")}
@@ -775,21 +937,32 @@ def _source(reader: _Reader, value: object, keys: tuple[str | int, ...], root: P
         subdirectory = reader.string(table.get("subdirectory"), (*keys, "subdirectory"))
         if git is None or len(reader.problems) > before:
             return None
-        return GitSource(git, refs["rev"], refs["tag"], refs["branch"], subdirectory)
+        return GitSource(git, refs["rev"], refs["tag"], refs["branch"], subdirectory, marker)
     if kind == "url":
         url = reader.string(table["url"], (*keys, "url"))
         subdirectory = reader.string(table.get("subdirectory"), (*keys, "subdirectory"))
         if url is None or len(reader.problems) > before:
             return None
-        return UrlSource(url, subdirectory)
+        return UrlSource(url, subdirectory, marker)
     if table["workspace"] is not True:
         reader.expected((*keys, "workspace"), "true", table["workspace"])
         return None
-    return WorkspaceSource() if len(reader.problems) == before else None
+    return WorkspaceSource(marker) if len(reader.problems) == before else None
 
 
-def _exclude_newer(reader: _Reader, value: object) -> str | None:
-    keys = ("tool", "bale", "exclude-newer")
+def _source_marker(reader: _Reader, value: object, keys: tuple[str | int, ...]) -> Marker | None:
+    text = reader.string(value, keys, "a marker string")
+    if text is None:
+        return None
+    try:
+        return Marker(text)
+    except InvalidMarker as err:
+        reader.problem(keys, f"invalid marker {text!r}: {str(err).splitlines()[0]}")
+        return None
+
+
+def _exclude_newer(reader: _Reader, value: object, tool: tuple[str, ...]) -> str | None:
+    keys = (*tool, "exclude-newer")
     if value is None:
         return None
     if isinstance(value, datetime):

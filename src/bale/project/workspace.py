@@ -1,4 +1,5 @@
-"""Workspaces: a root pyproject.toml whose ``[tool.bale.workspace]`` globs name member projects."""
+"""Workspaces: a root pyproject.toml whose ``[tool.bale.workspace]`` (or ``[tool.uv.workspace]``) globs
+name member projects."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bale.project.model import (
     check_index_references,
     find_project,
     read_project,
+    settings_table,
 )
 
 __all__ = ["Workspace", "discover_workspace", "find_workspace"]
@@ -52,7 +54,7 @@ class Workspace:
         resolved: dict[NormalizedName, Source] = {}
         for name, source in merged.items():
             if isinstance(source, WorkspaceSource) and name in self.members:
-                resolved[name] = PathSource(self.members[name].root, editable=True)
+                resolved[name] = PathSource(self.members[name].root, editable=True, marker=source.marker)
             else:
                 resolved[name] = source
         return resolved
@@ -67,10 +69,8 @@ def find_workspace(start: Path) -> Workspace:
         candidate = directory / PYPROJECT
         if not candidate.is_file():
             continue
-        data = load_toml(candidate)
-        tool = data.get("tool")
-        bale = tool.get("bale") if isinstance(tool, dict) else None
-        if not (isinstance(bale, dict) and "workspace" in bale):
+        chosen = settings_table(load_toml(candidate))
+        if chosen is None or "workspace" not in chosen[1]:
             continue
         workspace = discover_workspace(read_project(candidate))
         if any(member.root.resolve() == project.root.resolve() for member in workspace.members.values()):
@@ -103,7 +103,7 @@ def discover_workspace(root: Project) -> Workspace:
                 raise BaleError(
                     f"Two workspace members are named {member.name!r}: "
                     f"{other.pyproject} and {member.pyproject}",
-                    hint="rename one, or list one in tool.bale.workspace.exclude",
+                    hint=f"rename one, or list one in {root.settings.table}.workspace.exclude",
                 )
             members[member.name] = member
     workspace = Workspace(root, dict(sorted(members.items())))
@@ -117,7 +117,7 @@ def _single(project: Project) -> Workspace:
 
 def _matches(root: Project, pattern: str) -> list[Path]:
     """Directories matched by one members glob, hidden ones skipped unless the glob names them."""
-    where = f"{root.pyproject}: tool.bale.workspace.members"
+    where = f"{root.pyproject}: {root.settings.table}.workspace.members"
     if Path(pattern).is_absolute() or pattern.startswith(".."):
         raise BaleError(f"{where}: expected a glob relative to the workspace root, got {pattern!r}")
     try:
@@ -128,7 +128,7 @@ def _matches(root: Project, pattern: str) -> list[Path]:
     if not found and not any(char in pattern for char in "*?["):
         raise BaleError(
             f"{where}: workspace member {pattern!r} does not exist ({root.root / pattern})",
-            hint="create it (bale init) or remove it from tool.bale.workspace.members",
+            hint=f"create it (bale init) or remove it from {root.settings.table}.workspace.members",
         )
     wants_hidden = pattern.startswith(".") or "/." in pattern
     return [
@@ -149,11 +149,12 @@ def _excluded(root: Project, patterns: tuple[str, ...]) -> set[Path]:
 def _read_member(root: Project, pattern: str, directory: Path) -> Project:
     relative = directory.relative_to(root.root).as_posix()
     pyproject = directory / PYPROJECT
-    where = f"{root.pyproject}: tool.bale.workspace.members: {pattern!r} matched {relative}"
+    table = root.settings.table
+    where = f"{root.pyproject}: {table}.workspace.members: {pattern!r} matched {relative}"
     if not pyproject.is_file():
         raise BaleError(
             f"{where}, which has no {PYPROJECT}",
-            hint="add a pyproject.toml there (bale init), or list it in tool.bale.workspace.exclude",
+            hint=f"add a pyproject.toml there (bale init), or list it in {table}.workspace.exclude",
         )
     member = read_project(pyproject)
     if member.name is None:
@@ -163,7 +164,8 @@ def _read_member(root: Project, pattern: str, directory: Path) -> Project:
         )
     if member.is_workspace_root:
         raise BaleError(
-            f"{pyproject}: tool.bale.workspace: member {member.name!r} of the workspace at {root.root} "
+            f"{pyproject}: {member.settings.table}.workspace: member {member.name!r} of the workspace at "
+            f"{root.root} "
             "declares a workspace of its own; workspaces do not nest",
         )
     return member
@@ -181,7 +183,8 @@ def _check_member_references(workspace: Workspace) -> None:
             if isinstance(source, WorkspaceSource) and name not in workspace.members:
                 known = ", ".join(workspace.members) or "none"
                 raise BaleError(
-                    f"{member.pyproject}: tool.bale.sources.{name}: {{ workspace = true }} names a package "
+                    f"{member.pyproject}: {member.settings.table}.sources.{name}: {{ workspace = true }} "
+                    "names a package "
                     f"that is not a workspace member (members: {known})",
                 )
         for spec in _all_requirements(member):
@@ -191,8 +194,8 @@ def _check_member_references(workspace: Workspace) -> None:
                 raise BaleError(
                     f"{spec.origin}: {member.name!r} depends on workspace member {spec.name!r} "
                     "without a source for it",
-                    hint=f"add `{spec.name} = {{ workspace = true }}` under [tool.bale.sources] "
-                    f"in {member.pyproject}",
+                    hint=f"add `{spec.name} = {{ workspace = true }}` under "
+                    f"[{member.settings.table}.sources] in {member.pyproject}",
                 )
 
 

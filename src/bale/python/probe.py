@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,10 +116,90 @@ class Interpreter:
 def probe(executable: Path, cache_dir: Path | None = None) -> Interpreter:
     """Describe ``executable``, running it only when ``cache_dir`` has no entry for this exact file.
 
-    A cache hit costs three ``stat`` calls and one small JSON read (~0.5 ms); a miss runs one
-    subprocess (30-40 ms). ``cache_dir`` is the cache's ``interpreters-v1`` bucket.
+    The interpreter of a virtual environment is not run at all when its ``pyvenv.cfg`` names a base
+    interpreter of the same version: a package that replaced ``bin/python`` would run with the user's
+    rights, so the venv's facts are the base's (same binary, same markers, tags and scheme) with the
+    venv's prefix (``environment_interpreter``). Otherwise a cache hit costs three ``stat`` calls and
+    one small JSON read (~0.5 ms); a miss runs one subprocess (30-40 ms). ``cache_dir`` is the cache's
+    ``interpreters-v1`` bucket.
     """
     executable = Path(os.path.abspath(executable))
+    derived = environment_interpreter(executable, cache_dir)
+    if derived is not None:
+        return derived
+    return _probe_file(executable, cache_dir)
+
+
+def read_venv_config(root: Path) -> dict[str, str] | None:
+    """The ``key = value`` lines of ``root/pyvenv.cfg`` (keys lowercased); None when unreadable."""
+    try:
+        text = (root / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    config: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            config[key.strip().lower()] = value.strip()
+    return config
+
+
+def _base_candidates(config: Mapping[str, str], name: str) -> list[Path]:
+    """Where the base interpreter may be, as ``pyvenv.cfg`` tells (CPython 3.11+ and bale write
+    ``executable``, virtualenv ``base-executable``, every tool ``home``)."""
+    found = [Path(config[key]) for key in ("executable", "base-executable") if config.get(key)]
+    home = config.get("home")
+    version = (config.get("version_info") or config.get("version") or "").split(".")
+    if home:
+        names = [name]
+        if len(version) >= 2 and version[0].isdigit() and version[1].isdigit():
+            names.append(f"python{version[0]}.{version[1]}")
+        names += ["python3", "python"]
+        found.extend(Path(home, candidate) for candidate in dict.fromkeys(names))
+    return found
+
+
+def environment_interpreter(executable: Path, cache_dir: Path | None = None) -> Interpreter | None:
+    """The facts of a venv's interpreter read from its ``pyvenv.cfg`` and its base's (cached) probe,
+    without running ``executable``; None when ``executable`` is not in a venv or the file does not say
+    enough (no base found, or one of another version), in which case the caller must run it.
+
+    Costs one small read and the base's probe (a cache hit: ~0.5 ms).
+    """
+    root = executable.parent.parent
+    config = read_venv_config(root)
+    if config is None or not os.path.exists(executable):
+        return None  # not a venv, or a broken one: the full probe names what is wrong
+    version = config.get("version_info") or config.get("version")
+    recorded = version.split(".")[:2] if version else []
+    candidates = _base_candidates(config, executable.name)
+    if os.path.islink(executable):
+        # The file the venv's link reaches, when it is outside the venv, is what actually runs.
+        target = os.path.realpath(executable)
+        if not target.startswith(os.path.realpath(root) + os.sep):
+            candidates.insert(0, Path(target))
+    for candidate in candidates:
+        if not candidate.is_file() or (candidate.parent.parent / "pyvenv.cfg").is_file():
+            continue  # missing, or itself in a venv: only a real base interpreter is probed
+        try:
+            base = _probe_file(Path(os.path.abspath(candidate)), cache_dir)
+        except BaleError:
+            continue
+        if base.is_venv or (recorded and recorded != [str(part) for part in base.version.release[:2]]):
+            continue
+        return replace(
+            base,
+            executable=executable,
+            sys_executable=executable,
+            base_executable=base.base_executable,
+            prefix=root,
+            base_prefix=base.base_prefix,
+            is_venv=True,
+        )
+    return None
+
+
+def _probe_file(executable: Path, cache_dir: Path | None) -> Interpreter:
     stamp = _stamp(executable)
     entry = (
         cache_dir / f"{hashlib.sha256(os.fsencode(executable)).hexdigest()[:32]}.json" if cache_dir else None

@@ -15,13 +15,36 @@ from bale.model.target import TargetEnv
 
 
 class PreReleases(Enum):
-    """When a pre-release may be chosen (uv's ``--prerelease`` values)."""
+    """When a pre-release may be chosen (uv's ``--prerelease`` values).
+
+    ``if-necessary`` (the default) and ``explicit`` never let a pre-release beat a stable version:
+    pre-releases are tried only after every stable candidate in range was rejected. ``explicit``
+    admits them at all only for first-party requirements that name one. ``if-necessary-or-explicit``
+    is uv's deprecated alias of ``if-necessary``.
+    """
 
     DISALLOW = "disallow"
     ALLOW = "allow"
     IF_NECESSARY = "if-necessary"
     EXPLICIT = "explicit"
     IF_NECESSARY_OR_EXPLICIT = "if-necessary-or-explicit"
+
+
+class PreReleaseSelection(Enum):
+    """How pre-releases of one package take part in choosing its version."""
+
+    DISALLOW = "disallow"
+    ALLOW = "allow"  # in plain version order
+    PREFER_STABLE = "prefer-stable"  # only once the stable candidates are exhausted
+
+
+def prerelease_selection(policy: PreReleases, explicit: bool) -> PreReleaseSelection:
+    """The selection ``policy`` gives one package; ``explicit``: a first-party requirement names one."""
+    if policy is PreReleases.ALLOW:
+        return PreReleaseSelection.ALLOW
+    if policy is PreReleases.DISALLOW or (policy is PreReleases.EXPLICIT and not explicit):
+        return PreReleaseSelection.DISALLOW
+    return PreReleaseSelection.PREFER_STABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +77,7 @@ class SelectOptions:
     """``allow_sdist``: a version whose only fitting file is an sdist may be chosen (the caller can
     build it); a fitting wheel is always preferred to the sdist of the same version, as pip and uv do."""
 
-    prereleases: PreReleases = PreReleases.IF_NECESSARY_OR_EXPLICIT
+    prereleases: PreReleases = PreReleases.IF_NECESSARY
     allow_sdist: bool = False
     # Only for the lowest strategies of the resolver; installs always want the highest.
     lowest: bool = False
@@ -68,15 +91,35 @@ def _requires_python(spec: str) -> SpecifierSet | None:
         return None  # an index typo must not hide the file; pip ignores such values too
 
 
-def python_allows(requires_python: str | None, python: Version) -> bool:
+def python_allows(requires_python: str | SpecifierSet | None, python: Version) -> bool:
+    """Whether a dependency's ``Requires-Python`` admits ``python``, counting its lower bound only.
+
+    As uv does: upper bounds are nearly always defensive (``<4``) and would push the resolver to old
+    releases, so ``>=3.8,<4`` means ``>=3.8`` and ``<=3.8`` alone constrains nothing. (A project's own
+    ``requires-python`` is not checked here and keeps its full meaning.)
+    """
     if not requires_python:
         return True
-    spec = _requires_python(requires_python)
-    return spec is None or spec.contains(python, prereleases=True)
+    text = str(requires_python)
+    return _requires_python(text) is None or _lower_bound_allows(text, python)
 
 
-def _names_prerelease(spec: SpecifierSet) -> bool:
+@lru_cache(maxsize=4096)
+def _lower_bound_allows(requires_python: str, python: Version) -> bool:
+    # The lower bound admits ``python`` exactly when some admitted version is at or below it.
+    admitted = SpecifierSet(requires_python, prereleases=True).to_range()
+    at_or_below = SpecifierSet(f"<={python}", prereleases=True).to_range()
+    return not admitted.intersection(at_or_below).is_empty
+
+
+def names_prerelease(spec: SpecifierSet) -> bool:
+    """Whether a specifier names a pre-release (``>=2.0b1``), which opts its package into pre-releases.
+
+    An exclusion (``!=2.0b1``) asks for nothing, so it does not count (as in uv).
+    """
     for item in spec:
+        if item.operator == "!=":
+            continue
         try:
             if Version(item.version.removesuffix(".*")).is_prerelease:
                 return True
@@ -154,26 +197,26 @@ def select(
     """The highest (or lowest) version satisfying ``specifier`` that has a file for ``target``.
 
     Yanked files count only for an exact ``==`` pin (PEP 592), with a warning. Pre-releases follow
-    ``options.prereleases``; a specifier that names a pre-release allows them for this package.
+    ``options.prereleases`` (the specifier is first-party: naming a pre-release opts in under
+    ``explicit``); unless allowed outright, they are tried only after every stable version in range
+    was turned down.
     """
     by_version = group_by_version(files)
     versions = sorted(by_version, reverse=not options.lowest)
     exact = _is_exact_pin(specifier)
-    explicit_pre = _names_prerelease(specifier)
-    policy = options.prereleases
-    allow_pre = policy is PreReleases.ALLOW or (
-        explicit_pre and policy in (PreReleases.EXPLICIT, PreReleases.IF_NECESSARY_OR_EXPLICIT)
-    )
+    selection = prerelease_selection(options.prereleases, names_prerelease(specifier))
     rejections: list[Rejection] = []
     matching = [v for v in versions if specifier.contains(v, prereleases=True)]
-    finals = [v for v in matching if not v.is_prerelease]
-    if not allow_pre and policy in (PreReleases.IF_NECESSARY, PreReleases.IF_NECESSARY_OR_EXPLICIT):
-        # "if necessary": pre-releases count only when no final release satisfies the specifier.
-        allow_pre = not finals
-    for version in matching:
-        if version.is_prerelease and not allow_pre:
-            rejections.append(Rejection(version, "is a pre-release (allow it with --prerelease allow)"))
-            continue
+    order = matching
+    if selection is not PreReleaseSelection.ALLOW:
+        order = [v for v in matching if not v.is_prerelease]
+        pre = [v for v in matching if v.is_prerelease]
+        if selection is PreReleaseSelection.PREFER_STABLE:
+            order += pre
+        else:
+            reason = "is a pre-release (allow it with --prerelease allow)"
+            rejections.extend(Rejection(version, reason) for version in pre)
+    for version in order:
         candidates = by_version[version]
         live = [f for f in candidates if not f.is_yanked]
         warning = None

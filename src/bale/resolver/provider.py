@@ -15,6 +15,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from bale.resolver.candidates import names_prerelease
+
 if TYPE_CHECKING:
     from bale.markers import MarkerExpr
 
@@ -116,17 +118,6 @@ def _spec_range(text: str) -> VersionRange:
     if not text.strip():
         return full_range()
     return SpecifierSet(text, prereleases=True).to_range() & full_range()
-
-
-def names_prerelease(specifier: SpecifierSet) -> bool:
-    """Whether a specifier names a pre-release (``>=2.0b1``), which opts its package into pre-releases."""
-    for item in specifier:
-        try:
-            if Version(item.version.removesuffix(".*")).is_prerelease:
-                return True
-        except ValueError:
-            continue
-    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,7 @@ def hints(
             if cause.prereleases:
                 listed = ", ".join(str(v) for v in sorted(cause.prereleases, reverse=True)[:3])
                 way = "allow them with --prerelease allow"
-                if prereleases in (PreReleases.EXPLICIT, PreReleases.IF_NECESSARY_OR_EXPLICIT):
+                if prereleases is PreReleases.EXPLICIT:
                     way += f", or name one in the requirement ({term.package}>={cause.prereleases[0]})"
                 found.append(
                     f"pre-releases of {term.package} match {wanted} ({listed}), but pre-releases are not "

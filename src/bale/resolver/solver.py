@@ -13,7 +13,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from bale.errors import BaleError
-from bale.resolver.candidates import PreReleases
+from bale.resolver.candidates import PreReleases, PreReleaseSelection, prerelease_selection, python_allows
 from bale.resolver.incompatibility import (
     ConstraintCause,
     DependencyCause,
@@ -63,13 +63,16 @@ class SolverOptions:
     """How to choose among the versions a range allows.
 
     ``preferences`` (an existing lock, installed versions) are tried first when in range and usable.
-    Pre-releases follow ``prereleases``; a requirement that names a pre-release (``>=2.0b1``) opts its
-    package in under the "explicit" policies. A yanked version is used only when a root requirement
-    pins it exactly (``==V``). ``max_steps`` bounds decisions plus conflict-resolution steps.
+    Pre-releases follow ``prereleases``, or ``package_prereleases`` for the packages it names: unless
+    allowed outright, a stable version in range always wins and pre-releases are tried only once no
+    stable version is left; under ``explicit`` only packages whose root requirement names a
+    pre-release (``>=2.0b1``) may use one. A yanked version is used only when a root requirement pins
+    it exactly (``==V``). ``max_steps`` bounds decisions plus conflict-resolution steps.
     """
 
     strategy: Strategy = Strategy.HIGHEST
-    prereleases: PreReleases = PreReleases.IF_NECESSARY_OR_EXPLICIT
+    prereleases: PreReleases = PreReleases.IF_NECESSARY
+    package_prereleases: Mapping[NormalizedName, PreReleases] = field(default_factory=dict)
     preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
     max_steps: int = 200_000
     root_label: str | None = None
@@ -219,7 +222,10 @@ class _Solver:
         self._dependencies: dict[tuple[PackageId, Version], tuple[Dependency, ...]] = {}
         self._counts: dict[PackageId, tuple[Term, int]] = {}
         self._direct = {dep.package.name for dep in requirements if dep.package.kind is PackageKind.DIST}
-        self._explicit_prereleases: set[NormalizedName] = set()
+        # uv's "first-party" requirements: only the root's own can opt a package into pre-releases.
+        self._explicit_prereleases = {
+            dep.package.name for dep in (*requirements, *constraints) if dep.names_prerelease
+        }
         self._exact_pins: dict[NormalizedName, set[Version]] = {}
         for dep in requirements:
             pinned = dep.exact_version
@@ -450,7 +456,9 @@ class _Solver:
             if isinstance(listed, Unavailable):
                 self._listing_unavailable[base] = listed
                 return listed
-            versions = tuple(sorted(set(listed), reverse=True))
+            # A provider may give its own order to try versions in (uv's unsafe-first-match: index by index).
+            in_order = getattr(listed, "in_priority_order", False)
+            versions = tuple(dict.fromkeys(listed)) if in_order else tuple(sorted(set(listed), reverse=True))
             self._versions[base] = versions
             self._yanked[base] = self._provider.yanked(base)
         return versions
@@ -473,13 +481,12 @@ class _Solver:
                 continue
             usable.append(version)
         prereleases_out: list[Version] = []
-        if not package.is_python and not self._prereleases_allowed(name):
+        selection = PreReleaseSelection.ALLOW if package.is_python else self._prerelease_selection(name)
+        if selection is not PreReleaseSelection.ALLOW:
             finals = [version for version in usable if not version.is_prerelease]
-            necessary = self._options.prereleases in (
-                PreReleases.IF_NECESSARY,
-                PreReleases.IF_NECESSARY_OR_EXPLICIT,
-            )
-            if finals or not necessary:
+            # Prefer-stable keeps pre-releases in the universe (so learned incompatibilities stay
+            # valid) and reaches them once incompatibilities have excluded every stable version.
+            if finals or selection is PreReleaseSelection.DISALLOW:
                 prereleases_out = [version for version in usable if version.is_prerelease]
                 usable = finals
         if not usable:
@@ -495,13 +502,9 @@ class _Solver:
         lowest = strategy is Strategy.LOWEST or (strategy is Strategy.LOWEST_DIRECT and name in self._direct)
         return (usable[-1] if lowest else usable[0]), NoVersionsCause()
 
-    def _prereleases_allowed(self, name: NormalizedName) -> bool:
-        policy = self._options.prereleases
-        if policy is PreReleases.ALLOW:
-            return True
-        if policy in (PreReleases.EXPLICIT, PreReleases.IF_NECESSARY_OR_EXPLICIT):
-            return name in self._explicit_prereleases
-        return False
+    def _prerelease_selection(self, name: NormalizedName) -> PreReleaseSelection:
+        policy = self._options.package_prereleases.get(name, self._options.prereleases)
+        return prerelease_selection(policy, name in self._explicit_prereleases)
 
     # -- dependencies ------------------------------------------------------------------------------
 
@@ -530,7 +533,7 @@ class _Solver:
                 package.extra is None
                 and requires_python is not None
                 and self._python is not None
-                and not requires_python.contains(self._python, prereleases=True)
+                and not python_allows(requires_python, self._python)
             ):
                 self._dependencies[key] = ()
                 python_cause = RequiresPythonCause(str(requires_python), self._python)
@@ -540,9 +543,6 @@ class _Solver:
             if package.extra is not None:
                 dependencies.insert(0, Dependency(package.base, _singleton(version)))
         self._dependencies[key] = tuple(dependencies)
-        for dependency in dependencies:
-            if dependency.names_prerelease:
-                self._explicit_prereleases.add(dependency.package.name)
         names = [d.package.name for d in dependencies if d.package.kind is PackageKind.DIST]
         if names:
             self._provider.prefetch(list(dict.fromkeys(names)))

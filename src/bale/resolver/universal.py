@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from enum import Enum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,7 +23,16 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from bale.errors import BaleError
-from bale.markers import FALSE, TRUE, MarkerExpr, PythonRange, parse, python_marker, restrict_python
+from bale.markers import (
+    FALSE,
+    TRUE,
+    MarkerExpr,
+    PythonRange,
+    parse,
+    python_marker,
+    python_range_marker,
+    restrict_python,
+)
 from bale.resolver.provider import (
     Dependencies,
     Dependency,
@@ -32,13 +42,14 @@ from bale.resolver.provider import (
     Unavailable,
     UnavailableKind,
 )
-from bale.resolver.solver import NoSolution, Resolution, SolverOptions, SolverReporter, solve
+from bale.resolver.solver import NoSolution, Resolution, SolverOptions, SolverReporter, Strategy, solve
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
 __all__ = [
     "ForkNoSolution",
+    "ForkStrategy",
     "ForkableProvider",
     "UniversalPackage",
     "UniversalResolution",
@@ -49,6 +60,18 @@ __all__ = [
 
 # Each split at least halves a fork; real projects need a handful. A runaway means a bug, not a project.
 MAX_FORKS = 256
+
+
+class ForkStrategy(Enum):
+    """uv's ``--fork-strategy``: what to do with a version whose Requires-Python covers part of a fork.
+
+    ``requires-python`` (the default) splits the fork at that lower bound, so each Python gets the
+    newest version that supports it (numpy 2.0.x below 3.10, the newest above); ``fewest`` keeps one
+    fork and goes back to a version that supports every Python in it.
+    """
+
+    REQUIRES_PYTHON = "requires-python"
+    FEWEST = "fewest"
 
 
 class ForkableProvider(Provider, Protocol):
@@ -107,7 +130,7 @@ class UniversalResolution:
 class ForkNoSolution(NoSolution):
     """No solution within one fork; ``fork`` is its marker, which the message names."""
 
-    def __init__(self, failure: NoSolution, fork: str) -> None:
+    def __init__(self, failure: NoSolution, fork: str, extra_hints: Sequence[str] = ()) -> None:
         super().__init__(
             failure.incompatibility,
             versions=failure.versions,
@@ -116,18 +139,20 @@ class ForkNoSolution(NoSolution):
             stats=failure.stats,
         )
         self.fork = fork
-        self.hints = failure.hints
-        self.hint = failure.hint
+        self.hints = [*failure.hints, *extra_hints]
+        self.hint = "\n".join(self.hints) if self.hints else None
         self.message = f"No solution found when resolving dependencies when {fork}:"
         self.args = (self.message,)
 
 
 class _ForkNeeded(Exception):
-    """Raised out of the solver: the fork must split on ``marker``."""
+    """Raised out of the solver: the fork must split on ``marker``; ``why_python`` says which version's
+    Requires-Python asked for it (a split at a Python version), e.g. ``numpy==2.1 needs Python >=3.10``."""
 
-    def __init__(self, marker: MarkerExpr) -> None:
+    def __init__(self, marker: MarkerExpr, why_python: str | None = None) -> None:
         super().__init__("fork")
         self.marker = marker
+        self.why_python = why_python
 
 
 def marker_dependencies(
@@ -207,10 +232,11 @@ class _ForkView:
     """The solver's provider inside one fork: checks Requires-Python against the fork's interpreters,
     finds where the fork must split, and records each answer for the reachability markers."""
 
-    def __init__(self, inner: Provider, fork: MarkerExpr) -> None:
+    def __init__(self, inner: Provider, fork: MarkerExpr, strategy: ForkStrategy) -> None:
         self.inner = inner
         self.fork = fork
         self.pythons = fork.python_range()
+        self.strategy = strategy
         self.answers: dict[tuple[PackageId, Version], tuple[Dependency, ...]] = {}
 
     @property
@@ -234,6 +260,11 @@ class _ForkView:
         if requires_python is not None and package.extra is None:
             blocked = python_unavailable(requires_python, self.pythons)
             if blocked is not None:
+                supported = self.pythons & _lower_hull(str(requires_python))
+                if self.strategy is ForkStrategy.REQUIRES_PYTHON and not supported.is_empty:
+                    hull = _lower_hull(str(requires_python))
+                    why = f"{package}=={version} needs Python {hull.specifier_text()}"
+                    raise _ForkNeeded(python_range_marker(hull), why)
                 return blocked
         kept = tuple(d for d in answer.dependencies if _applies(d, self.fork))
         split = _split(kept, self.fork)
@@ -259,11 +290,13 @@ def resolve_universal(
     options: SolverOptions | None = None,
     requires_python: SpecifierSet,
     reporter: SolverReporter | None = None,
+    fork_strategy: ForkStrategy = ForkStrategy.REQUIRES_PYTHON,
 ) -> UniversalResolution:
     """One resolution for every environment whose interpreter ``requires_python`` admits.
 
     ``requirements`` carry their markers on ``Dependency.marker`` (see :func:`marker_dependencies`).
-    A constraint applies wholesale in each fork its marker can hold in. Raises ``NoSolution``
+    A constraint applies wholesale in each fork its marker can hold in. ``fork_strategy`` says
+    whether a newer Python's newer versions split the fork (see :class:`ForkStrategy`). Raises ``NoSolution``
     (``ForkNoSolution``, naming the fork, once the resolution has split) or ``ResolutionTooComplex``.
     """
     settings = options or SolverOptions()
@@ -273,14 +306,16 @@ def resolve_universal(
     pending: list[MarkerExpr] = [base]
     solved: list[_Solved] = []
     preferred: dict[NormalizedName, Version] = {}
+    python_splits: list[tuple[MarkerExpr, str]] = []  # (the newer Pythons' side, why)
     forks_made = 0
     while pending:
         fork = pending.pop(0)
         roots = tuple(d for d in requirements if _applies(d, fork))
         split = _split(roots, fork)
         if split is None:
-            view = _ForkView(provider.for_fork(fork), fork)
-            fork_options = replace(settings, preferences={**preferred, **settings.preferences})
+            view = _ForkView(provider.for_fork(fork), fork, fork_strategy)
+            carried = _carried_preferences(preferred, roots, settings.strategy)
+            fork_options = replace(settings, preferences={**carried, **settings.preferences})
             try:
                 resolution = solve(
                     view,
@@ -291,10 +326,13 @@ def resolve_universal(
                 )
             except _ForkNeeded as needed:
                 split = needed.marker
+                if needed.why_python is not None:
+                    python_splits.append((split, needed.why_python))
             except NoSolution as failure:
                 if fork == base:
                     raise
-                raise ForkNoSolution(failure, _fork_text(fork, requires_python)) from failure
+                hints = _requires_python_hints(fork, python_splits, requires_python)
+                raise ForkNoSolution(failure, _fork_text(fork, requires_python), hints) from failure
             else:
                 solved.append(_Solved(fork, resolution, view, roots))
                 for name, version in resolution.versions.items():
@@ -308,6 +346,36 @@ def resolve_universal(
             )
         pending[0:0] = [fork & split, fork & ~split]
     return _merge(solved, requires_python)
+
+
+def _carried_preferences(
+    preferred: Mapping[NormalizedName, Version], roots: Sequence[Dependency], strategy: Strategy
+) -> Mapping[NormalizedName, Version]:
+    """What earlier forks chose, as preferences for this one, except where the strategy decides.
+
+    Under ``lowest-direct`` a requirement is direct only in the forks its marker reaches: there it
+    takes its lowest version even when an earlier fork, where it was transitive, took the highest.
+    """
+    if strategy is Strategy.LOWEST:
+        return {}
+    if strategy is Strategy.LOWEST_DIRECT:
+        direct = {root.package.name for root in roots}
+        return {name: version for name, version in preferred.items() if name not in direct}
+    return preferred
+
+
+def _requires_python_hints(
+    fork: MarkerExpr, python_splits: Sequence[tuple[MarkerExpr, str]], requires_python: SpecifierSet
+) -> list[str]:
+    """uv's advice for a fork of older Pythons that has no solution: narrow ``requires-python``."""
+    for newer, why in python_splits:
+        if fork.is_disjoint(newer):
+            bound = newer.python_range().specifier_text()
+            return [
+                f"requires-python ({requires_python}) includes Python versions that the newer releases "
+                f"do not support ({why}); consider raising requires-python (to {bound})"
+            ]
+    return []
 
 
 def _fork_text(fork: MarkerExpr, requires_python: SpecifierSet) -> str:

@@ -9,11 +9,7 @@ from urllib.parse import unquote
 from bale.errors import BaleError
 
 if TYPE_CHECKING:
-    from bale.context import Context
-    from bale.model.dists import IndexFile
-    from bale.model.names import NormalizedName
-    from bale.ops.prepare import AllowedHashes
-    from bale.ops.sources import Artifact
+    from bale.cache.cache import Cache
 
 
 def split_subdirectory(url: str) -> tuple[str, str | None]:
@@ -39,7 +35,7 @@ def split_subdirectory(url: str) -> tuple[str, str | None]:
     return base, subdirectory
 
 
-def subdirectory_tree(ctx: Context, archive: Path, sha256: str, subdirectory: str, name: str) -> Path:
+def subdirectory_tree(cache: Cache, archive: Path, sha256: str, subdirectory: str, name: str) -> Path:
     """The folder ``subdirectory`` of the source archive ``archive`` (whose sha256 is ``sha256``),
     relative to the archive's single top folder when it has one (as GitHub's tarballs do).
 
@@ -49,9 +45,9 @@ def subdirectory_tree(ctx: Context, archive: Path, sha256: str, subdirectory: st
     from bale.dist.build import unpack_sdist
     from bale.fs.atomic import replace_dir
 
-    final = ctx.cache.package_dir("sdists", name) / sha256 / "unpacked"
+    final = cache.package_dir("sdists", name) / sha256 / "unpacked"
     if not final.is_dir():
-        with ctx.cache.temp_dir() as temp:
+        with cache.temp_dir() as temp:
             unpack_sdist(archive, temp / "tree")
             final.parent.mkdir(parents=True, exist_ok=True)
             replace_dir(temp / "tree", final)
@@ -64,39 +60,3 @@ def subdirectory_tree(ctx: Context, archive: Path, sha256: str, subdirectory: st
             hint="check the subdirectory: it is relative to the archive's top folder",
         )
     return folder
-
-
-def unpacked_folder(
-    ctx: Context, file: IndexFile, allowed: AllowedHashes, subdirectory: str, *, label: str
-) -> tuple[Path, str]:
-    """The folder ``subdirectory`` of the source archive ``file`` (fetched into the cache and checked
-    against the index's and ``allowed`` hashes first) and the archive's sha256."""
-    from bale.ops.prepare import source_archive
-
-    archive, sha256 = source_archive(ctx, file, allowed, label=label)
-    return subdirectory_tree(ctx, archive, sha256, subdirectory, file.name), sha256
-
-
-def folder_metadata(ctx: Context, folder: Path, name: NormalizedName, *, label: str) -> bytes:
-    """The core metadata of the project in ``folder`` (built once per process, see ``source_metadata``)."""
-    from packaging.version import Version
-
-    from bale.model.dists import FileKind, IndexFile
-    from bale.ops.prepare import source_metadata
-
-    url = folder.as_uri()
-    tree = IndexFile(
-        filename=folder.name, url=url, name=name, version=Version("0"), kind=FileKind.SDIST, source=url
-    )
-    return source_metadata(ctx, tree, label=label)[0]
-
-
-def artifact_metadata(ctx: Context, artifact: Artifact) -> bytes:
-    """The metadata of an archive's subdirectory artifact, for the resolver (its file's URL names the
-    whole archive, whose root is not the project)."""
-    assert artifact.subdirectory is not None
-    label = f"{artifact.file.url}#subdirectory={artifact.subdirectory}"
-    folder, _ = unpacked_folder(
-        ctx, artifact.file, artifact.allowed_hashes, artifact.subdirectory, label=label
-    )
-    return folder_metadata(ctx, folder, artifact.name, label=label)

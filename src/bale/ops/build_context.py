@@ -28,20 +28,22 @@ def attach_builder(ctx: Context, builder: Builder) -> Context:
     """A shallow copy of ``ctx`` sharing its cache and HTTP client, with ``builder`` as its ``builder``.
 
     Nested builds (a build requirement that is itself only an sdist) must carry the build chain so a
-    cycle is reported instead of waited on; resolve and prepare find the builder on the context.
+    cycle is reported instead of waited on; resolve and prepare find the builder on the context and
+    its database (which also drops the run's hash policy: build requirements are not hash-checked).
     Build requirements are built with the defaults (isolated, no config settings): the run's
     ``--no-build-isolation`` and ``--config-settings`` are for its own packages.
     """
     _ = ctx.cache, ctx.http  # created once here so the copy shares them
     child = copy.copy(ctx)
     child.__dict__["builder"] = builder
+    child.__dict__["database"] = ctx.database.with_builder(builder)
     child.__dict__["_builds"] = None
     child.__dict__["_temp_cache"] = None  # the parent context owns and removes it
     return child
 
 
 class IndexBuildContext:
-    """Installs build requirements with ``ops.resolve``, ``ops.prepare`` and ``install.wheel``; no pip.
+    """Installs build requirements with ``ops.resolve``, the database and ``install.wheel``; no pip.
 
     ``index`` says where build requirements come from; ``interpreter`` is the base interpreter of the
     build environments (normally the target environment's); ``build_constraints`` narrow the
@@ -80,10 +82,9 @@ class IndexBuildContext:
         from bale.install.installed import scan_site_packages
         from bale.install.uninstall import uninstall
         from bale.install.wheel import install_tree
-        from bale.ops.prepare import prepare_all
+        from bale.model.artifact import Artifact
         from bale.ops.request import ResolveRequest
         from bale.ops.resolve import resolve
-        from bale.ops.sources import Artifact
 
         chain = current_build_chain()
         specs = [_spec(text) for text in requirements]
@@ -128,7 +129,7 @@ class IndexBuildContext:
                 )
             if not artifacts:
                 return
-            prepared = prepare_all(ctx, artifacts)
+            prepared = ctx.database.prepare_all(artifacts)
             scheme = env.scheme()
             linker = Linker(link_mode_from_env(), on_fallback=self._ctx.reporter.warn)
             for item in prepared:

@@ -1,0 +1,123 @@
+"""What each command does and an example of it, for ``bale COMMAND --help``."""
+
+from __future__ import annotations
+
+# Keyed by the command's words after ``bale``; the example lines are shown as they are, indented.
+_ABOUT: dict[str, tuple[str, str]] = {
+    "": (
+        "bale: one fast tool for Python packages, environments and projects.",
+        "bale init demo && cd demo && bale add requests && bale run python -c 'import requests'",
+    ),
+    "venv": (
+        "Create a virtual environment (default: .venv), with the interpreter --python asks for.",
+        "bale venv --python 3.12 .venv",
+    ),
+    "python": ("Find the Python interpreters on this machine.", "bale python list"),
+    "python list": ("List the interpreters bale can find, one per line.", "bale python list"),
+    "python find": (
+        "Print the path of the interpreter a request selects (the newest when none is given).",
+        "bale python find '>=3.11'",
+    ),
+    "pip": (
+        "pip-compatible commands that work on an environment directly, without a project.",
+        "bale pip install -r requirements.txt",
+    ),
+    "pip install": (
+        "Install packages into the active virtual environment (or --python's), resolving their "
+        "dependencies; what is already installed and satisfies the request is kept.",
+        "bale pip install 'requests>=2.31' -r requirements.txt -c constraints.txt",
+    ),
+    "pip sync": (
+        "Make an environment exactly match requirements files: install what they list, at those "
+        "versions, and remove everything else. Dependencies are not resolved: list them all.",
+        "bale pip sync requirements.txt",
+    ),
+    "pip compile": (
+        "Resolve requirements (requirements.in, pyproject.toml, setup.cfg) into a pinned "
+        "requirements.txt; existing pins in the output file are kept unless --upgrade is given.",
+        "bale pip compile requirements.in -o requirements.txt --generate-hashes",
+    ),
+    "pip uninstall": ("Remove packages from an environment.", "bale pip uninstall requests"),
+    "pip tree": (
+        "Show the installed packages as a dependency tree.",
+        "bale pip tree --package requests",
+    ),
+    "pip list": ("List the installed packages and their versions.", "bale pip list --outdated"),
+    "pip show": (
+        "Show installed packages' metadata: version, location, requirements and dependents.",
+        "bale pip show requests --files",
+    ),
+    "pip freeze": (
+        "List the installed packages in requirements format.",
+        "bale pip freeze > requirements.txt",
+    ),
+    "pip check": (
+        "Check that every installed package's requirements are installed at suitable versions.",
+        "bale pip check",
+    ),
+    "pip download": (
+        "Download distributions (and their dependencies) into a folder, without installing them.",
+        "bale pip download requests -d wheels/",
+    ),
+    "cache": ("Inspect and clean bale's cache.", "bale cache size --human"),
+    "cache dir": ("Print the cache directory.", "bale cache dir"),
+    "cache prune": (
+        "Remove cache entries nothing uses any more (old unpacked archives, stale builds).",
+        "bale cache prune",
+    ),
+    "cache size": ("Print the size of the cache in bytes.", "bale cache size -H"),
+    "cache clean": (
+        "Remove everything from the cache, or only the named packages' entries.",
+        "bale cache clean requests",
+    ),
+    "lock": (
+        "Resolve the project's dependencies for every platform and write pylock.toml. Versions "
+        "already locked are kept unless --upgrade or --upgrade-package asks otherwise.",
+        "bale lock --upgrade-package requests",
+    ),
+    "sync": (
+        "Make the project's environment (.venv) match pylock.toml: lock first when the lock is out "
+        "of date, install what the selection needs and remove what it does not.",
+        "bale sync --extra docs --group test",
+    ),
+    "run": (
+        "Run a command in the project's environment, after syncing it (unless --no-sync).",
+        "bale run -- pytest -x",
+    ),
+    "add": (
+        "Add dependencies to pyproject.toml (the project's, an extra's with --optional, or a "
+        "group's with --dev/--group), then lock and sync.",
+        "bale add 'requests>=2.31' httpx\n  bale add --dev pytest ruff",
+    ),
+    "remove": (
+        "Remove dependencies from pyproject.toml, then lock and sync.",
+        "bale remove requests\n  bale remove --dev pytest",
+    ),
+    "tree": ("Show the project's locked dependency tree.", "bale tree --depth 2"),
+    "why": (
+        "Show every path from the project to a package: who requires it, and through what.",
+        "bale why urllib3",
+    ),
+    "export": (
+        "Write the lock as requirements.txt (with hashes) or as a pylock.toml, for tools that read those.",
+        "bale export --no-dev -o requirements.txt",
+    ),
+    "build": (
+        "Build the project's sdist and wheel (by default the wheel from the sdist) into dist/.",
+        "bale build --wheel -o dist/",
+    ),
+    "publish": (
+        "Upload distributions to an index (default: PyPI), skipping files it already has with --check-url.",
+        'bale publish --token "$PYPI_TOKEN" dist/*',
+    ),
+    "init": (
+        "Create a project: pyproject.toml, a README and a first module.",
+        "bale init --lib demo",
+    ),
+}
+
+
+def about(command: str) -> tuple[str | None, str | None]:
+    """The description and example of ``command`` (``"pip install"``); None where there is none."""
+    description, example = _ABOUT.get(command, (None, None))
+    return description, (f"  {example}" if example else None)
