@@ -146,9 +146,9 @@ def test_an_error_after_a_variable_points_at_the_text_as_written() -> None:
     # The variable's value must not appear in the message: it is often a password.
     assert error_of("${PREFIX}foo ==\n", env={"PREFIX": "s3cret-"}) == (
         "Invalid requirements in requirements.txt\n"
-        "  requirements.txt:1:14: Expected semicolon (after name with no version specifier) or end\n"
+        '  requirements.txt:1:16: missing version after "=="\n'
         "    ${PREFIX}foo ==\n"
-        "                 ^"
+        "                 ~~^"
     )
 
 
@@ -179,9 +179,9 @@ def test_direct_reference_with_marker_needs_a_space_before_the_semicolon() -> No
     assert str(spec.requirement.marker) == 'python_version < "3.8"'
     assert error_of('pkg @ https://x.example/y.whl; python_version<"3.8"\n') == (
         "Invalid requirements in requirements.txt\n"
-        "  requirements.txt:1:32: Expected semicolon (after URL and whitespace) or end\n"
+        '  requirements.txt:1:30: a space must separate the URL from the ";" of a marker\n'
         '    pkg @ https://x.example/y.whl; python_version<"3.8"\n'
-        "          ~~~~~~~~~~~~~~~~~~~~~~~~~^"
+        "                                 ^"
     )
 
 
@@ -435,9 +435,9 @@ def test_errors_in_nested_files_are_reported_with_their_file() -> None:
     files = {"/proj/b.txt": "ok\nbad==\n"}
     assert error_of("-r b.txt\n--nope\n", files) == (
         "Invalid requirements in requirements.txt\n"
-        "  b.txt:2:4: Expected semicolon (after name with no version specifier) or end\n"
+        '  b.txt:2:6: missing version after "=="\n'
         "    bad==\n"
-        "       ^\n"
+        "       ~~^\n"
         "  requirements.txt:2:1: unknown option --nope\n"
         "    --nope\n"
         "    ^"
@@ -487,11 +487,11 @@ def test_all_problems_are_reported_at_once_with_carets() -> None:
     text = "good==1.0\nfoo >= 1 extra\ngood2\nbar[baz\n"
     assert error_of(text) == (
         "Invalid requirements in requirements.txt\n"
-        "  requirements.txt:2:10: Expected comma (within version specifier), semicolon (after version "
-        "specifier) or end\n"
+        '  requirements.txt:2:10: unexpected text "extra" after the requirement; is a comma (between '
+        'version specifiers) or a ";" (before a marker) missing?\n'
         "    foo >= 1 extra\n"
-        "        ~~~~~^\n"
-        "  requirements.txt:4:8: Expected matching RIGHT_BRACKET for LEFT_BRACKET, after extras\n"
+        "             ^\n"
+        '  requirements.txt:4:8: missing closing bracket "]"\n'
         "    bar[baz\n"
         "       ~~~~^"
     )
@@ -566,7 +566,7 @@ def test_error_on_a_continuation_line_points_at_that_line() -> None:
 
 def test_caret_keeps_tabs_aligned() -> None:
     rendered = error_of("\tfoo==\n")
-    assert rendered.splitlines()[-2:] == ["    \tfoo==", "    \t   ^"]
+    assert rendered.splitlines()[-2:] == ["    \tfoo==", "    \t   ~~^"]
 
 
 # ---------------------------------------------------------------------------------------------- arguments
@@ -590,8 +590,7 @@ def test_bad_requirement_argument_shows_a_caret() -> None:
     with pytest.raises(BaleError) as info:
         parse_requirement_line("pkg[extra==1.2", base_dir="/srv")
     assert info.value.render() == (
-        "Invalid requirement 'pkg[extra==1.2'\n"
-        "  column 10: Expected matching RIGHT_BRACKET for LEFT_BRACKET, after extras\n"
+        "Invalid requirement 'pkg[extra==1.2': missing closing bracket \"]\"\n"
         "    pkg[extra==1.2\n"
         "       ~~~~~~^"
     )

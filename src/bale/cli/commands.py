@@ -22,6 +22,10 @@ from bale.ops.settings import (
     InstallSettings,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from bale.ops.install import InstallOutcome
+
 
 def _env(name: str) -> str | None:
     value = os.environ.get(name)
@@ -228,7 +232,21 @@ def cmd_python(args: argparse.Namespace, printer: Printer) -> int:
         printer.data(str(found.executable))
         return 0
     if args.python_command == "list":
-        for interpreter in list_interpreters(cache_dir=cache_dir):
+        found = list_interpreters(cache_dir=cache_dir)
+        if wants_json(args):
+            # Keys as uv's `python list --output-format json` names them (those bale knows).
+            rows = [
+                {
+                    "key": f"{i.implementation}-{i.version}",
+                    "version": str(i.version),
+                    "implementation": i.implementation,
+                    "path": str(i.executable),
+                }
+                for i in found
+            ]
+            print_json(printer, rows)
+            return 0
+        for interpreter in found:
             key = f"{interpreter.implementation}-{interpreter.version}"
             printer.data(f"{key:<24} {interpreter.executable}")
         return 0
@@ -317,6 +335,8 @@ def pip_install(args: argparse.Namespace, printer: Printer) -> int:
         else:
             printer.info(f"Would install {plural(len(outcome.installed), 'package')}")
         _changes(printer, outcome.removed, outcome.installed)
+        if wants_json(args):
+            _install_json(printer, outcome)
         return 0
     if outcome.prepared:
         printer.info(
@@ -337,16 +357,42 @@ def pip_install(args: argparse.Namespace, printer: Printer) -> int:
     if not outcome.installed and not outcome.removed:
         printer.info(printer.dim("Audited " + plural(outcome.kept, "package") + " in " + elapsed(total)))
     _changes(printer, outcome.removed, outcome.installed)
+    if wants_json(args):
+        _install_json(printer, outcome)
     return 0
 
 
+def _install_json(printer: Printer, outcome: InstallOutcome) -> None:
+    """``bale pip install --output-format json``: ``environment``, ``python``, ``dry_run``, ``resolved``,
+    then ``installed``, ``removed`` and ``updated`` (see ``summary.environment_json``)."""
+    from bale.cli.summary import environment_json
+
+    print_json(
+        printer,
+        {
+            "environment": str(outcome.environment),
+            "python": outcome.python_version,
+            "dry_run": outcome.dry_run,
+            "resolved": outcome.resolved,
+            **environment_json(outcome.removed, outcome.installed),
+        },
+    )
+
+
 def _changes(printer: Printer, removed: list[tuple[str, str]], installed: list[tuple[str, str]]) -> None:
-    lines = [(name, 0, f" {printer.red('-')} {printer.bold(name)}=={version}") for name, version in removed]
-    lines += [
-        (name, 1, f" {printer.green('+')} {printer.bold(name)}=={version}") for name, version in installed
-    ]
-    for _, _, text in sorted(lines):
-        printer.info(text)
+    from bale.cli.summary import show_environment_changes
+
+    show_environment_changes(printer, removed, installed)
+
+
+def wants_json(args: argparse.Namespace) -> bool:
+    """``--output-format json``: one JSON document on stdout, the human lines still on stderr."""
+    return getattr(args, "output_format", None) == "json"
+
+
+def print_json(printer: Printer, value: object) -> None:
+    """One JSON document on stdout, keys in the order built (documented per command), indented."""
+    printer.data(json.dumps(value, indent=2))
 
 
 def pip_compile(args: argparse.Namespace, printer: Printer) -> int:
@@ -357,6 +403,7 @@ def pip_compile(args: argparse.Namespace, printer: Printer) -> int:
     settings = CompileSettings(
         src_files=_stdin_file(args.src_files),
         output=output,
+        output_format=args.format,
         index=index,
         explicit_index=explicit,
         constraint_files=tuple(Path(p) for p in args.constraint),
@@ -465,7 +512,7 @@ def pip_list(args: argparse.Namespace, printer: Printer) -> int:
 
         index, _ = index_settings(args)
         rows = outdated(ctx, env, rows, index)
-    if args.format == "json":
+    if args.format == "json" or wants_json(args):
         items = []
         for row in rows:
             item: dict[str, str] = {"name": row.name, "version": row.version}
@@ -521,6 +568,24 @@ def pip_show(args: argparse.Namespace, printer: Printer) -> int:
     ctx = _context(args, printer)
     _, dists = snapshot(ctx, args.python)
     missing = [p for p in args.packages if normalize(p) not in dists]
+    if wants_json(args):
+        shown = []
+        for name in dict.fromkeys(normalize(p) for p in args.packages):
+            if name not in dists:
+                continue
+            info = show(dists[name], dists, files=args.files)
+            item: dict[str, object] = {key.lower().replace("-", "_"): value for key, value in info.fields}
+            for key in ("requires", "required_by"):
+                text = item.get(key)
+                item[key] = [part for part in str(text).split(", ") if part]
+            if args.files:
+                item["files"] = list(info.files)
+            shown.append(item)
+        print_json(printer, shown)
+        if missing:
+            printer.warn(f"Package(s) not found: {', '.join(missing)}")
+            return 1
+        return 0
     first = True
     for name in args.packages:
         dist = dists.get(normalize(name))

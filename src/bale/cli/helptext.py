@@ -34,7 +34,8 @@ _ABOUT: dict[str, tuple[str, str]] = {
     ),
     "pip compile": (
         "Resolve requirements (requirements.in, pyproject.toml, setup.cfg) into a pinned "
-        "requirements.txt; existing pins in the output file are kept unless --upgrade is given.",
+        "requirements.txt or a pylock.toml (-o pylock.toml); existing pins in the output file are "
+        "kept unless --upgrade is given.",
         "bale pip compile requirements.in -o requirements.txt --generate-hashes",
     ),
     "pip uninstall": ("Remove packages from an environment.", "bale pip uninstall requests"),

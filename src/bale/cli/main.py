@@ -225,6 +225,16 @@ def _add_python(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("-p", "--python", help=help_text + " [env: BALE_PYTHON]")
 
 
+def _add_output_format(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--output-format text|json``: ``json`` prints one JSON document (``what``) on stdout."""
+    parser.add_argument(
+        "--output-format",
+        choices=["text", "json"],
+        default="text",
+        help=f"text (default), or json: {what} as one JSON document on stdout; messages stay on stderr",
+    )
+
+
 def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``path`` only that command's options are defined (see ``_Skip``)."""
     parser = _Parser(
@@ -260,6 +270,7 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     python_commands = python.add_subparsers(dest="python_command", metavar="COMMAND", parser_class=_Parser)
     python_list = python_commands.add_parser("list", help="list the interpreters bale can find")
     _add_global(python_list, suppress=True)
+    _add_output_format(python_list, "the interpreters")
     python_find = python_commands.add_parser("find", help="print the interpreter a request selects")
     _add_global(python_find, suppress=True)
     python_find.add_argument("request", nargs="?", help="3.12, >=3.11, cpython3.12, a path; default: any")
@@ -292,6 +303,7 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
             help="when pre-releases are chosen (default: if-necessary: only when nothing else satisfies)",
         )
         _add_package_modes(sub, universal=False, dated=False)
+        _add_output_format(sub, "the environment and what changed in it")
         sub.add_argument(
             "-c",
             "--constraint",
@@ -349,6 +361,13 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         help="requirements.in, pyproject.toml or setup.cfg (- for stdin)",
     )
     compile_.add_argument("-o", "--output-file", metavar="FILE", help="write here (default: stdout)")
+    compile_.add_argument(
+        "--format",
+        choices=["requirements.txt", "pylock.toml"],
+        default=None,
+        help="what to write: a requirements.txt, or a PEP 751 lock file (default: pylock.toml when "
+        "--output-file is named pylock.toml or pylock.NAME.toml, else requirements.txt)",
+    )
     compile_.add_argument(
         "-c",
         "--constraint",
@@ -450,6 +469,7 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         "--format", choices=["columns", "freeze", "json"], default="columns", help="the output format"
     )
     pip_list.add_argument("-o", "--outdated", action="store_true", help="only packages with a newer version")
+    _add_output_format(pip_list, "the packages (as --format json)")
     pip_list.add_argument("-e", "--editable", action="store_true", help="only editable installs")
     pip_list.add_argument("--exclude-editable", action="store_true", help="leave out editable installs")
     refuse_together(pip_list, ("editable", "exclude_editable"))
@@ -462,6 +482,7 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     _add_python(show, "the environment")
     show.add_argument("packages", nargs="+", metavar="PACKAGE", help="the installed packages to show")
     show.add_argument("-f", "--files", action="store_true", help="list installed files")
+    _add_output_format(show, "each package's metadata")
 
     freeze = pip_commands.add_parser("freeze", help="list installed packages as requirements")
     _add_global(freeze, suppress=True)
@@ -577,6 +598,7 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     for psub in (sync_, run):
         psub.add_argument("--all-packages", action="store_true", help="every workspace member")
         refuse_together(psub, ("all_packages", "package"))
+    _add_output_format(sync_, "the environment, the lock and what changed")
     for psub in (sync_, run, add, remove):
         refuse_together(
             psub,
@@ -648,6 +670,14 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     )
     tree_.add_argument("--outdated", action="store_true", help="show the latest version where newer")
     tree_.add_argument("--no-dedupe", action="store_true", help="repeat subtrees already shown")
+    tree_.add_argument(
+        "--format",
+        dest="tree_format",
+        choices=["text", "json", "dot", "mermaid"],
+        default=None,
+        help="text (default), json (nested objects), dot (Graphviz) or mermaid (a flowchart)",
+    )
+    _add_output_format(tree_, "the tree (as --format json)")
     why.add_argument("target", metavar="PACKAGE", help="the package to explain")
     export.add_argument(
         "--format",

@@ -72,8 +72,23 @@ def _package(args: argparse.Namespace) -> str | None:
     return None if member is root else str(member.name)
 
 
+def _lock_changes(outcome: LockOutcome) -> list[tuple[str, str, str, str]]:
+    """What this lock changed (only parsed when the file was rewritten: a fresh lock changed nothing)."""
+    if not outcome.written or outcome.previous is None:
+        return []
+    from bale.cli.summary import lock_changes
+
+    return lock_changes(outcome.previous, outcome.text)
+
+
 def _report_lock(printer: Printer, outcome: LockOutcome) -> None:
+    """``Resolved N packages in T``, then uv's ``Updated NAME vOLD -> vNEW`` / ``Added`` / ``Removed``."""
     show_resolved(printer, outcome.count, outcome.seconds)
+    changes = _lock_changes(outcome)
+    if changes:
+        from bale.cli.summary import show_lock_changes
+
+        show_lock_changes(printer, changes)
 
 
 def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
@@ -100,7 +115,8 @@ def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
         recorder = None
     try:
         outcome = lock_project(ctx, project, _lock_settings(args))
-        if recorder is not None:
+        # A replay of a run that changed the lock would say "Updated ..." again over an unchanged file.
+        if recorder is not None and not _lock_changes(outcome):
             recorder.store(
                 ctx,
                 printer,
@@ -188,7 +204,37 @@ def _report_sync(printer: Printer, outcome: SyncOutcome) -> None:
 def cmd_sync(args: argparse.Namespace, printer: Printer) -> int:
     outcome = _sync(args, printer, _member(args)[0], _sync_settings(args))
     _report_sync(printer, outcome)
+    if getattr(args, "output_format", None) == "json":
+        _sync_json(printer, outcome)
     return 0
+
+
+def _sync_json(printer: Printer, outcome: SyncOutcome) -> None:
+    """``bale sync --output-format json``: ``environment``, ``created``, ``lock`` (None when
+    the lock was fresh, else ``path``, ``resolved``, ``written`` and ``changes``, see
+    ``summary.lock_changes_json``), ``audited``, then ``installed``, ``removed`` and ``updated``."""
+    from bale.cli.commands import print_json
+    from bale.cli.summary import environment_json, lock_changes_json
+
+    lock: dict[str, object] | None = None
+    if outcome.lock is not None:
+        lock = {
+            "path": str(outcome.lock.path),
+            "resolved": outcome.lock.count,
+            "written": outcome.lock.written,
+            "changes": lock_changes_json(_lock_changes(outcome.lock)),
+        }
+    install = outcome.install
+    print_json(
+        printer,
+        {
+            "environment": str(outcome.environment),
+            "created": outcome.created,
+            "lock": lock,
+            "audited": install.kept if install is not None else outcome.audited,
+            **environment_json(install.removed if install else [], install.installed if install else []),
+        },
+    )
 
 
 def cmd_run(args: argparse.Namespace, printer: Printer) -> int:

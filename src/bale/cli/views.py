@@ -59,13 +59,25 @@ def _load_member_lock(args: argparse.Namespace, printer: Printer) -> LoadedLock:
         ctx.close()
 
 
+def _tree_format(args: argparse.Namespace) -> str:
+    """``--format``, or ``json`` for ``--output-format json``; both given must agree."""
+    chosen = getattr(args, "tree_format", None)
+    wanted = getattr(args, "output_format", None)
+    if chosen is not None and wanted == "json" and chosen != "json":
+        from bale.errors import BaleError
+
+        raise BaleError(f"--format {chosen} and --output-format json ask for two different outputs")
+    return chosen or ("json" if wanted == "json" else "text")
+
+
 def cmd_tree(args: argparse.Namespace, printer: Printer) -> int:
-    from bale.ops.views import TreeRequest, tree
+    from bale.ops.views import TreeRequest, tree_view
 
     if args.depth is not None and args.depth < 0:
         from bale.errors import BaleError
 
         raise BaleError(f"--depth must be 0 or more, not {args.depth}")
+    shape = _tree_format(args)
     ctx = _context(args, printer)
     try:
         loaded = _load(args, printer, ctx, member=False)
@@ -77,12 +89,24 @@ def cmd_tree(args: argparse.Namespace, printer: Printer) -> int:
             outdated=bool(args.outdated),
             dedupe=not args.no_dedupe,
         )
-        lines = tree(ctx, loaded, request, _lock_settings(args))
+        graph, options = tree_view(ctx, loaded, request, _lock_settings(args))
     finally:
         ctx.reporter.finish()
         ctx.close()
-    for line in lines:
-        printer.data(line)
+    if shape == "text":
+        from bale.lock.views import tree_lines
+
+        for line in tree_lines(graph, options):
+            printer.data(line)
+    elif shape == "json":
+        from bale.cli.commands import print_json
+        from bale.lock.tree_formats import tree_json
+
+        print_json(printer, tree_json(graph, options))
+    else:
+        from bale.lock.tree_formats import tree_dot, tree_mermaid
+
+        printer.out.write((tree_dot if shape == "dot" else tree_mermaid)(graph, options))
     return 0
 
 

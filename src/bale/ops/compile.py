@@ -14,12 +14,20 @@ from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
 from bale.model.requirement import RequirementSpec
+from bale.ops.pylock_install import is_pylock
 from bale.ops.request import ResolveRequest
 from bale.ops.settings import BuildSettings, IndexSettings
 from bale.resolver.candidates import PreReleases
 
 if TYPE_CHECKING:
-    from bale.ops.resolve import Resolved
+    from collections.abc import Callable
+
+    from bale.model.dists import IndexFile
+    from bale.model.target import TargetEnv
+    from bale.ops.resolve import Resolved, UniversallyResolved
+
+PYLOCK = "pylock.toml"
+REQUIREMENTS_TXT = "requirements.txt"
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,8 @@ class CompileSettings:
     output: Path | None
     index: IndexSettings
     explicit_index: bool
+    # "requirements.txt" or "pylock.toml"; None: pylock.toml when ``output`` is named like a lock file.
+    output_format: str | None = None
     constraint_files: tuple[Path, ...] = ()
     override_files: tuple[Path, ...] = ()
     extras: tuple[str, ...] = ()
@@ -81,6 +91,13 @@ def _read_inputs(
     index = settings.index
     pre = False
     for path in settings.src_files:
+        if is_pylock(path):
+            # As uv: a lock file is an answer, not requirements to resolve again.
+            raise BaleError(
+                f"{path} is a lock file, not an input `bale pip compile` can resolve",
+                hint=f"install it with `bale pip sync {path}`, or, in a project, write one with "
+                "`bale lock` and `bale export`",
+            )
         if path.name in ("pyproject.toml", "setup.cfg"):
             files.append(os.path.abspath(path))
         if path.name == "pyproject.toml":
@@ -109,10 +126,19 @@ def _read_inputs(
     return requirements, constraints, index, pre
 
 
+def output_format(settings: CompileSettings) -> str:
+    """``--format``, else what the output file's name says (``pylock.toml``, ``pylock.NAME.toml``)."""
+    if settings.output_format is not None:
+        return settings.output_format
+    return PYLOCK if settings.output is not None and is_pylock(settings.output) else REQUIREMENTS_TXT
+
+
 def _previous_pins(path: Path | None) -> dict[NormalizedName, Version]:
     """Pins already in the output file: kept unless upgrading, as pip-compile does."""
     if path is None or not path.is_file():
         return {}
+    if is_pylock(path):
+        return _previous_locked(path)
     from bale.requirements import parse_requirements_file
 
     pins: dict[NormalizedName, Version] = {}
@@ -130,6 +156,17 @@ def _previous_pins(path: Path | None) -> dict[NormalizedName, Version]:
             except ValueError:
                 continue
     return pins
+
+
+def _previous_locked(path: Path) -> dict[NormalizedName, Version]:
+    """The versions of a lock file written before (any version when it lists several)."""
+    from bale.lock.pylock import read_pylock
+
+    try:
+        lock = read_pylock(path.read_text(encoding="utf-8"), source=str(path))
+    except (BaleError, OSError, UnicodeDecodeError):
+        return {}  # an unreadable old output is simply not a preference
+    return {normalize(p.name): p.version for p in lock.packages if p.version is not None}
 
 
 def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutcome:
@@ -201,7 +238,12 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
     # The output names requirement files relative to the working directory: that, not the directory,
     # is part of the answer.
     shown = sorted({_relative(spec.origin.file) for spec in requirements if spec.origin.file})
+    as_lock = output_format(settings) == PYLOCK
     memo = ResolutionMemo(ctx, "pip-compile", [request, settings, shown])
+    if as_lock:
+        # A lock records paths relative to where it is written, and hashes local archives: neither
+        # is vouched for by the index pages.
+        memo.enabled = memo.enabled and not any(spec.url or spec.path for spec in requirements)
     found = memo.lookup()
     if found is not None:
         output, count = str(found["text"]), int(found["count"])
@@ -216,17 +258,29 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
             version = Version(settings.python_version) if settings.python_version else target.python_version
             requires_python = SpecifierSet(f">={version.major}.{version.minor}")
             universal = resolve_universal(ctx, request, requires_python)
-            pins = [_universal_pin(universal, package, settings) for package in universal.resolution.packages]
             seconds = universal.seconds
+            if as_lock:
+                keep = _fits(None, request)
+                output, count = _pylock(ctx, settings, universal, requirements, index, keep)
+            else:
+                pins = [_universal_pin(universal, p, settings) for p in universal.resolution.packages]
         else:
+            from bale.ops.lock_packages import for_one_environment
             from bale.ops.resolve import resolve
 
             resolved = resolve(ctx, request)
-            pins = [_pinned(resolved, name, settings) for name in resolved.resolution.versions]
             seconds = resolved.seconds
-        command = settings.command
-        output = render(pins, Format(header=settings.header, annotate=settings.annotate, command=command))
-        count = len({p.name for p in pins})
+            if as_lock:
+                # Lock files name a Python range; the wheels kept are this minor version's anyway.
+                version = target.python_version
+                one = for_one_environment(resolved, f">={version.major}.{version.minor}")
+                output, count = _pylock(ctx, settings, one, requirements, index, _fits(target, request))
+            else:
+                pins = [_pinned(resolved, name, settings) for name in resolved.resolution.versions]
+        if not as_lock:
+            command = settings.command
+            output = render(pins, Format(header=settings.header, annotate=settings.annotate, command=command))
+            count = len({p.name for p in pins})
         memo.store({"text": output, "count": count})
     if settings.output is not None:
         from bale.fs.atomic import write_atomic
@@ -241,6 +295,49 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
     )
     inputs = tuple(dict.fromkeys(files)) if decided_by_files else None
     return CompileOutcome(output, count, seconds, settings.output, list(memo.warnings), inputs)
+
+
+def _pylock(
+    ctx: Context,
+    settings: CompileSettings,
+    resolved: UniversallyResolved,
+    requirements: list[RequirementSpec],
+    index: IndexSettings,
+    keep: Callable[[IndexFile], bool],
+) -> tuple[str, int]:
+    """The resolution as a PEP 751 lock (as ``bale lock`` writes one), and how many packages it lists;
+    ``keep`` chooses the index files listed."""
+    from bale.lock.pylock import LockInput, write_pylock
+    from bale.ops.lock_packages import locked_packages
+    from bale.ops.lock_trust import index_locations
+    from bale.ops.project_sources import lock_direct
+
+    chosen = {package.name for package in resolved.resolution.packages}
+    artifacts = {name: a for name, a in resolved.direct_artifacts.items() if name in chosen}
+    # Paths in a lock are relative to its own folder (standard output: the working directory).
+    folder = settings.output.absolute().parent if settings.output is not None else Path.cwd()
+    direct = lock_direct(ctx, artifacts, folder)
+    locations = index_locations(index, [])
+    packages = locked_packages(resolved, {None: requirements}, index, locations, direct, keep)
+    lock = LockInput(packages=tuple(packages), requires_python=resolved.resolution.requires_python)
+    text = write_pylock(lock)
+    if settings.header:
+        # Comments, so the file stays a valid lock; the command is what `--upgrade` would rerun.
+        text = f"# This file was written by bale via the following command:\n#    {settings.command}\n{text}"
+    return text, len(packages)
+
+
+def _fits(target: TargetEnv | None, request: ResolveRequest) -> Callable[[IndexFile], bool]:
+    """Whether a lock lists an index file: not a wheel under --no-binary nor an sdist under
+    --only-binary, and for one environment (``target``; None: universal) only wheels it can install."""
+
+    def keep(file: IndexFile) -> bool:
+        name = file.name
+        if not file.is_wheel:
+            return name not in request.only_binary
+        return name not in request.no_binary and (target is None or target.tag_rank(file.tags) is not None)
+
+    return keep
 
 
 def _root_label(settings: CompileSettings) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,19 +13,16 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from bale.context import Context
-from bale.errors import INTERNAL_ERROR, BaleError
+from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
 from bale.model.requirement import RequirementSpec
 from bale.ops.settings import BuildSettings, IndexSettings
 
 if TYPE_CHECKING:
-    from bale.lock.pylock import LockedPackage, Selected
-    from bale.lock.trust import Locations
+    from bale.lock.pylock import Selected
     from bale.model.artifact import Artifact
     from bale.ops.install import InstallOutcome
     from bale.ops.memo import ResolutionMemo
-    from bale.ops.project_sources import LockedDirect
-    from bale.ops.resolve import UniversallyResolved
     from bale.project.model import Index, Project
     from bale.project.workspace import Workspace
     from bale.python.venv import PythonEnvironment
@@ -73,6 +70,7 @@ class LockOutcome:
     written: bool = False
     locked: dict[NormalizedName, Version] = field(default_factory=dict)
     text: str = ""  # what the lock file now says
+    previous: str | None = None  # what it said before (None: there was no readable lock file)
     # The local files (absolute paths; some may not exist) that, with the command line and the index
     # pages read, fully decide the lock; None when something else did too. ``warnings``: those shown.
     inputs: tuple[str, ...] | None = None
@@ -326,6 +324,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
         return _with_inputs(outcome, project, memo, settings)
     memo.watch()
     resolved = resolve_universal(ctx, request, python)
+    from bale.ops.lock_packages import locked_packages
     from bale.ops.lock_trust import index_locations
     from bale.ops.project_sources import lock_direct
 
@@ -333,7 +332,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     artifacts = {name: a for name, a in resolved.direct_artifacts.items() if name in chosen}
     direct = lock_direct(ctx, artifacts, path.parent)
     locations = index_locations(index, _indexes(workspace))
-    packages = _locked_packages(resolved, roots, index, locations, direct)
+    packages = locked_packages(resolved, roots, index, locations, direct)
     members = lock_members(workspace)
     lock = LockInput(
         packages=tuple(packages),
@@ -398,7 +397,7 @@ def _write_lock(
     if old != text:
         # fsync: after a power cut the lock is the old one or the new one, never empty (~5 ms).
         write_atomic(path, text.encode("utf-8"), fsync=True)
-    return LockOutcome(path, count, seconds, written=old != text, locked=locked, text=text)
+    return LockOutcome(path, count, seconds, written=old != text, locked=locked, text=text, previous=old)
 
 
 _RESOLUTIONS = ("highest", "lowest", "lowest-direct")
@@ -499,155 +498,12 @@ def _roots(project: Project, workspace: Workspace | None = None) -> dict[str | N
     return workspace_roots(workspace if workspace is not None else load_workspace(project))
 
 
-def _reach(
-    resolved: UniversallyResolved, roots: Mapping[str | None, Sequence[RequirementSpec]]
-) -> dict[NormalizedName, set[str | None]]:
-    """Which roots need each package: a walk down the resolution's parent edges from each root's names.
-
-    Edges are followed by package name (an extra's edges count for every root that needs the package),
-    so a package may be marked as needed by more roots than strictly need it, never fewer.
-    """
-    children: dict[str, set[NormalizedName]] = {}
-    for package in resolved.resolution.packages:
-        for parent, _edge in package.parents:
-            if parent is not None:
-                children.setdefault(normalize(parent.split("[", 1)[0]), set()).add(package.name)
-    reached: dict[NormalizedName, set[str | None]] = {}
-    for root, specs in roots.items():
-        pending = [s.name for s in specs if s.name is not None]
-        seen: set[NormalizedName] = set()
-        while pending:
-            name = pending.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            reached.setdefault(name, set()).add(root)
-            pending.extend(children.get(name, ()))
-    return reached
-
-
-def _selection_marker(marker: str | None, roots: set[str | None]) -> str | None:
-    """The resolution marker ANDed with the extras/groups that need the package (none for a dependency)."""
-    from packaging.markers import Marker
-
-    terms: list[str] = []
-    if None not in roots:
-        for root in sorted(r for r in roots if r is not None):
-            kind, name = root.split(":", 1)
-            key = "extras" if kind == "extra" else "dependency_groups"
-            terms.append(f"'{name}' in {key}")
-    if not terms:
-        return marker
-    selection = " or ".join(terms)
-    if marker is None:
-        return str(Marker(selection))
-    return str(Marker(f"({marker}) and ({selection})"))
-
-
-def _locked_packages(
-    resolved: UniversallyResolved,
-    roots: Mapping[str | None, Sequence[RequirementSpec]],
-    index: IndexSettings,
-    locations: Locations,
-    direct: Mapping[NormalizedName, LockedDirect] | None = None,
-) -> list[LockedPackage]:
-    from bale.lock.graph import locked_dependencies, locked_extras
-    from bale.lock.pylock import LockedPackage, files_from_index
-    from bale.ops.lock_trust import check_locked_files
-    from bale.ops.project_sources import index_of_files
-
-    reached = _reach(resolved, roots)
-    dependencies = locked_dependencies(resolved.resolution.packages)
-    extras = locked_extras(resolved.resolution.packages, _requested_extras(resolved))
-    packages: list[LockedPackage] = []
-    for package in resolved.resolution.packages:
-        marker = _selection_marker(package.marker, reached.get(package.name, {None}))
-        if package.name in resolved.direct:
-            locked = (direct or {}).get(package.name)
-            if locked is None:
-                what = f"Cannot lock {package.name}: its path or URL was not recorded"
-                raise BaleError(what, code=INTERNAL_ERROR)
-            packages.append(
-                LockedPackage(
-                    name=str(package.name),
-                    version=locked.version,
-                    marker=marker,
-                    direct=locked.source,
-                    dependencies=dependencies.get((package.name, package.version), ()),
-                    tool=_tool_table(extras, package.name, package.version),
-                )
-            )
-            continue
-        files = [f for f in resolved.provider.files(package.name) if f.version == package.version]
-        wheels, sdist = files_from_index(files)
-        # What `sync` checks, checked now: a lock it would refuse is not written.
-        located = [(wheel.filename, wheel.url or "") for wheel in wheels]
-        if sdist is not None:
-            located.append((sdist.filename, sdist.url or ""))
-        listed_by = index_of_files(files, index)
-        check_locked_files(package.name, package.version, located, locations, listed_by)
-        packages.append(
-            LockedPackage(
-                name=str(package.name),
-                version=package.version,
-                marker=marker,
-                index=listed_by,
-                wheels=wheels,
-                sdist=sdist,
-                dependencies=dependencies.get((package.name, package.version), ()),
-                requires_python=_package_requires_python(resolved, package.name, package.version, files),
-                tool=_tool_table(extras, package.name, package.version),
-            )
-        )
-    return packages
-
-
 def _indexes(workspace: Workspace) -> list[Index]:
     """The ``[[tool.bale.index]]`` entries of the workspace's root and members."""
     from bale.ops.project_workspace import lock_members
 
     members = [workspace.root, *lock_members(workspace)]
     return list({id(i): i for m in members for i in m.settings.indexes}.values())
-
-
-def _tool_table(
-    extras: Mapping[tuple[NormalizedName, Version], dict[str, Any]], name: NormalizedName, version: Version
-) -> dict[str, Any] | None:
-    table = extras.get((name, version))
-    return {"bale": table} if table else None
-
-
-def _requested_extras(
-    resolved: UniversallyResolved,
-) -> dict[tuple[NormalizedName, Version], dict[NormalizedName, set[NormalizedName]]]:
-    """The extras each resolved version (or one of its chosen extras) asks of its dependencies, from
-    the metadata read while resolving."""
-    from bale.resolver.provider import Dependencies, PackageId
-
-    found: dict[tuple[NormalizedName, Version], dict[NormalizedName, set[NormalizedName]]] = {}
-    for package in resolved.resolution.packages:
-        asked = found.setdefault((package.name, package.version), {})
-        for own in (None, *sorted(package.extras)):
-            answer = resolved.provider.dependencies(PackageId.dist(package.name, own), package.version)
-            if not isinstance(answer, Dependencies):
-                continue
-            for dependency in answer.dependencies:
-                target = dependency.package
-                if target.extra is not None and target.name != package.name:
-                    asked.setdefault(target.name, set()).add(target.extra)
-    return found
-
-
-def _package_requires_python(
-    resolved: UniversallyResolved, name: NormalizedName, version: Version, files: Sequence[Any]
-) -> str | None:
-    """The version's Requires-Python: from its metadata (read while resolving), else from the index."""
-    from bale.resolver.provider import Dependencies, PackageId
-
-    answer = resolved.provider.dependencies(PackageId.dist(name), version)
-    if isinstance(answer, Dependencies) and answer.requires_python is not None:
-        return str(answer.requires_python) or None
-    return next((str(f.requires_python) for f in files if f.requires_python), None)
 
 
 # ---------------------------------------------------------------------------------------------- sync

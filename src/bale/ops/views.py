@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from bale.lock.graph import LockGraph
+    from bale.lock.views import TreeOptions
     from bale.model.requirement import RequirementSpec
     from bale.project.model import Project
 
@@ -204,8 +205,17 @@ def choose(project: Project, lock: Pylock, selection: Selection, source: str) ->
 
 def tree(ctx: Context, loaded: LoadedLock, request: TreeRequest, settings: LockSettings) -> list[str]:
     """The lines of ``bale tree`` for the selection: the project on top, or (inverted) what needs what."""
+    from bale.lock.views import tree_lines
+
+    return tree_lines(*tree_view(ctx, loaded, request, settings))
+
+
+def tree_view(
+    ctx: Context, loaded: LoadedLock, request: TreeRequest, settings: LockSettings
+) -> tuple[LockGraph, TreeOptions]:
+    """The graph ``bale tree`` draws for the selection and how to draw it (for the other formats)."""
     from bale.lock.graph import selected_nodes
-    from bale.lock.views import TreeOptions, tree_lines
+    from bale.lock.views import TreeOptions
 
     whole = project_graph(loaded)
     chosen = choose(loaded.project, loaded.lock, request.selection, str(loaded.path))
@@ -237,7 +247,7 @@ def tree(ctx: Context, loaded: LoadedLock, request: TreeRequest, settings: LockS
     options = TreeOptions(
         depth=request.depth, invert=request.invert, start=start, dedupe=request.dedupe, latest=latest
     )
-    return tree_lines(graph, options)
+    return graph, options
 
 
 def _latest(ctx: Context, loaded: LoadedLock, graph: LockGraph, settings: LockSettings) -> dict[int, str]:

@@ -152,17 +152,30 @@ class _Candidate:
     hint: tuple[int, ...] | None
 
 
-def find_python_version_file(start: Path) -> Path | None:
-    """The nearest ``.python-version`` in ``start`` or a parent directory."""
+VERSION_FILE_NAMES = (".python-version", ".python-versions")
+
+
+def find_python_version_file(start: Path, *, stop: Path | None = None) -> Path | None:
+    """The nearest ``.python-version`` (else ``.python-versions``, as uv) in ``start`` or a parent.
+
+    ``stop`` (a project's workspace root) is the last directory looked in: a pin above the project
+    is not the project's.
+    """
     for directory in (start, *start.parents):
-        candidate = directory / ".python-version"
-        if candidate.is_file():
-            return candidate
+        for name in VERSION_FILE_NAMES:
+            candidate = directory / name
+            if _is_file(candidate):
+                return candidate
+        if stop is not None and directory == stop:
+            break
     return None
 
 
 def read_python_version_file(path: Path) -> PythonRequest:
-    """The request in a ``.python-version`` file: its first line that is not blank or a comment."""
+    """The request in a ``.python-version`` file: its first line that is not blank or a comment.
+
+    A ``.python-versions`` file lists several; the first one is the request, as in uv.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -185,26 +198,48 @@ def find_interpreter(
     cwd: Path,
     cache_dir: Path | None,
     env: Mapping[str, str] = os.environ,
+    requested_by: str | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> Interpreter:
     """The interpreter ``request`` names, else raises BaleError listing what was found.
 
     With no request, the nearest ``.python-version`` is the request. Otherwise the search visits PATH
     (pyenv's shims replaced by the versions pyenv selects), pyenv's versions, then uv's managed
     Pythons. File names tell most versions, so usually only the chosen interpreter is probed.
+    ``requested_by`` names where the request came from in the not-found error; ``note`` receives the
+    places skipped because they could not be read (for ``-v``).
     """
     if not isinstance(request, PythonRequest):
         request = PythonRequest.parse(request)
-    origin = ""
+    request = resolve_request(request, cwd)
+    origin = f" (requested by {requested_by})" if requested_by else ""
     if request.kind == "any":
         version_file = find_python_version_file(cwd)
         if version_file is not None:
-            request = read_python_version_file(version_file)
+            request = resolve_request(read_python_version_file(version_file), version_file.parent)
             origin = f" (requested by {version_file})"
     if request.kind == "path":
         return _find_by_path(request, cwd, cache_dir)
     if request.kind == "name":
         return _find_by_name(request, cache_dir, env)
-    return _search(request, origin, cache_dir, env)
+    return _search(request, origin, cache_dir, env, note or _ignore)
+
+
+def resolve_request(request: PythonRequest, cwd: Path) -> PythonRequest:
+    """``request`` with a bare name that is a file or folder in ``cwd`` (``--python myenv``, a venv
+    named without ``./``) taken as that path, as uv does; anything else unchanged."""
+    if request.kind != "name":
+        return request
+    path = cwd / request.text
+    try:
+        exists = path.exists()
+    except OSError:
+        return request
+    return PythonRequest("path", request.text, path=path) if exists else request
+
+
+def _ignore(message: str) -> None:
+    """The default ``note``: skipped places are not worth a word without ``-v``."""
 
 
 def list_interpreters(
@@ -212,6 +247,7 @@ def list_interpreters(
     cache_dir: Path | None,
     env: Mapping[str, str] = os.environ,
     request: PythonRequest | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> list[Interpreter]:
     """Every interpreter the search can see (matching ``request`` if given), newest first.
 
@@ -220,7 +256,7 @@ def list_interpreters(
     """
     found: list[Interpreter] = []
     seen: set[tuple[str, str]] = set()
-    for candidate in _unique(_candidates(env)):
+    for candidate in _unique(_candidates(env, note or _ignore)):
         if candidate.hint is not None and (
             candidate.hint[:2] < _MINIMUM or (request is not None and not request.could_match(candidate.hint))
         ):
@@ -244,7 +280,14 @@ def list_interpreters(
 def _find_by_path(request: PythonRequest, cwd: Path, cache_dir: Path | None) -> Interpreter:
     assert request.path is not None
     path = request.path if request.path.is_absolute() else cwd / request.path
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as err:
+        raise BaleError(
+            f"Cannot use {path} as a Python interpreter: {_reason(err)}",
+            hint="pass a path bale can read, or a Python version (3.12)",
+        ) from err
+    if is_dir:
         executable = executable_in(path)
         if executable is None:
             raise BaleError(
@@ -275,9 +318,13 @@ def _find_by_name(request: PythonRequest, cache_dir: Path | None, env: Mapping[s
 
 
 def _search(
-    request: PythonRequest, origin: str, cache_dir: Path | None, env: Mapping[str, str]
+    request: PythonRequest,
+    origin: str,
+    cache_dir: Path | None,
+    env: Mapping[str, str],
+    note: Callable[[str], None],
 ) -> Interpreter:
-    candidates = _unique(_candidates(env))
+    candidates = _unique(_candidates(env, note))
     probed: dict[Path, Interpreter | BaleError] = {}
 
     def probe_once(candidate: _Candidate) -> Interpreter | None:
@@ -385,7 +432,7 @@ def _unique(candidates: Iterator[_Candidate]) -> list[_Candidate]:
     unique = []
     for candidate in candidates:
         # A venv's python links to its base interpreter's file but is another environment.
-        in_venv = (candidate.path.parent.parent / "pyvenv.cfg").is_file()
+        in_venv = _is_file(candidate.path.parent.parent / "pyvenv.cfg")
         key = (os.path.realpath(candidate.path), in_venv)
         if key not in seen:
             seen.add(key)
@@ -393,8 +440,12 @@ def _unique(candidates: Iterator[_Candidate]) -> list[_Candidate]:
     return unique
 
 
-def _candidates(env: Mapping[str, str]) -> Iterator[_Candidate]:
-    """Possible interpreters in search order: PATH, pyenv versions, uv-managed Pythons."""
+def _candidates(env: Mapping[str, str], note: Callable[[str], None]) -> Iterator[_Candidate]:
+    """Possible interpreters in search order: PATH, pyenv versions, uv-managed Pythons.
+
+    A place that cannot be read (permission denied, a file where a folder should be) is skipped and
+    told to ``note``: one bad PATH entry must not stop a command that does not need it.
+    """
     shims_done = False
     for entry in _path_entries(env):
         directory = Path(entry)
@@ -404,9 +455,9 @@ def _candidates(env: Mapping[str, str]) -> Iterator[_Candidate]:
                 shims_done = True
                 yield from _pyenv_selected(env)
             continue
-        yield from _in_directory(directory)
-    yield from _pyenv_versions(env)
-    yield from _uv_pythons(env)
+        yield from _in_directory(directory, note)
+    yield from _pyenv_versions(env, note)
+    yield from _uv_pythons(env, note)
 
 
 def _path_entries(env: Mapping[str, str]) -> list[str]:
@@ -426,10 +477,14 @@ def _hint_from_name(name: str) -> tuple[int, ...] | None:
     return (int(match.group("major")),)
 
 
-def _in_directory(directory: Path) -> Iterator[_Candidate]:
+def _in_directory(directory: Path, note: Callable[[str], None]) -> Iterator[_Candidate]:
     try:
-        names = [entry.name for entry in os.scandir(directory) if _EXECUTABLE_NAME.match(entry.name)]
-    except OSError:
+        with os.scandir(directory) as entries:
+            names = [entry.name for entry in entries if _EXECUTABLE_NAME.match(entry.name)]
+    except FileNotFoundError:
+        return  # a PATH entry for a folder not made yet is common and harmless
+    except OSError as err:
+        note(f"Skipped {directory} while looking for Python interpreters: {_reason(err)}")
         return
 
     # python3 and python first (what a user typing "python" gets), then versioned names newest first.
@@ -448,7 +503,28 @@ def _in_directory(directory: Path) -> Iterator[_Candidate]:
 
 def _pyenv_root(env: Mapping[str, str]) -> Path | None:
     root = Path(env["PYENV_ROOT"]) if env.get("PYENV_ROOT") else _home(env) / ".pyenv"
-    return root if (root / "versions").is_dir() else None
+    return root if _is_dir(root / "versions") else None
+
+
+def _is_dir(path: Path) -> bool:
+    """``path.is_dir()`` that says False where the answer cannot be read (Path.is_dir raises
+    PermissionError before Python 3.14)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()`` that says False where the answer cannot be read."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _reason(err: OSError) -> str:
+    return err.strerror.lower() if err.strerror else str(err)
 
 
 def _home(env: Mapping[str, str]) -> Path:
@@ -466,7 +542,7 @@ def _is_pyenv_shims(directory: Path, env: Mapping[str, str]) -> bool:
 def _pyenv_executable(version_dir: Path) -> Path | None:
     for name in ("bin/python3", "bin/python", "python.exe"):
         candidate = version_dir / name
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
     return None
 
@@ -495,10 +571,13 @@ def _pyenv_selected(env: Mapping[str, str]) -> Iterator[_Candidate]:
             yield _Candidate(executable, _version_dir_hint(name))
 
 
-def _sorted_version_dirs(parent: Path) -> list[tuple[Path, tuple[int, ...] | None]]:
+def _sorted_version_dirs(
+    parent: Path, note: Callable[[str], None]
+) -> list[tuple[Path, tuple[int, ...] | None]]:
     try:
-        entries = [entry for entry in parent.iterdir() if entry.is_dir()]
-    except OSError:
+        entries = [entry for entry in parent.iterdir() if _is_dir(entry)]
+    except OSError as err:
+        note(f"Skipped {parent} while looking for Python interpreters: {_reason(err)}")
         return []
     hinted = [(entry, _version_dir_hint(entry.name)) for entry in entries]
     # Newest first; folders whose name tells no version (conda, custom builds) last, by name.
@@ -506,11 +585,11 @@ def _sorted_version_dirs(parent: Path) -> list[tuple[Path, tuple[int, ...] | Non
     return hinted
 
 
-def _pyenv_versions(env: Mapping[str, str]) -> Iterator[_Candidate]:
+def _pyenv_versions(env: Mapping[str, str], note: Callable[[str], None]) -> Iterator[_Candidate]:
     root = _pyenv_root(env)
     if root is None:
         return
-    for directory, hint in _sorted_version_dirs(root / "versions"):
+    for directory, hint in _sorted_version_dirs(root / "versions", note):
         executable = _pyenv_executable(directory)
         if executable is not None:
             yield _Candidate(executable, hint)
@@ -525,14 +604,14 @@ def _uv_python_dir(env: Mapping[str, str]) -> Path | None:
         directory = Path(env["XDG_DATA_HOME"]) / "uv" / "python"
     else:
         directory = _home(env) / ".local" / "share" / "uv" / "python"
-    return directory if directory.is_dir() else None
+    return directory if _is_dir(directory) else None
 
 
-def _uv_pythons(env: Mapping[str, str]) -> Iterator[_Candidate]:
+def _uv_pythons(env: Mapping[str, str], note: Callable[[str], None]) -> Iterator[_Candidate]:
     directory = _uv_python_dir(env)
     if directory is None:
         return
-    for install, hint in _sorted_version_dirs(directory):
+    for install, hint in _sorted_version_dirs(directory, note):
         executable = _pyenv_executable(install)
         if executable is not None:
             yield _Candidate(executable, hint)

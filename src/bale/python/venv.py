@@ -94,9 +94,10 @@ def find_environment(
     nearest venv must match), then ``VIRTUAL_ENV``, then ``.venv`` in ``cwd`` or a parent.
     """
     if python_request:
-        from bale.python.discover import PythonRequest
+        from bale.python.discover import PythonRequest, resolve_request
 
-        return _environment_for_request(PythonRequest.parse(python_request), cwd, cache_dir, env)
+        request = resolve_request(PythonRequest.parse(python_request), cwd)
+        return _environment_for_request(request, cwd, cache_dir, env)
     active = env.get("VIRTUAL_ENV")
     if active:
         try:

@@ -176,8 +176,8 @@ def parse_requirement_line(
         start, end = problem.start + offset, problem.end + offset
         where = "" if origin == COMMAND_LINE else f" at {origin}"
         raise BaleError(
-            f"Invalid requirement {text!r}{where}",
-            context=[f"column {end + 1}: {problem.message}", f"  {text}", f"  {_caret(text, start, end)}"],
+            f"Invalid requirement {text!r}{where}: {problem.message}",
+            context=[f"  {text}", f"  {_caret(text, start, end)}"],
         ) from None
     return RequirementSpec(parsed.name, parsed.requirement, origin, parsed.url, parsed.path, editable)
 
@@ -427,16 +427,11 @@ def _path_url(path: str) -> str:
 
 
 def _syntax_problem(exc: Exception, source: str, offset: int = 0) -> _Problem:
-    """Reuse packaging's own position: its tokenizer error carries the span it draws its caret from."""
-    cause = exc.__cause__
-    span = getattr(cause, "span", None)
-    message = getattr(cause, "message", None)
-    if isinstance(span, tuple) and isinstance(message, str):
-        return _Problem(message, offset + span[0], offset + span[1])
-    # An invalid specifier (`foo~=1`) is caught after tokenizing, with no position: point at the operator.
-    operator = re.search(r"[<>=!~]", source)
-    start = operator.start() if operator else 0
-    return _Problem(str(exc).split("\n", 1)[0], offset + start, offset + start)
+    """packaging's error in bale's words, at the position packaging's tokenizer found it."""
+    from bale.model.requirement_errors import explain
+
+    problem = explain(exc, source)
+    return _Problem(problem.message, offset + problem.start, offset + problem.end)
 
 
 def _parse_marker(text: str, offset: int) -> Marker:
