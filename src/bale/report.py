@@ -35,5 +35,11 @@ class Reporter:
     def build_done(self, name: str, version: str, seconds: float) -> None:
         """The wheel of ``name`` ``version`` was built, in ``seconds``."""
 
+    def resolve_start(self) -> None:
+        """A resolution began (called once per resolution, from the thread that runs it)."""
+
+    def resolve_done(self) -> None:
+        """The resolution that began last ended, solved or not."""
+
 
 NULL_REPORTER = Reporter()

@@ -196,7 +196,7 @@ def test_a_failed_build_shows_the_backend_output_and_changes_nothing(
     assert result.code == 1, str(result)
     text = scrub(result.stderr, {tmp_path: "[TMP]"})
     lines = text.splitlines()
-    assert lines[0] == "error: Failed to build broken", text
+    assert lines[:2] == ["Building broken", "error: Failed to build broken"], text
     assert "  bale_test_backend failed in build_wheel (exit status 1)" in lines
     output = [line for line in lines if line.startswith("    | ")]
     assert output[-2:] == [

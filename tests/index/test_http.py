@@ -122,7 +122,11 @@ def test_connection_refused_names_url_and_retries(make_client: ClientFactory) ->
     url = f"http://127.0.0.1:{closed_port()}/simple/foo/"
     with pytest.raises(BaleError) as caught:
         make_client().get(url)
-    assert str(caught.value) == f"Could not connect to {url}: connection refused (3 retries)"
+    assert caught.value.message == f"Could not connect to {url}: connection refused (3 retries)"
+    assert (
+        caught.value.hint
+        == "Check the URL and the network, or run with --offline to use what the cache holds."
+    )
 
 
 def test_read_timeout_from_environment(
@@ -132,7 +136,7 @@ def test_read_timeout_from_environment(
     client = make_client(retries=0)
     assert client.read_timeout == 0.2
     server.slow("/simple/foo/", 1.0)
-    with pytest.raises(BaleError, match=r"Could not fetch .*/simple/foo/: no response within 0.2 s$"):
+    with pytest.raises(BaleError, match=r"Could not fetch .*/simple/foo/: no response within 0.2 s\n"):
         client.get(page_url(server))
 
 

@@ -237,7 +237,8 @@ workspace = { members = "x" }
         "  tool.bale.sources.bar: expected exactly one of index, path, git, url, workspace (got path, git)\n"
         "  tool.bale.sources.baz.workspace: expected true, got a boolean (false)\n"
         "  tool.bale.environments[1]: invalid marker 'bogus marker': "
-        "Expected a marker variable or quoted string\n"
+        'unknown marker variable "bogus" (python_version, sys_platform, platform_machine, os_name, '
+        "implementation_name, extra, ...) (column 1)\n"
         "  tool.bale.exclude-newer: 'yesterday' is neither a date (2026-11-01), a timestamp "
         "(2026-11-01T00:00:00Z) nor a duration (7 days, 24 hours, P7D)\n"
         '  tool.bale.default-groups: expected an array of group names or "all", got a string ("some")\n'
@@ -332,9 +333,9 @@ def test_an_invalid_requirement_names_its_line_and_shows_a_caret(tmp_path: Path)
     path = write(tmp_path, '[project]\nname = "x"\ndependencies = [\n    "requests >=",\n]\n')
     assert error_of(path) == (
         f"{path}:4: project.dependencies[0]: invalid requirement 'requests >=': "
-        "Expected semicolon (after name with no version specifier) or end\n"
+        'missing version after ">="\n'
         "      requests >=\n"
-        "               ^"
+        "               ~~^"
     )
 
 

@@ -319,12 +319,12 @@ def test_invalid_metadata_is_unavailable_with_a_warning(
     provider = make_provider(server.url)
     answer = provider.dependencies(pkg("foo"), V("2.0"))
     assert answer == Unavailable(
-        "has invalid metadata: requires-dist: 'bar >>> 1' is invalid for 'requires-dist'",
+        'has invalid metadata: requires-dist: "bar >>> 1": no such comparison operator ">>>" (column 5)',
         UnavailableKind.METADATA,
     )
     assert reporter.warnings == [
         "Skipping foo 2.0: foo-2.0-py3-none-any.whl has invalid metadata: "
-        "requires-dist: 'bar >>> 1' is invalid for 'requires-dist'"
+        'requires-dist: "bar >>> 1": no such comparison operator ">>>" (column 5)'
     ]
     assert deps(provider.dependencies(pkg("foo"), V("1.0"))) == []
 

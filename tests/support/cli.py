@@ -59,6 +59,8 @@ def bale_env(
             "HOME": str(home / "home"),
             "USERPROFILE": str(home / "home"),
             "XDG_CONFIG_HOME": str(home / "home" / ".config"),
+            # The system bale.toml too: never the machine's /etc/xdg (tests that want one set their own).
+            "XDG_CONFIG_DIRS": str(home / "etc-xdg"),
             "XDG_CACHE_HOME": str(home / "home" / ".cache"),
             "XDG_DATA_HOME": str(home / "home" / ".local" / "share"),
             "BALE_CACHE_DIR": str(home / "cache"),

@@ -73,6 +73,9 @@ def test_a_build_that_runs_too_long_is_killed_with_its_children(
     assert result.code == 1, result
     assert elapsed < 60, f"the build was not stopped: {elapsed:.0f} s"
     lines = result.stderr.replace(str(tmp_path), "[TMP]").splitlines()
+    # The progress line of the build (stderr is not a terminal here), then the error.
+    assert lines[0] == "Building slow==1.0", result
+    lines = lines[1:]
     assert lines[:3] == [
         "error: Failed to build slow-1.0.tar.gz: the build timed out after 2 s",
         "  bale_test_backend ran longer than 2 s in build_wheel and was stopped",
@@ -117,6 +120,8 @@ def test_a_failed_build_keeps_its_whole_output_in_a_log(bale: Bale, venv: Venv, 
 
     assert result.code == 1, result
     lines = result.stderr.replace(str(tmp_path), "[TMP]").splitlines()
+    assert lines[0] == "Building boom==1.0", result
+    lines = lines[1:]
     assert lines[:3] == [
         "error: Failed to build boom-1.0.tar.gz",
         "  bale_test_backend failed in build_wheel (exit status 1)",

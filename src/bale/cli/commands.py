@@ -33,27 +33,45 @@ def _env(name: str) -> str | None:
 
 
 def global_settings(args: argparse.Namespace) -> GlobalSettings:
-    cache_dir = getattr(args, "cache_dir", None) or _env("BALE_CACHE_DIR")
+    from bale.project.config_files import configured  # CLI > environment > bale.toml
+
+    cache_dir = getattr(args, "cache_dir", None) or _env("BALE_CACHE_DIR") or configured("cache-dir")
     return GlobalSettings(
         cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
-        no_cache=bool(getattr(args, "no_cache", False)) or env_flag("BALE_NO_CACHE"),
-        offline=bool(getattr(args, "offline", False)) or env_flag("BALE_OFFLINE"),
+        no_cache=bool(getattr(args, "no_cache", False))
+        or env_flag("BALE_NO_CACHE")
+        or bool(configured("no-cache")),
+        offline=bool(getattr(args, "offline", False))
+        or env_flag("BALE_OFFLINE")
+        or bool(configured("offline")),
         verbosity=(getattr(args, "verbose", 0) or 0) - (getattr(args, "quiet", 0) or 0),
     )
 
 
 def index_settings(args: argparse.Namespace) -> tuple[IndexSettings, bool]:
-    """CLI > BALE_* environment > default; the flag says whether --index-url was given explicitly."""
+    """CLI > BALE_* environment > bale.toml > default; the flag says whether --index-url was given
+    explicitly (a bale.toml's index-url is not: a project's default index wins over it)."""
+    from bale.project.config_files import configured
+
     explicit = getattr(args, "index_url", None) or _env("BALE_INDEX_URL")
     extra = list(getattr(args, "extra_index_url", []) or []) or (_env("BALE_EXTRA_INDEX_URL") or "").split()
+    extra = extra or list(configured("extra-index-url") or [])
     find_links = list(getattr(args, "find_links", []) or []) or (_env("BALE_FIND_LINKS") or "").split()
+    find_links = find_links or list(configured("find-links") or [])
     resolved_links = tuple(_absolute_link(link) for link in find_links)
+    # A project's own index-strategy sits between the environment and a bale.toml's: only the pip
+    # interface (which reads no project) takes a bale.toml's here; projects get it merged in.
+    strategy = _index_strategy(args) or (
+        configured("index-strategy") if getattr(args, "command", None) == "pip" else None
+    )
     return IndexSettings(
-        index_url=explicit or DEFAULT_INDEX_URL,
+        index_url=explicit or configured("index-url") or DEFAULT_INDEX_URL,
         extra_index_urls=tuple(extra),
         find_links=resolved_links,
-        no_index=bool(getattr(args, "no_index", False)) or env_flag("BALE_NO_INDEX"),
-        strategy=_index_strategy(args),
+        no_index=bool(getattr(args, "no_index", False))
+        or env_flag("BALE_NO_INDEX")
+        or bool(configured("no-index")),
+        strategy=strategy,
     ), bool(explicit)
 
 
@@ -70,6 +88,8 @@ def _index_strategy(args: argparse.Namespace) -> str | None:
 
 def build_settings(args: argparse.Namespace) -> BuildSettings:
     """``--no-build-isolation``, ``-C KEY=VALUE`` and ``--build-constraint`` (CLI > BALE_* environment)."""
+    from bale.project.config_files import configured
+
     pairs: list[tuple[str, str]] = []
     for text in getattr(args, "config_settings", []) or []:
         key, sep, value = text.partition("=")
@@ -82,6 +102,7 @@ def build_settings(args: argparse.Namespace) -> BuildSettings:
     files = list(getattr(args, "build_constraint", []) or [])
     files = files or (_env("BALE_BUILD_CONSTRAINT") or "").split()
     no_isolation = bool(getattr(args, "no_build_isolation", False)) or env_flag("BALE_NO_BUILD_ISOLATION")
+    no_isolation = no_isolation or bool(configured("no-build-isolation"))
     return BuildSettings(
         isolation=not no_isolation,
         config_settings=tuple(pairs),
@@ -142,7 +163,10 @@ def config_options(args: argparse.Namespace) -> tuple[Path | None, bool]:
 
 def run(args: argparse.Namespace, printer: Printer) -> int:
     _enter_directory(args)
-    config_options(args)
+    from bale.project.config_files import activate
+
+    config_file, no_config = config_options(args)
+    activate(config_file, no_config=no_config)  # read when a setting is first asked for
     handlers: dict[str, Callable[[argparse.Namespace, Printer], int]] = {
         "venv": cmd_venv,
         "python": cmd_python,
@@ -159,6 +183,7 @@ def run(args: argparse.Namespace, printer: Printer) -> int:
         "export": _command("bale.cli.views", "cmd_export"),
         "build": _command("bale.cli.dist", "cmd_build"),
         "publish": _command("bale.cli.dist", "cmd_publish"),
+        "config": _command("bale.cli.config", "cmd_config"),
     }
     return handlers[args.command](args, printer)
 
@@ -232,7 +257,7 @@ def cmd_python(args: argparse.Namespace, printer: Printer) -> int:
         printer.data(str(found.executable))
         return 0
     if args.python_command == "list":
-        found = list_interpreters(cache_dir=cache_dir)
+        interpreters = list_interpreters(cache_dir=cache_dir)
         if wants_json(args):
             # Keys as uv's `python list --output-format json` names them (those bale knows).
             rows = [
@@ -242,11 +267,11 @@ def cmd_python(args: argparse.Namespace, printer: Printer) -> int:
                     "implementation": i.implementation,
                     "path": str(i.executable),
                 }
-                for i in found
+                for i in interpreters
             ]
             print_json(printer, rows)
             return 0
-        for interpreter in found:
+        for interpreter in interpreters:
             key = f"{interpreter.implementation}-{interpreter.version}"
             printer.data(f"{key:<24} {interpreter.executable}")
         return 0
@@ -284,6 +309,7 @@ def _stdin_file(paths: list[str]) -> tuple[Path, ...]:
 
 def pip_install(args: argparse.Namespace, printer: Printer) -> int:
     from bale.ops.install import install
+    from bale.project.config_files import configured, configured_pairs
 
     start = time.perf_counter()
     index, explicit = index_settings(args)
@@ -304,10 +330,12 @@ def pip_install(args: argparse.Namespace, printer: Printer) -> int:
         upgrade_packages=tuple(getattr(args, "upgrade_package", ()) or ()),
         dry_run=args.dry_run,
         require_hashes=args.require_hashes or env_flag("BALE_REQUIRE_HASHES"),
-        compile_bytecode=args.compile_bytecode or env_flag("BALE_COMPILE_BYTECODE"),
-        link_mode=args.link_mode,
-        prerelease=args.prerelease,
-        prerelease_package=tuple(args.prerelease_package),
+        compile_bytecode=args.compile_bytecode
+        or env_flag("BALE_COMPILE_BYTECODE")
+        or bool(configured("compile-bytecode")),
+        link_mode=args.link_mode or configured("link-mode"),
+        prerelease=args.prerelease or configured("prerelease"),
+        prerelease_package=(*configured_pairs("prerelease-package"), *args.prerelease_package),
         allow_empty=getattr(args, "allow_empty_requirements", False),
         no_binary=tuple(args.no_binary),
         only_binary=tuple(args.only_binary),
@@ -397,6 +425,7 @@ def print_json(printer: Printer, value: object) -> None:
 
 def pip_compile(args: argparse.Namespace, printer: Printer) -> int:
     from bale.ops.compile import CompileSettings, compile_requirements
+    from bale.project.config_files import configured, configured_pairs
 
     index, explicit = index_settings(args)
     output = Path(args.output_file) if args.output_file else None
@@ -416,11 +445,11 @@ def pip_compile(args: argparse.Namespace, printer: Printer) -> int:
         python_platform=args.python_platform,
         universal=args.universal,
         generate_hashes=args.generate_hashes,
-        resolution=args.resolution or _env("BALE_RESOLUTION") or "highest",
-        prerelease=args.prerelease,
-        prerelease_package=tuple(args.prerelease_package),
-        exclude_newer=args.exclude_newer,
-        exclude_newer_package=tuple(args.exclude_newer_package),
+        resolution=args.resolution or _env("BALE_RESOLUTION") or configured("resolution") or "highest",
+        prerelease=args.prerelease or configured("prerelease"),
+        prerelease_package=(*configured_pairs("prerelease-package"), *args.prerelease_package),
+        exclude_newer=args.exclude_newer or configured("exclude-newer"),
+        exclude_newer_package=(*configured_pairs("exclude-newer-package"), *args.exclude_newer_package),
         fork_strategy=args.fork_strategy,
         upgrade=args.upgrade,
         upgrade_packages=tuple(args.upgrade_package),

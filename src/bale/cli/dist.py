@@ -32,6 +32,9 @@ def _shown(path: Path, cwd: Path) -> str:
 class _BuildReporter(CliReporter):
     """The CLI reporter without its per-wheel "Built x==1.0" line: `bale build` names each file it wrote."""
 
+    def build_start(self, name: str, version: str | None) -> None:
+        pass  # `bale build` says "Building wheel..." itself
+
     def build_done(self, name: str, version: str, seconds: float) -> None:
         self.debug(f"built {name}=={version} in {elapsed(seconds)}")
 

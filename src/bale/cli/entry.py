@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import sys
+from contextlib import suppress
+from typing import NoReturn
 
 
 def entry() -> None:
-    argv = sys.argv[1:]
+    try:
+        code = _run(sys.argv[1:])
+    except KeyboardInterrupt:
+        _die_by_sigint()
+    raise SystemExit(code)
+
+
+def _run(argv: list[str]) -> int:
     from bale.cli.replay import replay
 
     try:
@@ -25,7 +34,32 @@ def entry() -> None:
         sys.stderr.write(f"error: Cannot write the output: {err.strerror or err}\n")
         sys.stderr.write("hint: Free some space on the disk the output goes to, then run again.\n")
         code = code or 1
-    raise SystemExit(code)
+    return code
+
+
+def _die_by_sigint() -> NoReturn:
+    """Ctrl-C: cancel the queued work, remove the temp files, then end by SIGINT itself.
+
+    Dying by the signal (not ``exit 130``) is what lets a calling shell loop or ``make`` stop too
+    (see https://www.cons.org/cracauer/sigint.html). The default handler also ends the process without
+    joining worker threads, which a normal exit would wait for (a download blocked on a slow server).
+    """
+    import os
+    import signal
+
+    try:
+        from bale.cancel import cancel
+
+        cancel()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):
+                stream.flush()
+        if hasattr(signal, "SIGINT") and os.name != "nt":
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            # raise() targets this thread, so the default action ends the process before it returns.
+            signal.raise_signal(signal.SIGINT)
+        os._exit(130)  # Windows, or SIGINT blocked: the shell convention for an interrupted command
 
 
 def _failed(err: OSError) -> int:

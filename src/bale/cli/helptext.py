@@ -60,6 +60,16 @@ _ABOUT: dict[str, tuple[str, str]] = {
         "Download distributions (and their dependencies) into a folder, without installing them.",
         "bale pip download requests -d wheels/",
     ),
+    "config": (
+        "bale's configuration: the user's and the system's bale.toml (or --config-file's), under "
+        "the project's [tool.bale], the environment and the command line.",
+        "bale config show",
+    ),
+    "config show": (
+        "Print every setting in force and where it comes from: the command line, an environment "
+        "variable, the project's pyproject.toml, the user's or the system's bale.toml, or the default.",
+        "bale config show --output-format json",
+    ),
     "cache": ("Inspect and clean bale's cache.", "bale cache size --human"),
     "cache dir": ("Print the cache directory.", "bale cache dir"),
     "cache prune": (

@@ -518,6 +518,19 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     download.add_argument("--only-binary", action="append", default=[], metavar="NAME", help="wheels of NAME")
     _add_build(download)
 
+    config = commands.add_parser("config", help="show bale's settings and where they come from")
+    _add_global(config, suppress=True)
+    config_commands = config.add_subparsers(dest="config_command", metavar="COMMAND", parser_class=_Parser)
+    config_show = config_commands.add_parser("show", help="print each setting in force and its source")
+    _add_global(config_show, suppress=True)
+    _add_index(config_show)
+    config_show.add_argument(
+        "--output-format",
+        choices=["text", "json"],
+        default="text",
+        help="text (one `key = value  # source` line each) or json",
+    )
+
     cache = commands.add_parser("cache", help="manage bale's cache")
     _add_global(cache, suppress=True)
     cache_commands = cache.add_subparsers(dest="cache_command", metavar="COMMAND", parser_class=_Parser)
@@ -723,7 +736,11 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     init.add_argument("--app", action="store_true", help="an application (the default)")
     init.add_argument("--lib", action="store_true", help="a library (src layout, built)")
     init.add_argument("--name", help="the project name (default: the directory name)")
-    init.add_argument("--python", help="the minimum Python version, like 3.12")
+    init.add_argument(
+        "--python",
+        help="the Python: 3.12 (the minimum), >=3.11, python3.11 or a path (default: .python-version, "
+        "else the first found); sets requires-python and .python-version",
+    )
     refuse_together(init, ("app", "lib"))
     return parser
 
@@ -790,7 +807,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.code
     except KeyboardInterrupt:
         printer.info("interrupted")
-        return 130
+        raise  # cli.entry cancels the work in flight and ends the process by SIGINT
     except Exception as exc:  # a bug in bale: say so plainly, traceback only with -v
         if isinstance(exc, BrokenPipeError) and exc.filename is None:
             return 1  # stdout closed by its reader (`bale pip list | head`): nothing to say

@@ -34,6 +34,7 @@ def _lock_settings(args: argparse.Namespace) -> LockSettings:
         exclude_newer=getattr(args, "exclude_newer", None),
         exclude_newer_package=tuple(getattr(args, "exclude_newer_package", ()) or ()),
         fork_strategy=getattr(args, "fork_strategy", None),
+        python=getattr(args, "python", None),
     )
 
 
@@ -177,7 +178,9 @@ def _sync(
         ctx.close()
 
 
-def _report_sync(printer: Printer, outcome: SyncOutcome) -> None:
+def _report_sync(printer: Printer, outcome: SyncOutcome, seconds: float | None = None) -> None:
+    """uv's summary of a sync; ``seconds``: how long it took, shown on ``Audited`` as uv does."""
+    took = f" in {elapsed(seconds)}" if seconds is not None else ""
     if outcome.created:
         printer.info(f"Created virtual environment at: {outcome.environment}")
     if outcome.lock is not None:
@@ -185,7 +188,7 @@ def _report_sync(printer: Printer, outcome: SyncOutcome) -> None:
     install = outcome.install
     if install is None:
         if outcome.audited:
-            printer.info(printer.dim(f"Audited {plural(outcome.audited, 'package')}"))
+            printer.info(printer.dim(f"Audited {plural(outcome.audited, 'package')}{took}"))
         return
     if install.removed:
         printer.info(printer.dim(f"Uninstalled {plural(len(install.removed), 'package')}"))
@@ -197,13 +200,16 @@ def _report_sync(printer: Printer, outcome: SyncOutcome) -> None:
             )
         )
     if not install.installed and not install.removed:
-        printer.info(printer.dim(f"Audited {plural(install.kept, 'package')}"))
+        printer.info(printer.dim(f"Audited {plural(install.kept, 'package')}{took}"))
     _changes(printer, install.removed, install.installed)
 
 
 def cmd_sync(args: argparse.Namespace, printer: Printer) -> int:
+    import time
+
+    start = time.perf_counter()
     outcome = _sync(args, printer, _member(args)[0], _sync_settings(args))
-    _report_sync(printer, outcome)
+    _report_sync(printer, outcome, time.perf_counter() - start)
     if getattr(args, "output_format", None) == "json":
         _sync_json(printer, outcome)
     return 0
@@ -264,10 +270,14 @@ def cmd_run(args: argparse.Namespace, printer: Printer) -> int:
 
 
 def cmd_init(args: argparse.Namespace, printer: Printer) -> int:
-    from bale.project.init import init_project
+    from bale.project.init import PythonChoice, choose_python, init_project
 
     path = Path(args.path) if args.path else Path.cwd()
-    written = init_project(path, name=args.name, kind="lib" if args.lib else "app", python=args.python)
+    python: PythonChoice | None = None
+    if not (path / "pyproject.toml").exists():  # else init_project says so, before any search
+        cache_dir = _context(args, printer).cache.bucket("interpreters-v1")
+        python = choose_python(path, args.python or os.environ.get("BALE_PYTHON"), cache_dir=cache_dir)
+    written = init_project(path, name=args.name, kind="lib" if args.lib else "app", python=python)
     printer.info(f"Initialized project at {written[0].parent}")
     return 0
 
@@ -341,10 +351,14 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
     finally:
         ctx.reporter.finish()
         ctx.close()
+    from dataclasses import replace
+
+    # Locked twice when versions were bounded: the changes are those since the lock before the edit.
+    before = original_lock.decode("utf-8", "replace") if original_lock is not None else None
+    outcome = replace(outcome, previous=before, written=outcome.written or before != outcome.text)
     _report_lock(printer, outcome)
     if args.no_sync:
         return 0
-    from dataclasses import replace
 
     settings = replace(_sync_settings(args), frozen=True)
     try:

@@ -7,7 +7,8 @@ resolver are imported: a warm repeat then costs little more than starting Python
 
 What must be unchanged, checked in this order:
 
-- the command line, the ``BALE_*`` environment and the running interpreter (the entry's key);
+- the command line, the ``BALE_*`` environment, the running interpreter and the contents of the
+  bale.toml configuration files (the entry's key);
 - the bytes of every input file, and that a file that was missing still is; a file the command
   rewrites (the output, the lock) may also hold the answer itself, which leads to the same answer;
 - every index page's cache file, by identity (inode, mtime and size: page cache entries are replaced
@@ -59,7 +60,32 @@ def _key(argv: Sequence[str]) -> str:
         if name.startswith("BALE_") and not name.endswith(("_PASSWORD", "_USERNAME", "_TOKEN"))
     )
     words = [_public(word) for word in argv]
-    return "\0".join([str(_FORMAT), __version__, sys.executable, sys.version, *words, "\1", *env])
+    return "\0".join(
+        [str(_FORMAT), __version__, sys.executable, sys.version, *words, "\1", *env, "\1", *_config_files()]
+    )
+
+
+def _config_files() -> list[str]:
+    """Each bale.toml the command may read, with its contents: editing one gives another key.
+
+    Every candidate counts, not only those bale would read (a system file appearing before the one
+    in force changes the answer too); ``--config-file`` and ``--no-config`` are never replayed.
+    """
+    from bale.project.config_keys import candidate_paths
+
+    if env_flag("BALE_NO_CONFIG"):
+        return []
+    named = os.environ.get("BALE_CONFIG_FILE")
+    user, system = candidate_paths(os.environ)
+    paths = [named] if named else [path for path in (user, *system) if path]
+    out: list[str] = []
+    for path in paths:
+        try:
+            data = _read(path)
+        except OSError:
+            data = b"\0unreadable"
+        out.append(f"{path}={'' if data is None else data.decode('utf-8', 'surrogateescape')}")
+    return out
 
 
 def _public(word: str) -> str:

@@ -848,9 +848,12 @@ def _read_build_system(root: Path, src: _Source) -> _BuildSystem:
         try:
             Requirement(text)
         except InvalidRequirement as err:
+            from bale.model.requirement_errors import caret_lines, explain
+
+            why = explain(err, text)
             raise BaleError(
-                f"[build-system] requires in {pyproject} has an invalid requirement {text!r}",
-                context=[str(err)],
+                f"[build-system] requires in {pyproject} has an invalid requirement {text!r}: {why.message}",
+                context=caret_lines(text, why.start, why.end),
             ) from err
     backend = table.get("build-backend")
     if backend is None:

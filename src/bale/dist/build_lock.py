@@ -165,7 +165,13 @@ def requirement_spec(text: str, *, origin: str) -> RequirementSpec:
     try:
         requirement = Requirement(text)
     except InvalidRequirement as err:
-        raise BaleError(f"Invalid build requirement {text!r} in {origin}", context=[str(err)]) from err
+        from bale.model.requirement_errors import caret_lines, explain
+
+        why = explain(err, text)
+        raise BaleError(
+            f"Invalid build requirement {text!r} in {origin}: {why.message}",
+            context=caret_lines(text, why.start, why.end),
+        ) from err
     return RequirementSpec(
         name=normalize(requirement.name), requirement=requirement, origin=Origin(origin), url=requirement.url
     )

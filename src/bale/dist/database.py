@@ -153,14 +153,16 @@ class DistributionDatabase:
                 if on_done:
                     on_done(item)
             return results
-        from concurrent.futures import ThreadPoolExecutor
+        from bale.cancel import worker_pool
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bale-prepare") as pool:
+        # Ctrl-C (KeyboardInterrupt in this thread, from future.result()) leaves at once: the pool
+        # cancels the queued downloads instead of waiting for every one to finish.
+        with worker_pool(workers, "bale-prepare") as pool:
             futures = [pool.submit(self.prepare, a) for a in artifacts]
             for future in futures:
                 try:
                     item = future.result()
-                except BaseException as exc:  # collect; re-raise the first once every worker is done
+                except Exception as exc:  # collect; re-raise the first once every worker is done
                     errors.append(exc)
                     continue
                 results.append(item)
@@ -212,6 +214,7 @@ class DistributionDatabase:
                 self.hash_policy.check(artifact, {"sha256": known_sha})
             tree = archive_for(self.cache, known_sha)
             if tree is not None:
+                self.reporter.debug(f"cache: {artifact.label} is unpacked at {tree}")
                 return Prepared(artifact, tree, known_sha, from_cache=True)
         if not remote:
             path = Path(unquote(urlsplit(file.url).path))

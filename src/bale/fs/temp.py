@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from bale.cancel import track, untrack
+
 TEMP_PREFIX = ".tmp-"
 
 
@@ -26,6 +28,7 @@ def make_temp_dir(parent: Path, *, prefix: str = TEMP_PREFIX) -> Path:
             os.mkdir(path, 0o777)
         except FileExistsError:
             continue
+        track(str(path))  # removed by bale.cancel if Ctrl-C ends the process first
         return path
 
 
@@ -41,6 +44,7 @@ def temp_dir(parent: Path, *, prefix: str = TEMP_PREFIX) -> Iterator[Path]:
 
 def remove_tree(path: Path) -> None:
     """Delete ``path`` (a directory tree, a file or a symlink) if it exists; what is gone is fine."""
+    untrack(str(path))
     try:
         is_dir = stat.S_ISDIR(os.lstat(path).st_mode)
     except FileNotFoundError:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urljoin, urlsplit
 
 from bale import __version__
+from bale.cancel import check as check_cancelled
 from bale.errors import BaleError, HashMismatchError, OfflineError
 from bale.http.auth import CredentialStore, host_key, redact_url
 from bale.http.cache import CachedPage, PageCache, PageFile, is_storable, keep_headers
@@ -31,6 +32,12 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 # A server asking for a long Retry-After would stall a resolution; past this we retry sooner anyway.
 _MAX_RETRY_AFTER = 10.0
+
+_NETWORK_HINT = "Check the URL and the network, or run with --offline to use what the cache holds."
+_TLS_HINT = (
+    "If the index uses its own certificate authority, set SSL_CERT_FILE to a bundle that includes it "
+    "(--native-tls uses the system's trust store)."
+)
 
 _AUTH_HINT = (
     "Give credentials in the index URL (https://USER:PASSWORD@host/simple), "
@@ -410,6 +417,7 @@ class HttpClient:
             reporter.download_start(key, label, total)
             try:
                 while chunk := src.read(CHUNK_SIZE):
+                    check_cancelled()
                     out.write(chunk)
                     for hasher in hashers.values():
                         hasher.update(chunk)
@@ -446,9 +454,7 @@ class HttpClient:
                     self._sleep(attempt, None)
                     attempt += 1
                     continue
-                verb = "connect to" if _is_connect_error(err) else "fetch"
-                tail = f" ({attempt} retries)" if attempt else ""
-                raise BaleError(f"Could not {verb} {redact_url(url)}: {self._describe(err)}{tail}") from err
+                raise self._network_error(url, err, attempt) from err
             if resp.status == 429 or resp.status >= 500:
                 retry_after = resp.headers.get("retry-after")
                 _discard(resp)
@@ -476,6 +482,11 @@ class HttpClient:
                     _discard(resp)
                     creds = keyring_creds
                     resp = self._send_once(url, headers, preload, creds.header())
+            proxy = self._proxy_for(url) if resp.status in (403, 407) else None
+            if proxy is not None and (resp.status == 407 or url[:5].lower() == "http:"):
+                # A plain-http request goes to the proxy itself: its refusal comes back as a response.
+                _discard(resp)
+                raise _proxy_refused(url, proxy, _status_text(resp.status), resp.status == 407)
             if resp.status in (401, 403):
                 _discard(resp)
                 host = host_key(url)
@@ -522,31 +533,67 @@ class HttpClient:
             delay = max(delay, min(float(seconds), _MAX_RETRY_AFTER))
         time.sleep(delay)
 
+    def describe_failure(self, err: BaseException) -> str:
+        """A urllib3 failure in bale's words (``connection refused``), for callers that send their own
+        requests (uploads) and must not show urllib3's text."""
+        return self._describe(err)
+
+    def _network_error(self, url: str, err: BaseException, attempt: int) -> BaleError:
+        """One paragraph in bale's words for a request that failed below HTTP: never urllib3's text."""
+        from urllib3 import exceptions as e
+
+        tail = f" ({attempt} retries)" if attempt else ""
+        proxy = self._proxy_for(url)
+        if isinstance(err, e.ProxyError) and proxy is not None:
+            status = _tunnel_status(err)
+            if status is not None:
+                return _proxy_refused(url, proxy, status, status.startswith("HTTP 407"))
+            cause = err.original_error if isinstance(err.original_error, BaseException) else err
+            return BaleError(
+                f"Could not connect to the proxy {redact_url(proxy)} for {redact_url(url)}: "
+                f"{self._describe(cause)}{tail}",
+                hint=_proxy_hint(url),
+            )
+        if isinstance(err, e.SSLError):
+            hint = _TLS_HINT if _is_certificate_error(err) else None
+            return BaleError(
+                f"Could not connect to {redact_url(url)}: {self._describe(err)}{tail}", hint=hint
+            )
+        verb = "connect to" if _is_connect_error(err) else "fetch"
+        return BaleError(
+            f"Could not {verb} {redact_url(url)}: {self._describe(err)}{tail}", hint=_NETWORK_HINT
+        )
+
     def _describe(self, err: BaseException) -> str:
+        import ssl
+
         from urllib3 import exceptions as e
 
         if isinstance(err, _Truncated):
             return str(err)
-        if isinstance(err, e.NameResolutionError):
+        if isinstance(err, e.NameResolutionError) or _in_chain(err, OSError, "gaierror"):
             return "could not resolve the host name"
         if isinstance(err, e.NewConnectionError):
             if _in_chain(err, ConnectionRefusedError) or "refused" in str(err).lower():
                 return "connection refused"
-            return str(err).split("new connection: ", 1)[-1]
+            return _os_reason(err) or "could not open a connection"
         if isinstance(err, e.ConnectTimeoutError):
             return f"connection timed out after {self.connect_timeout:g} s"
         if isinstance(err, e.ReadTimeoutError):
             return f"no response within {self.read_timeout:g} s"
-        if isinstance(err, e.SSLError):
-            return f"TLS error: {err}"
+        if isinstance(err, (e.SSLError, ssl.SSLError)):
+            return _tls_reason(err)
         if isinstance(err, e.ProxyError):
-            return f"proxy error: {err}"
+            return "the proxy failed"
         args: tuple[object, ...] = err.args
         for arg in args:
             if isinstance(arg, e.IncompleteRead):
                 return f"response truncated: received {arg.partial} bytes, {arg.expected} more expected"
-        detail = args[1] if len(args) > 1 else (args[0] if args else err)
-        return f"connection broken ({detail})"
+        if _in_chain(err, ConnectionResetError):
+            return "the server reset the connection"
+        if any(type(arg).__name__ == "RemoteDisconnected" for arg in args):
+            return "the server closed the connection without answering"
+        return f"connection broken ({_os_reason(err) or 'the connection ended unexpectedly'})"
 
     def _pool_for(self, url: str) -> urllib3.PoolManager:
         proxy = self._proxy_for(url)
@@ -643,7 +690,10 @@ def _temp_beside(dest: Path) -> Iterator[tuple[Path, BinaryIO]]:
     """A temp file in ``dest``'s folder (so the final rename is atomic), removed unless renamed."""
     import tempfile
 
+    from bale.cancel import track, untrack
+
     fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    track(name)  # removed by bale.cancel if Ctrl-C ends the process while this thread waits
     tmp = Path(name)
     out = os.fdopen(fd, "wb")
     try:
@@ -651,6 +701,7 @@ def _temp_beside(dest: Path) -> Iterator[tuple[Path, BinaryIO]]:
     finally:
         out.close()
         tmp.unlink(missing_ok=True)
+        untrack(name)
 
 
 def _verify(url: str, expected: Mapping[str, str] | None, actual: Mapping[str, str]) -> None:
@@ -694,15 +745,98 @@ def _int_or_none(text: str | None) -> int | None:
         return None
 
 
-def _in_chain(err: BaseException, kind: type[BaseException]) -> bool:
-    seen: BaseException | None = err
-    for _ in range(8):
-        if seen is None:
-            return False
-        if isinstance(seen, kind):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+def _chain(err: BaseException) -> Iterator[BaseException]:
+    """``err``, its causes and contexts, and the exceptions urllib3 wraps in its arguments."""
+    pending: list[BaseException] = [err]
+    seen: set[int] = set()
+    while pending and len(seen) < 16:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                pending.append(linked)
+
+
+def _in_chain(err: BaseException, kind: type[BaseException], name: str | None = None) -> bool:
+    return any(isinstance(x, kind) and (name is None or type(x).__name__ == name) for x in _chain(err))
+
+
+def _os_reason(err: BaseException) -> str | None:
+    """The operating system's words for the failure (``network is unreachable``), if it gave some."""
+    for item in _chain(err):
+        if isinstance(item, OSError) and item.strerror:
+            return item.strerror[0].lower() + item.strerror[1:]
+    return None
+
+
+def _tls_reason(err: BaseException) -> str:
+    import ssl
+
+    for item in _chain(err):
+        if isinstance(item, ssl.SSLCertVerificationError):
+            detail = (item.verify_message or "").rstrip(".")
+            return "the server's TLS certificate is not trusted" + (f" ({detail})" if detail else "")
+    for item in _chain(err):
+        if isinstance(item, ssl.SSLError) and item.reason:
+            if item.reason == "WRONG_VERSION_NUMBER":
+                return "the server does not speak TLS (is it an http:// URL?)"
+            return f"the TLS handshake failed ({item.reason.lower().replace('_', ' ')})"
+    return "the TLS handshake failed"
+
+
+def _tunnel_status(err: BaseException) -> str | None:
+    """``HTTP 407 Proxy Authentication Required`` when an HTTPS tunnel was refused by the proxy."""
+    import re
+
+    for item in _chain(err):
+        match = re.search(r"Tunnel connection failed: (\d{3})\s*(.*)", str(item.args[0]) if item.args else "")
+        if match:
+            return f"HTTP {match.group(1)} {match.group(2).strip()}".rstrip()
+    return None
+
+
+def _proxy_variable(url: str) -> str:
+    scheme = urlsplit(url).scheme.lower()
+    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY"):
+        if os.environ.get(name):
+            return name
+    return f"{scheme.upper()}_PROXY"
+
+
+def _proxy_hint(url: str) -> str:
+    return (
+        f"Check the proxy set in {_proxy_variable(url)} (or exempt the host in NO_PROXY), "
+        "or run with --offline to use what the cache holds."
+    )
+
+
+def _status_text(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def _proxy_refused(url: str, proxy: str, status: str, needs_auth: bool) -> BaleError:
+    if needs_auth:
+        variable = _proxy_variable(url)
+        hint = (
+            f"Give the proxy's credentials in its URL (http://USER:PASSWORD@host:port) in "
+            f"{variable}, or run with --offline to use what the cache holds."
+        )
+        has_credentials = _split_proxy(proxy)[1] is not None
+        what = f"rejected the credentials in {variable}" if has_credentials else "requires authentication"
+        return BaleError(f"The proxy {redact_url(proxy)} {what} for {redact_url(url)} ({status})", hint=hint)
+    return BaleError(
+        f"The proxy {redact_url(proxy)} refused the request for {redact_url(url)} ({status})",
+        hint=_proxy_hint(url),
+    )
 
 
 def _is_connect_error(err: BaseException) -> bool:

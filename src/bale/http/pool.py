@@ -34,6 +34,15 @@ def shared_executor() -> ThreadPoolExecutor:
         return _executor
 
 
+def shutdown_shared() -> None:
+    """Ctrl-C: drop the shared executor's queued work (``cancel_futures``) without waiting for the
+    running tasks, so that a prefetch queue of hundreds of pages does not hold the process."""
+    with _executor_lock:
+        executor = _executor
+    if executor is not None:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
 class _Slot(Generic[V]):
     __slots__ = ("done", "error", "value")
 

@@ -305,8 +305,13 @@ def parse_metadata(data: bytes, source: str) -> Metadata | CoreMetadata:
         for attribute in ("name", "version", "requires_dist", "requires_python"):
             getattr(metadata, attribute)
     except InvalidMetadata as err:
+        detail = str(err)
+        if isinstance(err.__cause__, ValueError):  # packaging's parse error: said in bale's words
+            from bale.model.requirement_errors import plain_reason
+
+            detail = plain_reason(err.__cause__)
         raise BaleError(
-            f"Invalid metadata in {source}: field {err.field}: {err}",
+            f"Invalid metadata in {source}: field {err.field}: {detail}",
             hint="The distribution's METADATA is malformed; pick another version or report it upstream.",
         ) from None
     except ValueError as err:

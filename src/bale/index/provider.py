@@ -16,6 +16,7 @@ from bale.errors import BaleError, OfflineError
 from bale.http.pool import OnceMap, shared_executor
 from bale.model.dates import as_utc
 from bale.model.dists import IndexFile
+from bale.model.requirement_errors import plain_reason
 from bale.report import NULL_REPORTER, Reporter
 from bale.resolver.candidates import (
     Choice,
@@ -206,12 +207,20 @@ class IndexProvider:
     def dependencies(self, package: PackageId, version: Version) -> Dependencies | Unavailable:
         found = self._read_metadata(package.name, version)
         if isinstance(found, Unavailable):
+            self.reporter.debug(f"rejected {package.name} {version}: it {found.reason}")
             return found
         if isinstance(found, _PythonBlocked):
+            needs = found.requires_python
+            here = f", not {self.target.python_version}" if self.target is not None else ""
+            self.reporter.debug(f"rejected {package.name} {version}: requires Python {needs}{here}")
             # Handed to the solver as Requires-Python so its explanation and hints name the Python version.
             return Dependencies((), found.requires_python)
         if self.target is None:
             return self._universal_dependencies(package, version, found, self._universal_fork())
+        python = self.target.python_version
+        if package.extra is None and not python_allows(found.requires_python, python):
+            wanted = found.requires_python
+            self.reporter.debug(f"rejected {package.name} {version}: requires Python {wanted}, not {python}")
         extra = package.extra
         try:
             dependencies = requirement_dependencies(
@@ -219,8 +228,9 @@ class IndexProvider:
             )
         except ValueError as err:  # InvalidRequirement included
             # A marker that parses but cannot be evaluated (``os_name ~= "x"``): the metadata is broken.
-            self.reporter.warn(f"Skipping {package.name} {version}: a Requires-Dist marker fails: {err}")
-            return Unavailable(f"has invalid metadata: requires-dist: {err}", UnavailableKind.METADATA)
+            reason = plain_reason(err)
+            self.reporter.warn(f"Skipping {package.name} {version}: a Requires-Dist fails: {reason}")
+            return Unavailable(f"has invalid metadata: requires-dist: {reason}", UnavailableKind.METADATA)
         if extra is not None and extra not in found.provides_extra and not dependencies:
             self.reporter.warn(f"{package.name} {version} does not have an extra named {extra}")
         return Dependencies(dependencies, found.requires_python)
@@ -319,6 +329,8 @@ class IndexProvider:
             return Unavailable(
                 f"has no files uploaded before {stamp} (--exclude-newer)", UnavailableKind.OTHER
             )
+        sources = ", ".join(sorted({f.source for f in files if f.source}))
+        self.reporter.debug(f"{name}: {len(files)} files from {sources or 'the given files'}")
         return _group(files, index_order=self.client.index_order)
 
     def _cutoff_for(self, name: NormalizedName) -> datetime | None:
@@ -378,6 +390,8 @@ class IndexProvider:
         if isinstance(choice, Choice):
             if choice.warning:
                 self.reporter.warn(choice.warning)
+            source = choice.file.source or "a file"
+            self.reporter.debug(f"{name} {version}: {choice.file.filename} from {source}")
             return choice.file
         detail = choice.rejections[0].detail if choice is not None and choice.rejections else ""
         return Unavailable(self._no_file_reason(name, files, usable, detail), UnavailableKind.NO_WHEEL)
@@ -525,8 +539,9 @@ class IndexProvider:
         try:
             dependencies = marker_dependencies(found.requirements(extra), fork, extra=extra)
         except ValueError as err:  # InvalidRequirement included
-            self.reporter.warn(f"Skipping {package.name} {version}: a Requires-Dist marker fails: {err}")
-            return Unavailable(f"has invalid metadata: requires-dist: {err}", UnavailableKind.METADATA)
+            reason = plain_reason(err)
+            self.reporter.warn(f"Skipping {package.name} {version}: a Requires-Dist fails: {reason}")
+            return Unavailable(f"has invalid metadata: requires-dist: {reason}", UnavailableKind.METADATA)
         if extra is not None and extra not in found.provides_extra and not dependencies:
             self.reporter.warn(f"{package.name} {version} does not have an extra named {extra}")
         return Dependencies(dependencies, found.requires_python)

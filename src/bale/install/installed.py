@@ -252,7 +252,7 @@ def requires(dist: InstalledDist) -> list[Requirement]:
         except InvalidRequirement as err:
             raise BaleError(
                 f"{dist.name} {dist.version} declares an invalid requirement: {line!r}",
-                context=[f"in {_metadata_path(dist)}", str(err)],
+                context=[f"in {_metadata_path(dist)}", _requirement_reason(err, line)],
             ) from err
     return result
 
@@ -292,3 +292,9 @@ def missing_files(dist: InstalledDist, listings: dict[str, frozenset[str]] | Non
         if name not in names:
             missing.append(path)
     return missing
+
+
+def _requirement_reason(err: Exception, text: str) -> str:
+    from bale.model.requirement_errors import describe
+
+    return describe(err, text)

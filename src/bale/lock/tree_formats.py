@@ -19,13 +19,17 @@ def _order(node: Node) -> tuple[str, str]:
     return (node.name, f"{node.version}" if node.version is not None else "")
 
 
-def _next_edges(graph: LockGraph, options: TreeOptions, key: int, active: tuple[str, ...] | None) -> tuple[Edge, ...]:
+def _next_edges(
+    graph: LockGraph, options: TreeOptions, key: int, active: tuple[str, ...] | None
+) -> tuple[Edge, ...]:
     if options.invert:
         parents = graph.parents.get(key, ())
         asking = tuple(edge for edge in parents if active and set(edge.extras) & set(active))
         return asking or parents
     return tuple(
-        edge for edge in graph.children.get(key, ()) if not edge.via or active is None or set(edge.via) & set(active)
+        edge
+        for edge in graph.children.get(key, ())
+        if not edge.via or active is None or set(edge.via) & set(active)
     )
 
 
@@ -40,7 +44,7 @@ def _tops(graph: LockGraph, options: TreeOptions) -> list[int]:
     return [PROJECT]
 
 
-def tree_json(graph: LockGraph, options: TreeOptions = TreeOptions()) -> list[dict[str, Any]]:
+def tree_json(graph: LockGraph, options: TreeOptions) -> list[dict[str, Any]]:
     """The top packages, each ``{"name", "version", "extras", "origin", "via", "latest", "repeated",
     "dependencies"}`` (inverted: ``dependencies`` holds who needs the package). ``version`` is None for
     a package locked without one; ``origin`` is ``group:NAME`` / ``extra:NAME`` for what the project
@@ -80,7 +84,7 @@ def tree_json(graph: LockGraph, options: TreeOptions = TreeOptions()) -> list[di
 
 
 def _edges(trees: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
-    """The distinct nodes ``(id, label)`` and arrows ``(from, to, label)`` of the walked trees, in walk order."""
+    """The distinct nodes ``(id, label)`` and arrows ``(from, to, label)`` of the trees, in walk order."""
     nodes: dict[str, str] = {}
     arrows: dict[tuple[str, str, str], None] = {}
 
@@ -110,7 +114,7 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def tree_dot(graph: LockGraph, options: TreeOptions = TreeOptions()) -> str:
+def tree_dot(graph: LockGraph, options: TreeOptions) -> str:
     """A Graphviz digraph: one node per package version, an arrow from each package to what it needs
     (inverted: to who needs it), labelled with the extras asked for and the group or extra it is in."""
     nodes, arrows = _edges(tree_json(graph, options))
@@ -123,7 +127,7 @@ def tree_dot(graph: LockGraph, options: TreeOptions = TreeOptions()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def tree_mermaid(graph: LockGraph, options: TreeOptions = TreeOptions()) -> str:
+def tree_mermaid(graph: LockGraph, options: TreeOptions) -> str:
     """A Mermaid ``flowchart LR`` of the same nodes and arrows as ``tree_dot``; node ids are ``n0``,
     ``n1``... in walk order (Mermaid ids cannot hold ``=`` or ``.``), the label says name and version."""
     nodes, arrows = _edges(tree_json(graph, options))

@@ -179,7 +179,9 @@ def _operator_problem(text: str, at: int) -> RequirementProblem | None:
         return RequirementProblem(
             f'"~=" needs a version with at least two parts, like ~={value}.0', at, version.end()
         )
-    return RequirementProblem(f'invalid version "{_shown(value)}" after "{operator}"', run.end(), version.end())
+    return RequirementProblem(
+        f'invalid version "{_shown(value)}" after "{operator}"', run.end(), version.end()
+    )
 
 
 def _after_name(text: str, end: int) -> RequirementProblem:

@@ -163,7 +163,13 @@ def _spec(text: str) -> RequirementSpec:
     try:
         requirement = Requirement(text)
     except InvalidRequirement as err:
-        raise BaleError(f"Invalid build requirement {text!r}", context=[str(err)]) from err
+        from bale.model.requirement_errors import caret_lines, explain
+
+        why = explain(err, text)
+        raise BaleError(
+            f"Invalid build requirement {text!r}: {why.message}",
+            context=caret_lines(text, why.start, why.end),
+        ) from err
     return RequirementSpec(
         name=normalize(requirement.name),
         requirement=requirement,

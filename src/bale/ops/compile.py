@@ -95,8 +95,8 @@ def _read_inputs(
             # As uv: a lock file is an answer, not requirements to resolve again.
             raise BaleError(
                 f"{path} is a lock file, not an input `bale pip compile` can resolve",
-                hint=f"install it with `bale pip sync {path}`, or, in a project, write one with "
-                "`bale lock` and `bale export`",
+                hint=f"install it with `bale pip sync {path}`; for a project's requirements from its "
+                "lock file, use `bale export`",
             )
         if path.name in ("pyproject.toml", "setup.cfg"):
             files.append(os.path.abspath(path))

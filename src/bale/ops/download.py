@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -106,7 +105,9 @@ def download(
     dest.mkdir(parents=True, exist_ok=True)
     if len(downloads) <= 1:
         return [_save(ctx, item, dest) for item in downloads]
-    with ThreadPoolExecutor(max_workers=min(_WORKERS, len(downloads)), thread_name_prefix="bale-get") as pool:
+    from bale.cancel import worker_pool
+
+    with worker_pool(min(_WORKERS, len(downloads)), "bale-get") as pool:
         return list(pool.map(lambda item: _save(ctx, item, dest), downloads))
 
 

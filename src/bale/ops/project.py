@@ -60,6 +60,7 @@ class LockSettings:
     prerelease_package: tuple[str, ...] = ()
     exclude_newer_package: tuple[str, ...] = ()
     fork_strategy: str | None = None  # else [tool.bale] ``fork-strategy``, else requires-python
+    python: str | None = None  # --python of sync, run, add: the interpreter builds use while locking
 
 
 @dataclass
@@ -224,7 +225,6 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     from bale.ops.project_workspace import load_workspace, lock_members, workspace_requires_python
     from bale.ops.request import ResolveRequest
     from bale.ops.resolve import resolve_universal
-    from bale.python.discover import find_interpreter
     from bale.python.host import host_target
 
     if TYPE_CHECKING:
@@ -267,7 +267,11 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     index = project_index(project, settings, workspace)
 
     def interpreter() -> Interpreter:
-        return find_interpreter(None, cwd=project.root, cache_dir=ctx.cache.bucket("interpreters-v1"))
+        from bale.ops.project_python import find_project_interpreter, project_python
+
+        cache_dir = ctx.cache.bucket("interpreters-v1")
+        choice = project_python(project, settings.python)
+        return find_project_interpreter(choice, cache_dir, note=ctx.reporter.debug)
 
     recorder = BuildRecorder()
     # Only builds need an interpreter: a universal resolution reads no target environment.
@@ -404,13 +408,14 @@ _RESOLUTIONS = ("highest", "lowest", "lowest-direct")
 
 
 def _strategy(project: Project, settings: LockSettings) -> dict[str, Any]:
-    """``strategy`` and ``prereleases`` for the request: the command line, else [tool.bale], else the
-    environment (``BALE_RESOLUTION``, ``BALE_PRERELEASE``), else highest / if-necessary."""
+    """``strategy`` and ``prereleases`` for the request: the command line, else the environment
+    (``BALE_RESOLUTION``, ``BALE_PRERELEASE``), else [tool.bale] (with the bale.toml files' values
+    under it), else highest / if-necessary: uv's order."""
     from bale.resolver.candidates import PreReleases
 
     raw = project.settings.raw
     resolution = (
-        settings.resolution or raw.get("resolution") or os.environ.get("BALE_RESOLUTION") or "highest"
+        settings.resolution or os.environ.get("BALE_RESOLUTION") or raw.get("resolution") or "highest"
     )
     if resolution not in _RESOLUTIONS:
         raise BaleError(
@@ -418,7 +423,7 @@ def _strategy(project: Project, settings: LockSettings) -> dict[str, Any]:
             hint=f"use one of: {', '.join(_RESOLUTIONS)}",
         )
     prerelease = (
-        settings.prerelease or raw.get("prerelease") or os.environ.get("BALE_PRERELEASE") or "if-necessary"
+        settings.prerelease or os.environ.get("BALE_PRERELEASE") or raw.get("prerelease") or "if-necessary"
     )
     try:
         mode = PreReleases(prerelease)
@@ -448,7 +453,7 @@ def _package_modes(project: Project, settings: LockSettings) -> dict[str, Any]:
     prereleases.update(package_prereleases(settings.prerelease_package, where="the command line"))
     cutoffs = package_cutoffs(_table(raw, "exclude-newer-package", where), now, where=where)
     cutoffs.update(package_cutoffs(settings.exclude_newer_package, now, where="the command line"))
-    fork = settings.fork_strategy or raw.get("fork-strategy") or os.environ.get("BALE_FORK_STRATEGY")
+    fork = settings.fork_strategy or os.environ.get("BALE_FORK_STRATEGY") or raw.get("fork-strategy")
     if fork is not None and fork not in _FORK_STRATEGIES:
         raise BaleError(
             f"Invalid fork-strategy {fork!r} (in {where} or the command line)",
@@ -469,8 +474,8 @@ def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
 
 
 def _cutoff_text(project: Project, given: str | None = None) -> str | None:
-    """The exclude-newer cutoff as written: the command line's, the project's, else the environment's."""
-    return given or project.settings.exclude_newer or os.environ.get("BALE_EXCLUDE_NEWER")
+    """The exclude-newer cutoff as written: the command line's, the environment's, else the project's."""
+    return given or os.environ.get("BALE_EXCLUDE_NEWER") or project.settings.exclude_newer
 
 
 def _exclude_newer(project: Project, given: str | None = None) -> Any:
@@ -518,22 +523,29 @@ def environment_path(project: Project) -> Path:
 def project_environment(
     ctx: Context, project: Project, python: str | None = None
 ) -> tuple[PythonEnvironment, bool]:
-    """The project's virtual environment, created for an interpreter in requires-python if missing."""
+    """The project's virtual environment, created (or replaced, when its interpreter is not the one
+    asked for) for ``--python``, else ``.python-version``, else an interpreter in requires-python;
+    see ``ops.project_python``."""
+    from bale.ops.project_python import environment_fits, find_project_interpreter, project_python
     from bale.python.venv import PythonEnvironment, create_venv
 
     path = environment_path(project)
     cache_dir = ctx.cache.bucket("interpreters-v1")
-    created = False
-    if not (path / "pyvenv.cfg").is_file():
-        from bale.python.discover import find_interpreter
-
-        request = python or os.environ.get("BALE_PYTHON") or None
-        if request is None and project.requires_python is not None and str(project.requires_python):
-            request = str(project.requires_python)
-        interpreter = find_interpreter(request, cwd=project.root, cache_dir=cache_dir)
+    choice = project_python(project, python)
+    if (path / "pyvenv.cfg").is_file():
+        env = PythonEnvironment.from_root(path, cache_dir)
+        if environment_fits(choice, env.interpreter, cache_dir):
+            return env, False
+        interpreter = find_project_interpreter(choice, cache_dir, note=ctx.reporter.debug)
+        ctx.reporter.warn(
+            f"Replacing the virtual environment at {path}: it has Python {env.interpreter.version}, "
+            f"and the project asks for {interpreter.version} ({interpreter.executable})"
+        )
+        create_venv(path, interpreter, clear=True)
+    else:
+        interpreter = find_project_interpreter(choice, cache_dir, note=ctx.reporter.debug)
         create_venv(path, interpreter)
-        created = True
-    return PythonEnvironment.from_root(path, cache_dir), created
+    return PythonEnvironment.from_root(path, cache_dir), True
 
 
 def chosen_groups(
@@ -670,10 +682,21 @@ def _stamp_inputs(project: Project, settings: SyncSettings, path: Path) -> tuple
     pyprojects = {member.pyproject for member in members} | {project.pyproject}
     # A path dependency's pyproject.toml too: its version or requirements may have changed.
     pyprojects.update(pyproject for _name, pyproject in path_dependencies(workspace))
+    from bale.python.discover import find_python_version_file
+
+    # The pin decides the environment's interpreter: a changed .python-version is a full sync.
+    version_file = find_python_version_file(project.root, stop=project.root)
+    if version_file is not None:
+        pyprojects.add(version_file)
     lock_bytes = path.read_bytes()
     # A lock with directory entries (path sources, members) or a project installed editable ties the
     # environment to this folder; otherwise the same project in another folder syncs the same.
     located = b"directory" in lock_bytes or any(member.is_package for member in members)
+    if settings.python is None and os.environ.get("BALE_PYTHON"):
+        from dataclasses import replace
+
+        # BALE_PYTHON chooses the interpreter as --python does: a change of it is a full sync.
+        settings = replace(settings, python=os.environ["BALE_PYTHON"])
     key = stamp_key(lock_bytes, settings, project.root, pyprojects, located=located)
     return key, None if settings.frozen else fingerprint(inputs_of(project))
 

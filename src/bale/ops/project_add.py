@@ -245,12 +245,14 @@ def _check_index(workspace: Workspace, member: Project, index: str | None) -> No
 def _enable_builds(ctx: Context, workspace: Workspace, settings: LockSettings) -> None:
     """Let ``direct_source`` build metadata, with the indexes and interpreter the lock will use."""
     from bale.ops.project import project_index
-    from bale.python.discover import find_interpreter
+    from bale.ops.project_python import find_project_interpreter, project_python
 
     root = workspace.root
     index = project_index(root, settings, workspace)
-    interpreter = find_interpreter(None, cwd=root.root, cache_dir=ctx.cache.bucket("interpreters-v1"))
-    ctx.use_builds(index, interpreter, settings.build)
+    choice = project_python(root, settings.python)
+    cache_dir = ctx.cache.bucket("interpreters-v1")
+    # Found when a build first needs it: .python-version within requires-python, as the lock does.
+    ctx.use_builds(index, lambda: find_project_interpreter(choice, cache_dir), settings.build)
 
 
 # ---------------------------------------------------------------------------------------------- editing

@@ -311,7 +311,8 @@ def _upload(
                 time.sleep(ctx.http.backoff * 2**attempt)
                 continue
             raise BaleError(
-                f"Could not upload {dist.filename} to {redact_url(url)}: {_scrub(str(err), secret)}"
+                f"Could not upload {dist.filename} to {redact_url(url)}: "
+                f"{_scrub(ctx.http.describe_failure(err), secret)}"
             ) from None
         status = response.status
         if (status >= 500 or status == 429) and attempt < _RETRIES:

@@ -187,6 +187,7 @@ def resolve(ctx: Context, request: ResolveRequest) -> Resolved:
     from bale.resolver.solver import NoSolution, solve
 
     start = time.perf_counter()
+    ctx.reporter.resolve_start()
     markers = request.target.markers
     setup = _setup(ctx, request, request.target)
     roots = root_dependencies(setup.specs, markers, setup.direct)
@@ -211,6 +212,7 @@ def resolve(ctx: Context, request: ResolveRequest) -> Resolved:
     finally:
         # Speculative fetches still queued would otherwise run at interpreter exit.
         setup.provider.close()
+        ctx.reporter.resolve_done()
     stats = resolution.stats
     ctx.reporter.debug(
         f"solver: {stats.decisions} decisions, {stats.conflicts} conflicts, "
@@ -272,6 +274,7 @@ def resolve_universal(
     from bale.resolver.universal import resolve_universal as solve_universal
 
     start = time.perf_counter()
+    ctx.reporter.resolve_start()
     setup = _setup(ctx, request, UniversalScope(requires_python))
     roots = marker_dependencies(_as_requirements(setup.specs, setup.direct))
     if setup.overrides:
@@ -297,6 +300,7 @@ def resolve_universal(
         raise _no_solution(ctx, request, setup, err, roots, message) from err
     finally:
         setup.provider.close()
+        ctx.reporter.resolve_done()
     return UniversallyResolved(
         result,
         setup.provider,

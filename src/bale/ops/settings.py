@@ -35,6 +35,25 @@ def checked_strategy(value: object, where: str) -> str:
     )
 
 
+def index_location(text: str) -> str:
+    """An index as a URL: a plain path (``./simple``, ``/srv/simple``, ``dir``) becomes its ``file://``
+    URL, as uv treats it; a path that does not exist is a BaleError naming it."""
+    scheme, sep, _ = text.partition("://")
+    if (sep and scheme.isalpha() and len(scheme) > 1) or text[:5].lower() == "file:":
+        return text
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        from bale.errors import BaleError
+
+        state = "is not a directory" if path.exists() else "does not exist"
+        raise BaleError(
+            f"The index {text!r} is not a URL, and as a path it {state} ({path.absolute()})",
+            hint="Give an index URL (https://...), or the path of a folder laid out as a simple index "
+            "(one folder per project).",
+        )
+    return path.resolve().as_uri()
+
+
 @dataclass(frozen=True)
 class IndexSettings:
     """Where packages come from. Indexes are searched extra indexes first (in the order given), then
@@ -52,6 +71,11 @@ class IndexSettings:
     # (name, URL) of the project's [[tool.bale.index]] entries: credentials for a named index may come
     # from BALE_INDEX_<NAME>_USERNAME / _PASSWORD.
     named: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # Every way an index is given (--index-url, a requirements file, BALE_INDEX_URL) passes here.
+        object.__setattr__(self, "index_url", index_location(self.index_url))
+        object.__setattr__(self, "extra_index_urls", tuple(index_location(u) for u in self.extra_index_urls))
 
     @property
     def search_strategy(self) -> str:

@@ -119,7 +119,13 @@ KEYS: dict[str, Key] = {
             choices=("hardlink", "copy", "symlink"),
             default="hardlink",
         ),
-        Key("compile-bytecode", "boolean", env="BALE_COMPILE_BYTECODE", option="--compile-bytecode", default=False),
+        Key(
+            "compile-bytecode",
+            "boolean",
+            env="BALE_COMPILE_BYTECODE",
+            option="--compile-bytecode",
+            default=False,
+        ),
         Key(
             "no-build-isolation",
             "boolean",

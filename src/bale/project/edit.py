@@ -59,8 +59,13 @@ def add_dependency(
     try:
         new = Requirement(requirement)
     except InvalidRequirement as err:
-        first, *rest = str(err).splitlines()
-        raise BaleError(f"Invalid requirement {requirement!r}: {first}", context=rest) from err
+        from bale.model.requirement_errors import caret_lines, explain
+
+        why = explain(err, requirement)
+        raise BaleError(
+            f"Invalid requirement {requirement!r}: {why.message}",
+            context=caret_lines(requirement, why.start, why.end),
+        ) from err
     doc = _parse(text, where)
     container, key, keypath = _target(doc, group=group, optional=optional, dev=dev, where=where)
     array = _array(container, key, keypath, where, create=True)

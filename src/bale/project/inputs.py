@@ -78,7 +78,9 @@ def _specs(values: Iterable[object], path: Path, text: str, where: str) -> list[
         try:
             requirement = Requirement(value)
         except InvalidRequirement as err:
-            problems.append(f"{path}:{line or '?'}: {where}: {value!r}: {err}")
+            from bale.model.requirement_errors import describe
+
+            problems.append(f"{path}:{line or '?'}: {where}: {value!r}: {describe(err, value)}")
             continue
         specs.append(
             RequirementSpec(

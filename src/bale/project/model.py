@@ -445,9 +445,15 @@ class _Reader:
         try:
             parsed = Requirement(value)
         except InvalidRequirement as err:
-            first, *rest = str(err).splitlines()
+            from bale.model.requirement_errors import caret_lines, explain
+
+            why = explain(err, value)
             self.problems.append(
-                _Problem(f"{_key_path(*keys)}: invalid requirement {value!r}: {first}", line, tuple(rest))
+                _Problem(
+                    f"{_key_path(*keys)}: invalid requirement {value!r}: {why.message}",
+                    line,
+                    tuple(caret_lines(value, why.start, why.end, indent="    ")),
+                )
             )
             return None
         return RequirementSpec(normalize(parsed.name), parsed, Origin(str(self.path), line), url=parsed.url)
@@ -523,6 +529,8 @@ def _read(pyproject: Path, data: dict[str, Any], *, notify: bool = True) -> Proj
 
     build_system = _build_system(reader, data.get("build-system"))
     settings = _settings(reader, root, data.get("tool"))
+    if notify:  # a file whose settings bale applies: the configuration files' go under them
+        settings = _with_config_files(settings)
     groups_table = reader.table(data.get("dependency-groups"), ("dependency-groups",)) or {}
     groups = _groups(reader, groups_table, settings.dev_dependencies)
     if isinstance(settings.default_groups, tuple):
@@ -704,6 +712,28 @@ def _settings(reader: _Reader, root: Path, tool: object) -> BaleSettings:
     return replace(settings, unknown=tuple(sorted(unknown)), notices=(*notices, *reader.notices))
 
 
+def _with_config_files(settings: BaleSettings) -> BaleSettings:
+    """``settings`` with the run's bale.toml files under them (see ``bale.project.config_files``)."""
+    from bale.project.config_files import project_layers
+
+    layers = project_layers()
+    if not layers:
+        return settings
+    from bale.project.config_merge import merge_project
+
+    return merge_project(settings, layers)
+
+
+def config_settings(path: Path, text: str, table: dict[str, Any]) -> BaleSettings:
+    """The ``[tool.bale]`` keys of a bale.toml (``table``, at its top level), checked as a project's
+    are; a BaleError names the file and each key at fault."""
+    reader = _Reader(path, text)
+    settings = _table_settings(reader, path.parent, table, "bale", base=())
+    if reader.problems:
+        raise _problems_error(path, reader.problems)
+    return replace(settings, table=path.name)
+
+
 def _unknown_notice(key: str, table: str, where: str, known: Collection[str]) -> Notice:
     from bale.project.uv_keys import closest
 
@@ -712,10 +742,13 @@ def _unknown_notice(key: str, table: str, where: str, known: Collection[str]) ->
     return Notice(f"unknown key {key!r} in [{table}] of {where}{tail}", warning=True)
 
 
-def _table_settings(reader: _Reader, root: Path, bale: dict[str, Any], tool: str) -> BaleSettings:
+def _table_settings(
+    reader: _Reader, root: Path, bale: dict[str, Any], tool: str, *, base: tuple[str, ...] | None = None
+) -> BaleSettings:
     """The settings in ``bale``, the ``[tool.<tool>]`` table (``bale``, or ``uv`` with the keys bale
-    reads from it: they mean the same in both)."""
-    base = ("tool", tool)
+    reads from it: they mean the same in both); ``base``: where the keys are (``()``: a bale.toml's
+    top level)."""
+    base = ("tool", tool) if base is None else base
     indexes = _indexes(reader, bale.get("index"), base, root)
     sources: dict[NormalizedName, Source] = {}
     for name, value in (reader.table(bale.get("sources"), (*base, "sources")) or {}).items():
@@ -729,8 +762,9 @@ def _table_settings(reader: _Reader, root: Path, bale: dict[str, Any], tool: str
         try:
             environments.append(Marker(text))
         except InvalidMarker as err:
-            first = str(err).splitlines()[0]
-            reader.problem((*base, "environments", i), f"invalid marker {text!r}: {first}")
+            from bale.model.requirement_errors import describe
+
+            reader.problem((*base, "environments", i), f"invalid marker {text!r}: {describe(err, text)}")
 
     exclude_newer = _exclude_newer(reader, bale.get("exclude-newer"), base)
     default_groups: tuple[NormalizedName, ...] | Literal["all"] | None = None
@@ -782,12 +816,11 @@ _UV_INDEX_TUNING = ("authenticate", "ignore-error-codes", "cache-control")
 
 def _indexes(reader: _Reader, value: object, tool: tuple[str, ...], root: Path) -> tuple[Index, ...]:
     base: tuple[str | int, ...] = (*tool, "index")
-    written = ".".join(tool)
     uv = tool == ("tool", "uv")
     if value is None:
         return ()
     if not isinstance(value, list):
-        reader.expected(base, f"an array of tables ([[{written}.index]])", value)
+        reader.expected(base, f"an array of tables ([[{'.'.join((*tool, 'index'))}]])", value)
         return ()
     indexes: list[Index] = []
     defaults: list[str] = []
@@ -957,7 +990,9 @@ def _source_marker(reader: _Reader, value: object, keys: tuple[str | int, ...]) 
     try:
         return Marker(text)
     except InvalidMarker as err:
-        reader.problem(keys, f"invalid marker {text!r}: {str(err).splitlines()[0]}")
+        from bale.model.requirement_errors import describe
+
+        reader.problem(keys, f"invalid marker {text!r}: {describe(err, text)}")
         return None
 
 

@@ -85,7 +85,7 @@ class PythonRequest:
             except InvalidSpecifier as err:
                 raise BaleError(
                     f"Invalid Python request {text!r}",
-                    context=[str(err)],
+                    context=[_specifier_reason(err)],
                     hint="use a version (3.12), a range (>=3.11,<3.13), or a path to an interpreter",
                 ) from err
             implementation = _IMPLEMENTATIONS[match.group("impl").lower()] if match.group("impl") else None
@@ -199,6 +199,7 @@ def find_interpreter(
     cache_dir: Path | None,
     env: Mapping[str, str] = os.environ,
     requested_by: str | None = None,
+    read_version_file: bool = True,
     note: Callable[[str], None] | None = None,
 ) -> Interpreter:
     """The interpreter ``request`` names, else raises BaleError listing what was found.
@@ -206,14 +207,15 @@ def find_interpreter(
     With no request, the nearest ``.python-version`` is the request. Otherwise the search visits PATH
     (pyenv's shims replaced by the versions pyenv selects), pyenv's versions, then uv's managed
     Pythons. File names tell most versions, so usually only the chosen interpreter is probed.
-    ``requested_by`` names where the request came from in the not-found error; ``note`` receives the
+    ``requested_by`` names where the request came from in the not-found error; ``read_version_file``
+    False leaves ``.python-version`` to the caller (a project reads its own); ``note`` receives the
     places skipped because they could not be read (for ``-v``).
     """
     if not isinstance(request, PythonRequest):
         request = PythonRequest.parse(request)
     request = resolve_request(request, cwd)
     origin = f" (requested by {requested_by})" if requested_by else ""
-    if request.kind == "any":
+    if request.kind == "any" and read_version_file:
         version_file = find_python_version_file(cwd)
         if version_file is not None:
             request = resolve_request(read_python_version_file(version_file), version_file.parent)
@@ -308,8 +310,9 @@ def _find_by_name(request: PythonRequest, cache_dir: Path | None, env: Mapping[s
     found = shutil.which(request.text, path=os.pathsep.join(directories))
     if found is None:
         raise BaleError(
-            f"No executable named {request.text!r} on PATH",
-            hint="pass a Python version (3.12) or the path of an interpreter",
+            f"No executable named {request.text!r} on PATH, nor a file or folder of that name here",
+            context=_found_lines(_unique(_candidates(env, _ignore)), {}),
+            hint="pass a Python version (3.12), a range (>=3.11), or the path of an interpreter or venv",
         )
     return probe(Path(found), cache_dir)
 
@@ -384,6 +387,27 @@ def _not_found(
     probed: Mapping[Path, Interpreter | BaleError],
     env: Mapping[str, str],
 ) -> BaleError:
+    places = ["PATH"]
+    pyenv = _pyenv_root(env)
+    if pyenv is not None:
+        places.append(f"pyenv versions ({pyenv / 'versions'})")
+    uv = _uv_python_dir(env)
+    if uv is not None:
+        places.append(f"uv-managed Pythons ({uv})")
+    wanted = str(request)
+    how = ""
+    if request.kind == "version" and request.implementation in (None, "cpython"):
+        version = ".".join(map(str, request.version)) + ("t" if request.free_threaded else "")
+        how = f" (for example with `pyenv install {version}`)"
+    return BaleError(
+        f"No interpreter found for {wanted}{origin} in {', '.join(places)}",
+        context=_found_lines(candidates, probed),
+        hint=f"install {wanted}{how}, or pass the path of an interpreter with --python",
+    )
+
+
+def _found_lines(candidates: list[_Candidate], probed: Mapping[Path, Interpreter | BaleError]) -> list[str]:
+    """One "found 3.12 at PATH" line per candidate, with what its probe (if any) told."""
     context: list[str] = []
     for candidate in candidates:
         result = probed.get(candidate.path)
@@ -402,25 +426,7 @@ def _not_found(
         else:
             label = "an unchecked executable"
         context.append(f"found {label} at {candidate.path}")
-    if not context:
-        context.append("found no Python executables")
-    places = ["PATH"]
-    pyenv = _pyenv_root(env)
-    if pyenv is not None:
-        places.append(f"pyenv versions ({pyenv / 'versions'})")
-    uv = _uv_python_dir(env)
-    if uv is not None:
-        places.append(f"uv-managed Pythons ({uv})")
-    wanted = str(request)
-    how = ""
-    if request.kind == "version" and request.implementation in (None, "cpython"):
-        version = ".".join(map(str, request.version)) + ("t" if request.free_threaded else "")
-        how = f" (for example with `pyenv install {version}`)"
-    return BaleError(
-        f"No interpreter found for {wanted}{origin} in {', '.join(places)}",
-        context=context,
-        hint=f"install {wanted}{how}, or pass the path of an interpreter with --python",
-    )
+    return context or ["found no Python executables"]
 
 
 # ---- where candidates come from --------------------------------------------------------------------
@@ -615,3 +621,9 @@ def _uv_pythons(env: Mapping[str, str], note: Callable[[str], None]) -> Iterator
         executable = _pyenv_executable(install)
         if executable is not None:
             yield _Candidate(executable, hint)
+
+
+def _specifier_reason(err: Exception) -> str:
+    from bale.model.requirement_errors import plain_reason
+
+    return plain_reason(err)
