@@ -36,6 +36,7 @@ BUCKET_VERSIONS: Mapping[str, int] = {
     "git": 1,  # git repositories by URL, checkouts and built wheels by commit
     "resolutions": 1,  # resolution results with the digests of the pages they read (ops.memo)
     "replays": 1,  # answers of repeated commands, with the files and pages they came from (cli.replay)
+    "osv": 1,  # OSV's PyPI export (bale audit --update-db) and name indexes of --db files
 }
 BUCKET_DIRS: Mapping[str, str] = {name: f"{name}-v{version}" for name, version in BUCKET_VERSIONS.items()}
 _DIR_TO_BUCKET = {dirname: name for name, dirname in BUCKET_DIRS.items()}

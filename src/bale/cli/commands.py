@@ -181,6 +181,7 @@ def run(args: argparse.Namespace, printer: Printer) -> int:
         "tree": _command("bale.cli.views", "cmd_tree"),
         "why": _command("bale.cli.views", "cmd_why"),
         "export": _command("bale.cli.views", "cmd_export"),
+        "audit": _command("bale.cli.audit", "cmd_audit"),
         "build": _command("bale.cli.dist", "cmd_build"),
         "publish": _command("bale.cli.dist", "cmd_publish"),
         "config": _command("bale.cli.config", "cmd_config"),
@@ -293,6 +294,7 @@ def cmd_pip(args: argparse.Namespace, printer: Printer) -> int:
         "download": pip_download,
         "compile": pip_compile,
         "tree": pip_tree,
+        "audit": _command("bale.cli.audit", "cmd_pip_audit"),
     }
     if args.pip_command is None:
         raise BaleError(

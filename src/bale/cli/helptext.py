@@ -56,6 +56,11 @@ _ABOUT: dict[str, tuple[str, str]] = {
         "Check that every installed package's requirements are installed at suitable versions.",
         "bale pip check",
     ),
+    "pip audit": (
+        "Check the packages installed in an environment (the active one, or --python's) for known "
+        "vulnerabilities (OSV); exit 1 when there are some, 2 on an error.",
+        "bale pip audit --python .venv --format json",
+    ),
     "pip download": (
         "Download distributions (and their dependencies) into a folder, without installing them.",
         "bale pip download requests -d wheels/",
@@ -112,6 +117,13 @@ _ABOUT: dict[str, tuple[str, str]] = {
     "export": (
         "Write the lock as requirements.txt (with hashes) or as a pylock.toml, for tools that read those.",
         "bale export --no-dev -o requirements.txt",
+    ),
+    "audit": (
+        "Check the lock (or a lock file, -r requirements files, an environment) for known vulnerabilities "
+        "(OSV, online or from a local copy); --fix relocks with the lowest versions that fix them. "
+        "Exit 0 when none remain, 1 when some do, 2 on an error.",
+        "bale audit --update-db && bale audit --offline --format sarif -o audit.sarif\n"
+        "  bale audit --fix --dry-run",
     ),
     "build": (
         "Build the project's sdist and wheel (by default the wheel from the sdist) into dist/.",

@@ -235,6 +235,111 @@ def _add_output_format(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def _add_audit(parser: argparse.ArgumentParser, *, pip: bool) -> None:
+    """``bale audit`` and ``bale pip audit``: what to audit, which data, which output, what to ignore."""
+    _add_global(parser, suppress=True)
+    _add_index(parser)
+    what = parser.add_argument_group("what to audit")
+    if not pip:
+        what.add_argument(
+            "lock_file",
+            nargs="?",
+            default=None,
+            metavar="LOCK",
+            help="a pylock.toml (default: the project's)",
+        )
+    what.add_argument(
+        "-r",
+        "--requirement",
+        "--requirements",
+        dest="requirements",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a requirements file (pins audited as written; anything looser is resolved first)",
+    )
+    what.add_argument(
+        "-p",
+        "--python",
+        help="audit the packages installed in this environment (a venv folder or its interpreter)"
+        + (" [default: the active one]" if pip else ""),
+    )
+    what.add_argument("--python-version", metavar="X.Y", help="only packages whose markers allow this Python")
+    what.add_argument("--python-platform", metavar="PLATFORM", help="only packages whose markers allow it")
+    if not pip:
+        what.add_argument("--locked", action="store_true", help="fail if pylock.toml is out of date")
+        what.add_argument("--frozen", action="store_true", help="use pylock.toml as it is")
+        what.add_argument(
+            "--group", action="append", default=[], metavar="GROUP", help="only the project and this group"
+        )
+        what.add_argument(
+            "--only-group", action="append", default=[], metavar="GROUP", help="only this group"
+        )
+        what.add_argument("--no-dev", action="store_true", help="leave out the dev group")
+        what.add_argument("--all-groups", action="store_true", help="every dependency group")
+        what.add_argument("--extra", action="append", default=[], metavar="EXTRA", help="also this extra")
+        what.add_argument("--all-extras", action="store_true", help="every extra")
+        refuse_together(
+            parser,
+            ("all_extras", "extra"),
+            ("only_group", "group"),
+            ("all_groups", "only_group"),
+            ("locked", "frozen"),
+        )
+    data = parser.add_argument_group("vulnerability data (OSV)")
+    data.add_argument(
+        "--service-url",
+        metavar="URL",
+        help="the OSV API (default: https://api.osv.dev) [env: BALE_OSV_URL]",
+    )
+    data.add_argument("--db", metavar="FILE", help="use this OSV export (PyPI all.zip) instead of the API")
+    data.add_argument(
+        "--update-db",
+        action="store_true",
+        help="fetch OSV's PyPI export into the cache first, then audit with it (see --offline)",
+    )
+    data.add_argument(
+        "--db-url", metavar="URL", help="where --update-db fetches the export from [env: BALE_OSV_DB_URL]"
+    )
+    out = parser.add_argument_group("output")
+    out.add_argument(
+        "--format",
+        dest="audit_format",
+        choices=["table", "json", "sarif", "markdown"],
+        default=None,
+        help="table (default), json, sarif (code scanning) or markdown (a pull-request comment)",
+    )
+    _add_output_format(parser, "the findings (as --format json)")
+    out.add_argument("-o", "--output-file", metavar="FILE", help="write the report here instead of stdout")
+    out.add_argument(
+        "--ignore",
+        "--ignore-vuln",
+        dest="ignore",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="ignore this advisory (its id or any alias; repeatable)",
+    )
+    out.add_argument(
+        "--ignore-until-fixed", action="store_true", help="ignore findings that no released version fixes yet"
+    )
+    if not pip:
+        fix = parser.add_argument_group("fixing")
+        fix.add_argument(
+            "--fix",
+            action="store_true",
+            help="relock (or rewrite the -r file's pins) with the lowest versions that fix every finding",
+        )
+        fix.add_argument(
+            "--dry-run", action="store_true", help="with --fix: show what would move, write nothing"
+        )
+        fix.add_argument(
+            "--bounds",
+            action="store_true",
+            help="with --fix: widen the requirements in pyproject.toml that exclude the fix",
+        )
+
+
 def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``path`` only that command's options are defined (see ``_Skip``)."""
     parser = _Parser(
@@ -496,6 +601,10 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     _add_global(check, suppress=True)
     _add_python(check, "the environment")
 
+    _add_audit(
+        pip_commands.add_parser("audit", help="check an environment for known vulnerabilities"), pip=True
+    )
+
     download = pip_commands.add_parser("download", help="download distributions into a folder")
     _add_global(download, suppress=True)
     _add_index(download)
@@ -703,6 +812,8 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     export.add_argument("--no-annotate", action="store_true", help="leave out the '# via' comments")
     export.add_argument("--no-emit-project", action="store_true", help="leave out the project itself")
     export.add_argument("-o", "--output-file", metavar="FILE", help="write here instead of stdout")
+
+    _add_audit(commands.add_parser("audit", help="check the lock for known vulnerabilities (OSV)"), pip=False)
 
     build = commands.add_parser("build", help="build the project's sdist and wheel")
     _add_global(build, suppress=True)

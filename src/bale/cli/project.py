@@ -133,7 +133,34 @@ def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
         ctx.reporter.finish()
         ctx.close()
     _report_lock(printer, outcome)
+    _vulnerability_note(args, printer, project, outcome.text)
     return 0
+
+
+def _vulnerability_note(
+    args: argparse.Namespace, printer: Printer, project: Project, text: str | None
+) -> None:
+    """One line when the local vulnerability database (``bale audit --update-db``) knows of findings in
+    the lock: a stat and nothing more when there is no database, and never the network."""
+    from bale.ops.audit import database_file, lock_vulnerabilities
+
+    ctx = _context(args, printer)
+    try:
+        if not database_file(ctx).is_file():
+            return
+        if text is None:
+            from bale.ops.project import lock_path
+
+            try:
+                text = lock_path(project).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return
+        count = lock_vulnerabilities(ctx, project, text)
+    finally:
+        ctx.close()
+    if count:
+        word = "known vulnerability" if count == 1 else "known vulnerabilities"
+        printer.warn(f"{count} {word} in the lock: `bale audit`")
 
 
 def _sync_settings(args: argparse.Namespace) -> SyncSettings:
@@ -208,8 +235,10 @@ def cmd_sync(args: argparse.Namespace, printer: Printer) -> int:
     import time
 
     start = time.perf_counter()
-    outcome = _sync(args, printer, _member(args)[0], _sync_settings(args))
+    root = _member(args)[0]
+    outcome = _sync(args, printer, root, _sync_settings(args))
     _report_sync(printer, outcome, time.perf_counter() - start)
+    _vulnerability_note(args, printer, root, outcome.lock.text if outcome.lock else None)
     if getattr(args, "output_format", None) == "json":
         _sync_json(printer, outcome)
     return 0

@@ -74,6 +74,17 @@ class ByteRange:
     total: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    """What ``download_if_changed`` put at its ``dest``: the bytes' sha256 and size, and the response's
+    validators for the next conditional request (``""`` when the server sent none)."""
+
+    sha256: str
+    size: int
+    etag: str = ""
+    last_modified: str = ""
+
+
 class HttpStatusError(BaleError):
     """A server answered with an error status (after retries, for 5xx and 429)."""
 
@@ -318,17 +329,93 @@ class HttpClient:
                 return self._write_verified(
                     url, src, dest, expected, reporter, key, label, path.stat().st_size
                 )
+        streamed = self._stream(url, dest, {}, expected, reporter, key, label)
+        assert streamed is not None  # only conditional headers can bring a 304
+        return streamed[0]
+
+    def download_if_changed(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        label: str | None = None,
+        reporter: Reporter | None = None,
+    ) -> Downloaded | None:
+        """``download`` with If-None-Match ``etag`` / If-Modified-Since ``last_modified`` (validators of
+        an earlier ``Downloaded``): None when the server answers 304 Not Modified, ``dest`` untouched.
+        A ``file://`` URL has no validators: it is always copied."""
+        url = self.auth.learn(url)
+        reporter = reporter if reporter is not None else self.reporter
+        label = label or url.rsplit("/", 1)[-1]
+        if is_file_url(url):
+            digests = self.download(url, dest, label=label, reporter=reporter)
+            return Downloaded(digests["sha256"], dest.stat().st_size)
+        conditions: dict[str, str] = {}
+        if etag:
+            conditions["If-None-Match"] = etag
+        if last_modified:
+            conditions["If-Modified-Since"] = last_modified
+        streamed = self._stream(url, dest, conditions, None, reporter, redact_url(url), label)
+        if streamed is None:
+            return None
+        digests, headers = streamed
+        return Downloaded(
+            digests["sha256"],
+            dest.stat().st_size,
+            headers.get("etag", ""),
+            headers.get("last-modified", ""),
+        )
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str] | None = None) -> Response:
+        """POST ``body`` to a query API (OSV's ``/v1/querybatch``) and return the whole response.
+
+        Redirects, credentials, retries and errors are those of ``get`` (a 4xx or 5xx raises
+        HttpStatusError); nothing is cached. A retry sends ``body`` again, so only for requests
+        that change nothing on the server. 307 and 308 redirects keep the method and body; 301,
+        302 and 303 turn it into a GET, as browsers, urllib3 and requests do.
+        """
+        url = self.auth.learn(url)
+        if is_file_url(url):
+            raise BaleError(f"Cannot send a query to {url}: it is not an HTTP URL")
+        request_headers = {"Accept-Encoding": "gzip, deflate", **(headers or {})}
+        resp, final = self._request(url, request_headers, preload=True, method="POST", body=body)
+        status = resp.status
+        got = _lower_headers(resp.headers)
+        data = resp.data
+        resp.release_conn()
+        if not 200 <= status < 300:
+            raise HttpStatusError(final, status)
+        return Response(status, got, data, final)
+
+    def _stream(
+        self,
+        url: str,
+        dest: Path,
+        conditions: Mapping[str, str],
+        expected: Mapping[str, str] | None,
+        reporter: Reporter,
+        key: str,
+        label: str,
+    ) -> tuple[dict[str, str], dict[str, str]] | None:
+        """Stream ``url`` into ``dest``, retrying transient failures: the digests and the response's
+        (lower-case) headers, or None for a 304 answer to ``conditions``."""
         attempt = 0
         while True:
-            resp, final = self._request(url, {"Accept-Encoding": "identity"}, preload=False)
+            headers = {"Accept-Encoding": "identity", **conditions}
+            resp, final = self._request(url, headers, preload=False)
             try:
+                if resp.status == 304 and conditions:
+                    return None
                 if resp.status != 200:
                     raise HttpStatusError(final, resp.status)
                 if resp.headers.get("content-encoding", "identity").lower() == "identity":
                     total = _int_or_none(resp.headers.get("content-length"))
                 else:
                     total = None
-                return self._write_verified(url, resp, dest, expected, reporter, key, label, total)
+                digests = self._write_verified(url, resp, dest, expected, reporter, key, label, total)
+                return digests, _lower_headers(resp.headers)
             except _transient_errors() as err:
                 if attempt < self.retries:
                     self._sleep(attempt, None)
@@ -436,9 +523,16 @@ class HttpClient:
     # --- the network ------------------------------------------------------------------------------
 
     def _request(
-        self, url: str, headers: Mapping[str, str], *, preload: bool
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        *,
+        preload: bool,
+        method: str = "GET",
+        body: bytes | None = None,
     ) -> tuple[urllib3.BaseHTTPResponse, str]:
-        """Send a GET, following redirects and retrying transient failures; 4xx other than 401/403 return."""
+        """Send a request (a GET unless ``method``), following redirects and retrying transient
+        failures; 4xx other than 401/403 return."""
         if self.offline:
             raise OfflineError(
                 f"Cannot fetch {redact_url(url)} while offline",
@@ -447,7 +541,7 @@ class HttpClient:
         attempt = 0
         while True:
             try:
-                resp, final = self._send(url, headers, preload=preload)
+                resp, final = self._send(url, headers, preload=preload, method=method, body=body)
             except _transient_errors() as err:
                 if attempt < self.retries and not _is_certificate_error(err):
                     self.reporter.debug(f"retrying {redact_url(url)}: {self._describe(err)}")
@@ -467,7 +561,13 @@ class HttpClient:
             return resp, final
 
     def _send(
-        self, url: str, headers: Mapping[str, str], *, preload: bool
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        *,
+        preload: bool,
+        method: str = "GET",
+        body: bytes | None = None,
     ) -> tuple[urllib3.BaseHTTPResponse, str]:
         origin = host_key(url)
         for _ in range(MAX_REDIRECTS + 1):
@@ -475,13 +575,13 @@ class HttpClient:
                 # Credentials are chosen per host below: a caller's own header stays with its host too.
                 headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
             creds = self.auth.lookup(url)
-            resp = self._send_once(url, headers, preload, creds.header() if creds else None)
+            resp = self._send_once(url, headers, preload, creds.header() if creds else None, method, body)
             if resp.status == 401 and creds is None:
                 keyring_creds = self.auth.lookup_keyring(url)
                 if keyring_creds is not None:
                     _discard(resp)
                     creds = keyring_creds
-                    resp = self._send_once(url, headers, preload, creds.header())
+                    resp = self._send_once(url, headers, preload, creds.header(), method, body)
             proxy = self._proxy_for(url) if resp.status in (403, 407) else None
             if proxy is not None and (resp.status == 407 or url[:5].lower() == "http:"):
                 # A plain-http request goes to the proxy itself: its refusal comes back as a response.
@@ -502,12 +602,20 @@ class HttpClient:
                 target = redirect_target(url, location)
                 self.reporter.debug(f"redirected: {redact_url(url)} -> {target}")
                 url = target
+                if method != "GET" and resp.status in (301, 302, 303):
+                    method, body = "GET", None
                 continue
             return resp, url
         raise BaleError(f"Could not fetch {redact_url(url)}: more than {MAX_REDIRECTS} redirects")
 
     def _send_once(
-        self, url: str, headers: Mapping[str, str], preload: bool, authorization: str | None
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        preload: bool,
+        authorization: str | None,
+        method: str = "GET",
+        body: bytes | None = None,
     ) -> urllib3.BaseHTTPResponse:
         import urllib3
 
@@ -515,8 +623,9 @@ class HttpClient:
         if authorization is not None:
             request_headers["Authorization"] = authorization
         return self._pool_for(url).request(
-            "GET",
+            method,
             url,
+            body=body,
             headers=request_headers,
             preload_content=preload,
             redirect=False,

@@ -61,6 +61,9 @@ class LockSettings:
     exclude_newer_package: tuple[str, ...] = ()
     fork_strategy: str | None = None  # else [tool.bale] ``fork-strategy``, else requires-python
     python: str | None = None  # --python of sync, run, add: the interpreter builds use while locking
+    # ``bale audit --fix``: (NAME, VERSION) pairs: at least VERSION, and VERSION preferred, in this lock.
+    fixes: tuple[tuple[str, str], ...] = ()
+    dry_run: bool = False  # resolve and return the lock's text, write nothing
 
 
 @dataclass
@@ -262,6 +265,8 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
             )
         for name in settings.upgrade_packages:
             preferences.pop(normalize(name), None)
+    for name, version in settings.fixes:
+        preferences[normalize(name)] = Version(version)
     roots = _roots(project, workspace)
     python = workspace_requires_python(workspace) or requires_python(project)
     index = project_index(project, settings, workspace)
@@ -281,7 +286,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
         requirements=specs,
         target=host_target(),
         index=index,
-        constraints=project.settings.constraint_dependencies,
+        constraints=(*project.settings.constraint_dependencies, *_fix_constraints(settings.fixes)),
         overrides=project.settings.override_dependencies,
         preferences=preferences,
         exclude_newer=_exclude_newer(project, settings.exclude_newer),
@@ -324,7 +329,8 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     if found is not None:
         text = str(found["text"])
         locked = {normalize(name): Version(version) for name, version in found["locked"].items()}
-        outcome = _write_lock(path, text, int(found["count"]), time.perf_counter() - started, locked)
+        seconds = time.perf_counter() - started
+        outcome = _write_lock(path, text, int(found["count"]), seconds, locked, write=not settings.dry_run)
         return _with_inputs(outcome, project, memo, settings)
     memo.watch()
     resolved = resolve_universal(ctx, request, python)
@@ -356,7 +362,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     text = write_pylock(lock, tool_bale=tool_bale)
     locked = {p.name: p.version for p in resolved.resolution.packages}
     memo.store({"text": text, "count": len(packages), "locked": {str(k): str(v) for k, v in locked.items()}})
-    outcome = _write_lock(path, text, len(packages), resolved.seconds, locked)
+    outcome = _write_lock(path, text, len(packages), resolved.seconds, locked, write=not settings.dry_run)
     return _with_inputs(outcome, project, memo, settings)
 
 
@@ -388,20 +394,39 @@ def read_lock_text(path: Path) -> str:
         raise BaleError(f"Cannot read {path}: {err.strerror or err}") from err
 
 
+def _fix_constraints(fixes: tuple[tuple[str, str], ...]) -> list[RequirementSpec]:
+    from packaging.requirements import Requirement
+
+    from bale.model.requirement import Origin
+
+    origin = Origin("bale audit --fix")
+    return [
+        RequirementSpec(normalize(name), Requirement(f"{name}>={version}"), origin) for name, version in fixes
+    ]
+
+
 def _write_lock(
-    path: Path, text: str, count: int, seconds: float, locked: dict[NormalizedName, Version]
+    path: Path,
+    text: str,
+    count: int,
+    seconds: float,
+    locked: dict[NormalizedName, Version],
+    *,
+    write: bool = True,
 ) -> LockOutcome:
-    """Write the lock atomically unless it already says ``text`` (its mtime then stays)."""
+    """Write the lock atomically unless it already says ``text`` (its mtime then stays), or ``write``
+    is false (a dry run)."""
     from bale.fs.atomic import write_atomic
 
     try:
         old = path.read_text(encoding="utf-8") if path.is_file() else None
     except (OSError, UnicodeDecodeError):
         old = None  # replaced below: an unreadable old lock is no reason to keep it
-    if old != text:
+    if old != text and write:
         # fsync: after a power cut the lock is the old one or the new one, never empty (~5 ms).
         write_atomic(path, text.encode("utf-8"), fsync=True)
-    return LockOutcome(path, count, seconds, written=old != text, locked=locked, text=text, previous=old)
+    written = old != text and write
+    return LockOutcome(path, count, seconds, written=written, locked=locked, text=text, previous=old)
 
 
 _RESOLUTIONS = ("highest", "lowest", "lowest-direct")

@@ -31,6 +31,7 @@ __all__ = [
     "listed_in",
     "remove_dependency",
     "remove_source",
+    "replace_requirement",
 ]
 
 BoundKind = Literal["lower", "major", "minor", "exact"]
@@ -174,6 +175,42 @@ def remove_source(text: str, name: str, *, where: str = "pyproject.toml") -> str
     if not sources and bale is not None:
         del bale["sources"]
     return _dumps(doc, text)
+
+
+def replace_requirement(text: str, old: str, new: str, *, where: str = "pyproject.toml") -> str:
+    """Every requirement string equal to ``old`` (as a requirement, not as text) in any list of the file
+    ([project] dependencies, extras, dependency groups, [tool.bale] constraints) becomes ``new``, its
+    quoting kept. Fails when there is none."""
+    from tomlkit.items import Array, String
+
+    wanted = _requirement_key(old)
+    doc = _parse(text, where)
+    found = 0
+
+    def visit(node: Any) -> None:
+        nonlocal found
+        if isinstance(node, Array):
+            for position, item in enumerate(list(node)):
+                if isinstance(item, String) and _requirement_key(str(item)) == wanted:
+                    node[position] = _string(new, like=item)
+                    found += 1
+                else:
+                    visit(item)
+        elif isinstance(node, dict):
+            for value in node.values():
+                visit(value)
+
+    visit(doc)
+    if not found:
+        raise BaleError(f"{where} has no requirement {old!r} to change")
+    return _dumps(doc, text)
+
+
+def _requirement_key(text: str) -> str | None:
+    try:
+        return str(Requirement(text))
+    except InvalidRequirement:
+        return None
 
 
 def listed_in(text: str, name: str, *, where: str = "pyproject.toml") -> list[str]:

@@ -660,6 +660,7 @@ _SETTINGS_KEYS = (
     "dev-dependencies",
     "workspace",
     "package",
+    "audit",
 )
 
 

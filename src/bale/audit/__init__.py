@@ -1,0 +1,1 @@
+"""Vulnerability audit: OSV advisories, matching, findings, fixes and licences."""
