@@ -129,6 +129,7 @@ class OsvServer:
         self.page_size = 1000
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
+        self._by_name: dict[str, list[dict[str, Any]]] | None = None
         handler = type("BoundHandler", (_Handler,), {"state": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
@@ -175,6 +176,7 @@ class OsvServer:
         with self._lock:
             self.records[record["id"]] = record
             self._export = None
+            self._by_name = None
 
     def paths(self, method: str | None = None) -> list[str]:
         with self._lock:
@@ -203,8 +205,15 @@ class OsvServer:
             return self._export
 
     def matching(self, name: str, version: str) -> list[dict[str, Any]]:
+        wanted = _canonical(name)
         with self._lock:
-            records = list(self.records.values())
+            if self._by_name is None:  # only the records naming the package are evaluated (2,661 each)
+                self._by_name = {}
+                for record in self.records.values():
+                    for entry in record.get("affected", []):
+                        named = _canonical(entry.get("package", {}).get("name", ""))
+                        self._by_name.setdefault(named, []).append(record)
+            records = list({r["id"]: r for r in self._by_name.get(wanted, [])}.values())
         return sorted((r for r in records if affects(r, name, version)), key=lambda r: r["id"])
 
     def log(self, entry: Request) -> None:
