@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,7 +239,3 @@ def package_lines(lock_text: str) -> dict[str, int]:
             found.setdefault(str(canonicalize_name(value)), number)
             in_package = False
     return found
-
-
-def requirement_lines(names: Sequence[tuple[str, int | None]]) -> dict[str, int]:
-    return {name: line for name, line in names if line is not None}

@@ -12,6 +12,7 @@ from bale.cli.printer import Printer, elapsed
 from bale.errors import BaleError
 
 if TYPE_CHECKING:
+    from bale.audit.database import UpdateOutcome
     from bale.audit.formats import AuditReport
     from bale.ops.audit import AuditSettings
     from bale.ops.views import Selection
@@ -147,14 +148,13 @@ def _nothing_else(settings: AuditSettings) -> bool:
     return not any((folder / "pyproject.toml").is_file() for folder in (start, *start.parents))
 
 
-def _report_update(printer: Printer, outcome: object) -> None:
-    changed = getattr(outcome, "changed", True)
-    records = getattr(outcome, "records", 0)
-    size = getattr(outcome, "bytes", 0)
-    if changed:
-        printer.info(f"Updated the vulnerability database: {records} advisories ({size / 1e6:.1f} MB)")
+def _report_update(printer: Printer, outcome: UpdateOutcome) -> None:
+    if outcome.changed:
+        printer.info(
+            f"Updated the vulnerability database: {outcome.records} advisories ({outcome.bytes / 1e6:.1f} MB)"
+        )
     else:
-        printer.info(f"The vulnerability database is up to date ({records} advisories)")
+        printer.info(f"The vulnerability database is up to date ({outcome.records} advisories)")
 
 
 def show_report(printer: Printer, report: AuditReport, shape: str, *, output: str | None) -> None:

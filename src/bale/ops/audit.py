@@ -19,6 +19,7 @@ from bale.ops.project import LockSettings
 if TYPE_CHECKING:
     from packaging.pylock import Package
 
+    from bale.audit.database import UpdateOutcome
     from bale.audit.formats import AuditReport
     from bale.audit.ignores import Ignore
     from bale.audit.osv import AdvisorySet
@@ -330,7 +331,7 @@ def advisories(
     return service.advisories_for(list(packages)), f"OSV ({url})", warnings
 
 
-def update_database(ctx: Context, data: DataSettings) -> object:
+def update_database(ctx: Context, data: DataSettings) -> UpdateOutcome:
     from bale.audit.database import DEFAULT_DB_URL
     from bale.audit.database import update_database as fetch
 

@@ -12,11 +12,10 @@ from packaging.version import Version
 
 from bale.context import Context
 from bale.errors import BaleError
-from bale.model.names import NormalizedName, normalize
+from bale.model.names import NormalizedName
 from bale.ops.audit import AuditResult, AuditSettings, advisories
 
 if TYPE_CHECKING:
-    from bale.audit.findings import Finding
     from bale.audit.fix_plan import Blocker, FixTarget, NoFix
     from bale.model.dists import IndexFile
     from bale.ops.project import LockOutcome
@@ -245,13 +244,3 @@ def _hashes(files: Sequence[IndexFile], target: FixTarget) -> list[str]:
     if not digests:
         raise BaleError(f"The index lists no file of {target.name} {target.version}")
     return digests
-
-
-def fixed_ids(targets: Iterable[FixTarget]) -> dict[NormalizedName, tuple[str, ...]]:
-    return {normalize(t.name): t.ids for t in targets}
-
-
-def still_found(findings: Iterable[Finding], outcome: FixOutcome) -> list[Finding]:
-    """The findings a fix did not address."""
-    fixed = {t.name for t in outcome.targets}
-    return [f for f in findings if f.name not in fixed]
