@@ -187,6 +187,11 @@ def test_the_lock_holds_every_member_and_export_package_holds_the_member(
         "-e ./packages/alpha",
         "lib==1.0",
     ], whole
+    licenses = run_bale(
+        "licenses", "--package", "beta", "--frozen", "--format", "csv", "-i", server.url, cwd=root
+    )
+    assert licenses.code == 0, licenses
+    assert [row.split(",")[0] for row in licenses.stdout.splitlines()[1:]] == ["dep-b", "devtool"]
     synced = run_bale("sync", "--package", "gamma", "--frozen", "-i", server.url, cwd=root)
     assert synced.code == 0, synced
     assert dist_infos(root) == ["gamma-1.0"]

@@ -181,6 +181,7 @@ def run(args: argparse.Namespace, printer: Printer) -> int:
         "tree": _command("bale.cli.views", "cmd_tree"),
         "why": _command("bale.cli.views", "cmd_why"),
         "export": _command("bale.cli.views", "cmd_export"),
+        "licenses": _command("bale.cli.licenses", "cmd_licenses"),
         "audit": _command("bale.cli.audit", "cmd_audit"),
         "build": _command("bale.cli.dist", "cmd_build"),
         "publish": _command("bale.cli.dist", "cmd_publish"),

@@ -115,8 +115,14 @@ _ABOUT: dict[str, tuple[str, str]] = {
         "bale why urllib3",
     ),
     "export": (
-        "Write the lock as requirements.txt (with hashes) or as a pylock.toml, for tools that read those.",
-        "bale export --no-dev -o requirements.txt",
+        "Write the lock as requirements.txt (with hashes), as a pylock.toml, or as an SBOM with each "
+        "package's licence: CycloneDX 1.6 JSON (--format cyclonedx) or SPDX 2.3 JSON (--format spdx).",
+        "bale export --no-dev -o requirements.txt\n  bale export --format cyclonedx -o sbom.cdx.json",
+    ),
+    "licenses": (
+        "Show the licence of every locked package (PEP 639 License-Expression, else License, else its "
+        "classifiers), read from cached or PEP 658 metadata; UNKNOWN ones are counted on stderr.",
+        "bale licenses --no-dev\n  bale licenses --format csv > licenses.csv",
     ),
     "audit": (
         "Check the lock (or a lock file, -r requirements files, an environment) for known vulnerabilities "

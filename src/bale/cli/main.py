@@ -760,15 +760,18 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     refuse_together(add, ("tag", "branch"), ("tag", "rev"), ("branch", "rev"))
     tree_ = commands.add_parser("tree", help="show the project's locked dependency tree")
     why = commands.add_parser("why", help="show every path from the project to a package")
-    export = commands.add_parser("export", help="write the lock as requirements.txt or pylock.toml")
-    for psub in (tree_, why, export):
+    export = commands.add_parser(
+        "export", help="write the lock as requirements.txt, pylock.toml or an SBOM (CycloneDX, SPDX)"
+    )
+    licenses_ = commands.add_parser("licenses", help="show the licence of every locked package")
+    for psub in (tree_, why, export, licenses_):
         _add_global(psub, suppress=True)
         _add_index(psub)
         psub.add_argument("--locked", action="store_true", help="fail if pylock.toml is out of date")
         psub.add_argument("--frozen", action="store_true", help="use pylock.toml as it is")
-    for psub in (why, export):
+    for psub in (why, export, licenses_):
         psub.add_argument("--package", metavar="NAME", help="a workspace member instead of the root project")
-    for psub in (tree_, export):
+    for psub in (tree_, export, licenses_):
         psub.add_argument("--group", action="append", default=[], metavar="GROUP", help="also this group")
         psub.add_argument(
             "--only-group", action="append", default=[], metavar="GROUP", help="only this group"
@@ -778,7 +781,7 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         psub.add_argument("--extra", action="append", default=[], metavar="EXTRA", help="also this extra")
         psub.add_argument("--all-extras", action="store_true", help="every extra")
         refuse_together(psub, ("all_extras", "extra"), ("only_group", "group"), ("all_groups", "only_group"))
-    for psub in (tree_, why, export):
+    for psub in (tree_, why, export, licenses_):
         refuse_together(psub, ("locked", "frozen"))
     tree_.add_argument("-d", "--depth", type=int, default=None, metavar="N", help="stop N levels down")
     tree_.add_argument("--invert", action="store_true", help="show what depends on each package")
@@ -803,15 +806,26 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     why.add_argument("target", metavar="PACKAGE", help="the package to explain")
     export.add_argument(
         "--format",
-        choices=["requirements.txt", "requirements-txt", "pylock.toml"],
+        choices=[
+            *("requirements.txt", "requirements-txt", "pylock.toml"),
+            *("cyclonedx", "cyclonedx1.5", "cyclonedx1.6", "spdx"),
+        ],
         default="requirements.txt",
-        help="the output format (default: requirements.txt)",
+        help="the output format (default: requirements.txt); cyclonedx (1.6 JSON) and spdx (2.3 JSON) are "
+        "SBOMs with each package's licence",
     )
     export.add_argument("--no-hashes", action="store_true", help="leave out --hash options")
     export.add_argument("--no-header", action="store_true", help="leave out the header comment")
     export.add_argument("--no-annotate", action="store_true", help="leave out the '# via' comments")
     export.add_argument("--no-emit-project", action="store_true", help="leave out the project itself")
     export.add_argument("-o", "--output-file", metavar="FILE", help="write here instead of stdout")
+    licenses_.add_argument(
+        "--format",
+        dest="licenses_format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="table (default), json or csv, on stdout",
+    )
 
     _add_audit(commands.add_parser("audit", help="check the lock for known vulnerabilities (OSV)"), pip=False)
 

@@ -125,6 +125,10 @@ def cmd_export(args: argparse.Namespace, printer: Printer) -> int:
     from bale.cli.commands import _command_line
     from bale.ops.views import ExportRequest, export
 
+    if args.format.startswith(("cyclonedx", "spdx")):
+        from bale.cli.licenses import cmd_export_sbom
+
+        return cmd_export_sbom(args, printer)
     loaded = _load_member_lock(args, printer)
     request = ExportRequest(
         selection=_selection(args),

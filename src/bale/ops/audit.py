@@ -207,9 +207,11 @@ def _project_lock(ctx: Context, settings: AuditSettings) -> Audited:
     loaded = load_lock(ctx, chosen, view)
     lock = loaded.lock
     if settings.selection is not None:
-        from bale.ops.views import _only
+        from bale.ops.views import restrict_lock
 
-        lock = _only(loaded, choose(loaded.project, loaded.lock, settings.selection, str(loaded.path)))
+        lock = restrict_lock(
+            loaded, choose(loaded.project, loaded.lock, settings.selection, str(loaded.path))
+        )
     packages, notes = _locked(lock.packages)
     uri = os.path.relpath(loaded.path, loaded.project.root) if loaded.project.root else str(loaded.path)
     return Audited(

@@ -322,7 +322,7 @@ def export(loaded: LoadedLock, request: ExportRequest) -> str:
     member = loaded.project.root.resolve() != loaded.path.parent.resolve()
     own = [p for p in lock.packages if member and normalize(p.name) == loaded.project.name]
     if not chosen.project or member or _has_members(loaded.project):
-        lock = _only(loaded, chosen)
+        lock = restrict_lock(loaded, chosen)
         if chosen.project and own and own[0] not in lock.packages:
             packages = sorted([*own, *lock.packages], key=lambda package: normalize(package.name))
             lock = dataclasses.replace(lock, packages=packages)
@@ -364,7 +364,7 @@ def _via(project: str, origin: str | None) -> str:
     return f"{project}[{name}]" if kind == "extra" else f"{project}:{name}"
 
 
-def _only(loaded: LoadedLock, chosen: Chosen) -> Pylock:
+def restrict_lock(loaded: LoadedLock, chosen: Chosen) -> Pylock:
     """The lock restricted to what the chosen groups reach (``--only-group``: the project's own
     dependencies are not wanted, but their markers say "always")."""
     import dataclasses
