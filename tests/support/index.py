@@ -6,6 +6,7 @@ Tree layout made by ``build_simple_tree(files, root)``::
     root/simple/<normalized>/index.html, .json   one page per project, links ``../../files/<file>``
     root/files/<file>                            the distributions
     root/files/<wheel>.metadata                  the wheel's METADATA (PEP 658/714), when metadata_files
+    root/provenance/<file>.provenance            PEP 740 provenance of the files ``provenance`` names
 
 Serve it with ``servers.StaticIndexServer(root)`` or point bale at ``file_index_url(root)``.
 
@@ -62,6 +63,7 @@ class IndexFile:
     yanked: str | None  # None: not yanked; "" yanked without a reason
     metadata_sha256: str | None
     upload_time: datetime | None
+    provenance: str | None = None  # the provenance object's URL relative to the project page
 
 
 def project_of(filename: str) -> tuple[str, str | None]:
@@ -127,13 +129,15 @@ def build_simple_tree(
     metadata_files: bool = True,
     json: bool = True,
     html: bool = True,
+    provenance: Mapping[str, Path | bytes] | None = None,
 ) -> Path:
     """Copy ``files`` under ``root/files`` and write the simple pages; return ``root``.
 
     ``yanked`` maps a file name to its reason ("" for none). ``requires_python`` maps a file name to its
     Requires-Python (None to hide it); other files get the value in their own metadata. ``upload_times``
     maps a file name to its upload time; files not named there get no upload-time. Calling again on
-    the same root adds files and rewrites every page.
+    the same root adds files and rewrites every page. ``provenance`` maps a file name to its PEP 740
+    provenance object (a file or bytes), served beside the files and linked from the pages.
     """
     root = Path(root)
     files_dir = root / "files"
@@ -147,6 +151,15 @@ def build_simple_tree(
     yanked = dict(yanked or {})
     requires_python = dict(requires_python or {})
     upload_times = dict(upload_times or {})
+    provenance_urls: dict[str, str] = {}
+    for filename, content in (provenance or {}).items():
+        target = root / "provenance" / f"{filename}.provenance"
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(content if isinstance(content, bytes) else Path(content).read_bytes())
+        provenance_urls[filename] = f"../../provenance/{quote(filename)}.provenance"
+    for target in (root / "provenance").glob("*.provenance"):  # those of an earlier call stay linked
+        linked = target.name[: -len(".provenance")]
+        provenance_urls.setdefault(linked, f"../../provenance/{quote(target.name)}")
     projects: dict[str, list[IndexFile]] = {}
     for path in sorted(files_dir.iterdir()):
         if path.name.endswith(".metadata") or not path.is_file():
@@ -173,6 +186,7 @@ def build_simple_tree(
                 yanked=yanked.get(path.name),
                 metadata_sha256=metadata_sha256,
                 upload_time=upload_times.get(path.name),
+                provenance=provenance_urls.get(path.name),
             )
         )
 
@@ -228,6 +242,8 @@ def _project_html(project: str, entries: list[IndexFile]) -> str:
             attributes.append(f'data-core-metadata="{value}"')
         if entry.yanked is not None:
             attributes.append(f'data-yanked="{html.escape(entry.yanked)}"')
+        if entry.provenance is not None:
+            attributes.append(f'data-provenance="{html.escape(entry.provenance)}"')
         links.append(f"    <a {' '.join(attributes)}>{html.escape(entry.filename)}</a><br/>\n")
     return (
         "<!DOCTYPE html>\n<html>\n  <head>\n"
@@ -254,6 +270,8 @@ def _project_json(project: str, entries: list[IndexFile]) -> str:
         else:
             record["core-metadata"] = False
         record["size"] = entry.size
+        if entry.provenance is not None:
+            record["provenance"] = entry.provenance
         if entry.upload_time is not None:
             record["upload-time"] = _iso(entry.upload_time)
         files.append(record)

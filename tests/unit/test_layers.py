@@ -25,6 +25,9 @@ PURE = [
     "audit/formats.py",
     "audit/licenses.py",
     "audit/pin_rewrite.py",
+    "policy/typosquat.py",
+    "policy/model.py",
+    "policy/evaluate.py",
 ]
 FORBIDDEN_STDLIB = {
     "os",

@@ -45,6 +45,7 @@ def global_settings(args: argparse.Namespace) -> GlobalSettings:
         or env_flag("BALE_OFFLINE")
         or bool(configured("offline")),
         verbosity=(getattr(args, "verbose", 0) or 0) - (getattr(args, "quiet", 0) or 0),
+        policy=getattr(args, "policy", None),
     )
 
 
@@ -183,6 +184,8 @@ def run(args: argparse.Namespace, printer: Printer) -> int:
         "export": _command("bale.cli.views", "cmd_export"),
         "licenses": _command("bale.cli.licenses", "cmd_licenses"),
         "audit": _command("bale.cli.audit", "cmd_audit"),
+        "diff": _command("bale.cli.diff", "cmd_diff"),
+        "policy": _command("bale.cli.policy", "cmd_policy"),
         "build": _command("bale.cli.dist", "cmd_build"),
         "publish": _command("bale.cli.dist", "cmd_publish"),
         "config": _command("bale.cli.config", "cmd_config"),
@@ -343,6 +346,8 @@ def pip_install(args: argparse.Namespace, printer: Printer) -> int:
         no_binary=tuple(args.no_binary),
         only_binary=tuple(args.only_binary),
         build=build_settings(args),
+        # None: BALE_TYPOSQUAT and the policy decide (bale.ops.install reads the policy).
+        typosquat="off" if exact else ("deny" if getattr(args, "strict", False) else None),
     )
     ctx = _context(args, printer)
     try:

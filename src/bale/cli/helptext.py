@@ -131,6 +131,34 @@ _ABOUT: dict[str, tuple[str, str]] = {
         "bale audit --update-db && bale audit --offline --format sarif -o audit.sarif\n"
         "  bale audit --fix --dry-run",
     ),
+    "policy": (
+        "The organisation's package policy (--policy, BALE_POLICY or a bale.toml's policy key) under the "
+        "project's [tool.bale.policy]: rules that lock, sync, add and pip install enforce as they resolve.",
+        "bale policy show\n  bale policy check pylock.toml\n  bale policy explain requests==2.32.3",
+    ),
+    "policy show": (
+        "Print the policy in force, layer by layer, with the file and line of each rule.",
+        "bale policy show --policy https://example.com/policy.toml",
+    ),
+    "policy check": (
+        "Check a lock file (bale's, uv's or pip's pylock.toml) against the policy: exit 1 listing every "
+        "violation, 0 when there is none.",
+        "bale policy check pylock.toml",
+    ),
+    "policy explain": (
+        "Say which rules of the policy allow or refuse one package version, and why.",
+        "bale policy explain alpha==2.0",
+    ),
+    "diff": (
+        "Show what a lock change does, for review: packages added, removed, upgraded and downgraded; those "
+        "that now build from source at install; new indexes and hosts; changed or lost publishers "
+        "(attestation identities); licences of new and changed versions; vulnerabilities fixed and "
+        "introduced (by the local database, never the network). OLD and NEW are lock files or git "
+        "revisions of the project's pylock.toml (default: HEAD against the working tree). Exit 0, or "
+        "with --exit-code 1 when the locks differ.",
+        "bale diff\n  bale diff main --format markdown > lock-diff.md\n"
+        "  bale diff old.toml new.toml --format json\n  bale lock --upgrade --diff",
+    ),
     "build": (
         "Build the project's sdist and wheel (by default the wheel from the sdist) into dist/.",
         "bale build --wheel -o dist/",

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # Global options that take a value: their values are not command words (``bale --directory x sync``).
 _GLOBAL_VALUES = frozenset({"--cache-dir", "--directory", "--project", "--config-file", "--color"})
+# ``bale add`` and ``bale pip install``: the typosquatting guard (bale.ops.typosquat) refuses, not warns.
+_STRICT_HELP = "refuse a new name that looks like a popular package's [env: BALE_TYPOSQUAT=deny]"
 
 
 def _chosen_path(argv: Sequence[str]) -> tuple[str, ...]:
@@ -152,6 +154,12 @@ def _add_index(parser: argparse.ArgumentParser) -> None:
         help="a folder or page of links to distributions [env: BALE_FIND_LINKS]",
     )
     group.add_argument("--no-index", action="store_true", help="ignore every index [env: BALE_NO_INDEX]")
+    group.add_argument(
+        "--policy",
+        metavar="PATH|URL",
+        help="the organisation's package policy, a TOML file or URL (see `bale policy --help`) "
+        "[env: BALE_POLICY]",
+    )
 
 
 def _add_build(parser: argparse.ArgumentParser) -> None:
@@ -223,6 +231,28 @@ def _add_package_modes(parser: argparse.ArgumentParser, *, universal: bool, date
 
 def _add_python(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("-p", "--python", help=help_text + " [env: BALE_PYTHON]")
+
+
+def _add_diff_options(parser: argparse.ArgumentParser, format_option: str) -> None:
+    """The options of a lock diff: its format, licences, the vulnerability database."""
+    parser.add_argument(
+        format_option,
+        dest="diff_format",
+        choices=["text", "markdown", "json"],
+        default="text",
+        help="text (default), markdown (for a pull-request comment) or json, on stdout",
+    )
+    parser.add_argument(
+        "--no-licenses",
+        action="store_true",
+        help="leave licences out (they are read from cached metadata, else from the lock's index)",
+    )
+    parser.add_argument(
+        "--db",
+        dest="diff_db",
+        metavar="FILE",
+        help="an OSV export (all.zip) to find vulnerabilities in (default: the local database, if fetched)",
+    )
 
 
 def _add_output_format(parser: argparse.ArgumentParser, what: str) -> None:
@@ -449,6 +479,7 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     install.add_argument(
         "-P", "--upgrade-package", action="append", default=[], metavar="NAME", help="upgrade NAME only"
     )
+    install.add_argument("--strict", action="store_true", help=_STRICT_HELP)
     sync.add_argument("src_files", nargs="+", metavar="FILE", help="requirements files (- for stdin)")
     sync.add_argument(
         "--allow-empty-requirements",
@@ -701,6 +732,15 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         action="store_true",
         help="only check that pylock.toml is up to date (exit 1 if not); write nothing",
     )
+    lock.add_argument("--dry-run", action="store_true", help="resolve, but write nothing")
+    lock.add_argument(
+        "--diff",
+        action="store_true",
+        help="then print what the lock change does (as `bale diff`); with --check or --dry-run, what "
+        "relocking would do",
+    )
+    _add_diff_options(lock, "--diff-format")
+    refuse_together(lock, ("check", "dry_run"))
     for psub in (sync_, run, add, remove):
         _add_python(psub, "the interpreter for a new .venv")
         psub.add_argument("--locked", action="store_true", help="fail if pylock.toml is out of date")
@@ -757,6 +797,7 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     add.add_argument("--tag", metavar="TAG", help="the git tag of a git+URL argument")
     add.add_argument("--branch", metavar="BRANCH", help="the git branch of a git+URL argument")
     add.add_argument("--rev", metavar="REV", help="the git commit of a git+URL argument")
+    add.add_argument("--strict", action="store_true", help=_STRICT_HELP)
     refuse_together(add, ("tag", "branch"), ("tag", "rev"), ("branch", "rev"))
     tree_ = commands.add_parser("tree", help="show the project's locked dependency tree")
     why = commands.add_parser("why", help="show every path from the project to a package")
@@ -828,6 +869,47 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     )
 
     _add_audit(commands.add_parser("audit", help="check the lock for known vulnerabilities (OSV)"), pip=False)
+
+    diff_ = commands.add_parser(
+        "diff", help="show what a lock change does: versions, sources, publishers, licences, vulnerabilities"
+    )
+    _add_global(diff_, suppress=True)
+    _add_index(diff_)
+    diff_.add_argument(
+        "old",
+        nargs="?",
+        metavar="OLD",
+        help="a lock file (a path, or a name ending in .toml) or a git revision of the project's pylock.toml "
+        "(default: HEAD)",
+    )
+    diff_.add_argument(
+        "new", nargs="?", metavar="NEW", help="the same (default: the working tree's pylock.toml)"
+    )
+    _add_diff_options(diff_, "--format")
+    diff_.add_argument(
+        "--exit-code", action="store_true", help="exit 1 when the locks differ, 0 when not (as `git diff`)"
+    )
+
+    policy = commands.add_parser("policy", help="show, check and explain the package policy")
+    _add_global(policy, suppress=True)
+    policy_commands = policy.add_subparsers(dest="policy_command", metavar="COMMAND", parser_class=_Parser)
+    policy_show = policy_commands.add_parser("show", help="print the policy in force and where each rule is")
+    policy_check = policy_commands.add_parser("check", help="check a lock file against the policy")
+    policy_explain = policy_commands.add_parser("explain", help="say which rules allow or refuse a version")
+    for psub in (policy_show, policy_check, policy_explain):
+        _add_global(psub, suppress=True)
+        _add_index(psub)
+    policy_check.add_argument(
+        "lock_file", nargs="?", default=None, metavar="PYLOCK", help="the lock file (default: the project's)"
+    )
+    policy_explain.add_argument("target", metavar="NAME==VERSION", help="the package version to explain")
+    policy_check.add_argument(
+        "--format",
+        dest="policy_format",
+        choices=["text", "json"],
+        default="text",
+        help="text (one violation a line, default) or json, on stdout",
+    )
 
     build = commands.add_parser("build", help="build the project's sdist and wheel")
     _add_global(build, suppress=True)

@@ -93,14 +93,19 @@ def _report_lock(printer: Printer, outcome: LockOutcome) -> None:
 
 
 def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
+    from dataclasses import replace
+
     from bale.ops.project import lock_path, lock_project, lock_state
 
     project = _project(args)
+    diff, dry_run = bool(getattr(args, "diff", False)), bool(getattr(args, "dry_run", False))
     if args.check:
         state = lock_state(project)
         if state.fresh:
             printer.info(f"{state.path} is up to date")
             return 0
+        if diff:  # what relocking would change, then the same error
+            _dry_run_diff(args, printer, project)
         raise BaleError(
             f"The lock file {state.path} needs to be updated",
             context=list(state.changes),
@@ -110,12 +115,13 @@ def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
     recorder: Recorder | None = getattr(args, "replay", None)
     lock_file = os.fspath(lock_path(project))
     # The replay finds the project and its lock from the working directory: only there is it sound.
-    if recorder is not None and os.path.samefile(project.root, os.getcwd()):
+    # A replay prints neither a diff nor a dry run's note: those runs are not recorded.
+    if recorder is not None and not (diff or dry_run) and os.path.samefile(project.root, os.getcwd()):
         written = {lock_file: recorder.snapshot(lock_file)}
     else:
         recorder = None
     try:
-        outcome = lock_project(ctx, project, _lock_settings(args))
+        outcome = lock_project(ctx, project, replace(_lock_settings(args), dry_run=dry_run))
         # A replay of a run that changed the lock would say "Updated ..." again over an unchanged file.
         if recorder is not None and not _lock_changes(outcome):
             recorder.store(
@@ -134,7 +140,29 @@ def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
         ctx.close()
     _report_lock(printer, outcome)
     _vulnerability_note(args, printer, project, outcome.text)
+    if diff:
+        from bale.cli.diff import show_lock_diff
+
+        show_lock_diff(args, printer, outcome.path, outcome.previous, outcome.text, dry_run=dry_run)
+    elif dry_run:
+        printer.info(f"Dry run: {outcome.path.name} not written (`--diff` shows what would change)")
     return 0
+
+
+def _dry_run_diff(args: argparse.Namespace, printer: Printer, project: Project) -> None:
+    """``bale lock --check --diff`` of a stale lock: relock without writing, and show the diff."""
+    from dataclasses import replace
+
+    from bale.cli.diff import show_lock_diff
+    from bale.ops.project import lock_project
+
+    ctx = _context(args, printer)
+    try:
+        outcome = lock_project(ctx, project, replace(_lock_settings(args), dry_run=True))
+    finally:
+        ctx.reporter.finish()
+        ctx.close()
+    show_lock_diff(args, printer, outcome.path, outcome.previous, outcome.text, dry_run=True)
 
 
 def _vulnerability_note(
@@ -350,6 +378,13 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
             additions = plan_additions(
                 ctx, workspace, member, args.packages, options, lock_settings, cwd=Path.cwd()
             )
+            from bale.ops.policy import effective_policy
+            from bale.ops.typosquat import check_additions, configured_mode, typosquat_mode
+
+            # Before anything is written: a refused look-alike leaves pyproject.toml and the lock as they are.
+            policy = configured_mode(effective_policy(ctx, project.root))
+            mode = typosquat_mode(bool(getattr(args, "strict", False)), policy)
+            check_additions(ctx, workspace, additions, lock_settings, lock_file=lock_file, mode=mode)
             text = add_to_text(original, additions, **target)
         else:
             text = remove_from_text(original, args.packages, **target)

@@ -91,6 +91,12 @@ class ProviderOptions:
     allow_sdist: bool = False
     direct: Mapping[NormalizedName, IndexFile] = field(default_factory=dict)
     speculate: bool = True
+    # A package policy's rules (bale.policy): each answers the reason that completes "<name> <version>
+    # ..." in the solver's explanation, or None. Files are judged as a page is read (a version whose
+    # every file is refused stays listed, so the explanation can name the rule), metadata as it is read.
+    refuse_version: Callable[[NormalizedName, Version], str | None] | None = None
+    refuse_file: Callable[[IndexFile], str | None] | None = None
+    refuse_metadata: Callable[[NormalizedName, Version, bytes], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,8 @@ class _Project:
     by_version: Mapping[Version, tuple[IndexFile, ...]]
     versions: tuple[Version, ...]  # newest first
     yanked: Mapping[Version, str]
+    # Versions whose every file a policy rule refuses, with the reason (they have no files here).
+    refused: Mapping[Version, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -331,7 +339,34 @@ class IndexProvider:
             )
         sources = ", ".join(sorted({f.source for f in files if f.source}))
         self.reporter.debug(f"{name}: {len(files)} files from {sources or 'the given files'}")
-        return _group(files, index_order=self.client.index_order)
+        if self.options.refuse_file is None:
+            return _group(files, index_order=self.client.index_order)
+        return self._refusing(name, files)
+
+    def _refusing(self, name: NormalizedName, files: Sequence[IndexFile]) -> _Project:
+        """The project without the files a policy refuses; a version left with none stays listed."""
+        assert self.options.refuse_file is not None
+        kept: list[IndexFile] = []
+        refused: dict[Version, str] = {}
+        for file in files:
+            why = self.options.refuse_file(file)
+            if why is None:
+                kept.append(file)
+            else:
+                self.reporter.debug(f"rejected {file.filename}: it {why}")
+                refused.setdefault(file.version, why)
+        for file in kept:
+            refused.pop(file.version, None)
+        project = _group(kept, index_order=self.client.index_order)
+        if not refused:
+            return project
+        listed = [*project.versions, *sorted(refused, reverse=True)]
+        versions = (
+            IndexOrder(listed)
+            if isinstance(project.versions, IndexOrder)
+            else tuple(sorted(listed, reverse=True))
+        )
+        return _Project(project.files, project.by_version, versions, project.yanked, refused)
 
     def _cutoff_for(self, name: NormalizedName) -> datetime | None:
         per_package = self.options.exclude_newer_package
@@ -372,6 +407,11 @@ class IndexProvider:
         project = self._project(name)
         if isinstance(project, Unavailable):
             return project
+        refusal = project.refused.get(version)
+        if refusal is None and self.options.refuse_version is not None:
+            refusal = self.options.refuse_version(name, version)
+        if refusal is not None:
+            return Unavailable(refusal, UnavailableKind.OTHER)
         files = project.by_version.get(version)
         if not files:
             return Unavailable("is not listed by the package index", UnavailableKind.OTHER)
@@ -460,6 +500,11 @@ class IndexProvider:
                 f"has inconsistent metadata: {file.filename} says it is {named}",
                 UnavailableKind.METADATA,
             )
+        if self.options.refuse_metadata is not None:
+            refusal = self.options.refuse_metadata(name, version, data)
+            if refusal is not None:
+                self.reporter.debug(f"rejected {name} {version}: it {refusal}")
+                return Unavailable(refusal, UnavailableKind.OTHER)
         if isinstance(parsed, CoreMetadata):
             requires, by_extra = tuple(parsed.general_requires), parsed.extra_requires
         else:
@@ -508,6 +553,9 @@ class IndexProvider:
     def _likely_version(self, name: NormalizedName, project: _Project) -> Version | None:
         """The version the solver will most likely pick: the newest usable final release."""
         usable = [f for f in project.files if self._binary_allowed(name, f)]
+        refuse = self.options.refuse_version
+        if refuse is not None:
+            usable = [f for f in usable if refuse(name, f.version) is None]
         if self.target is None:
             return self._likely_universal_version(project, usable)
         options = SelectOptions(prereleases=PreReleases.IF_NECESSARY, allow_sdist=self.options.allow_sdist)

@@ -122,6 +122,7 @@ def _json_file(
         size=size if isinstance(size, int) and not isinstance(size, bool) else None,
         metadata_hashes=_json_metadata(metadata),
         source=source,
+        provenance=_provenance_url(entry.get("provenance"), page_url),
     )
 
 
@@ -130,6 +131,13 @@ def _json_metadata(value: object) -> Mapping[str, str] | None:
         return {}
     if isinstance(value, dict):
         return _hash_map(value)
+    return None
+
+
+def _provenance_url(value: object, base: str) -> str | None:
+    # PEP 740: a URL (relative ones resolve against the page) or null when the file has no provenance.
+    if isinstance(value, str) and value.strip():
+        return urljoin(base, value.strip())
     return None
 
 
@@ -231,6 +239,7 @@ def _parse_html(body: bytes, page_url: str, source: str, project: NormalizedName
                 upload_time=_timestamp(attrs.get("data-upload-time")),
                 metadata_hashes=metadata_hashes,
                 source=source,
+                provenance=_provenance_url(attrs.get("data-provenance"), base),
             )
         )
     return out

@@ -113,6 +113,8 @@ class LockedPackage:
     ``wheels``/``sdist`` (from ``index``) or ``direct`` is set. ``version`` is None only for a
     directory or VCS source whose version may change with the tree. ``tool`` goes to
     ``[packages.tool]`` (disposable data: it must not affect installation).
+    ``attestation_identities`` are the verified PEP 740 publishers of its files (PEP 751 tables with a
+    ``kind`` key; see ``bale.lock.provenance``).
     """
 
     name: str
@@ -125,6 +127,7 @@ class LockedPackage:
     direct: DirectSource | None = None
     dependencies: tuple[DependencyRef, ...] = ()
     tool: Mapping[str, Any] | None = None
+    attestation_identities: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -392,6 +395,11 @@ class _Entry:
         if package.wheels:
             wheels = sorted(package.wheels, key=lambda wheel: (wheel.filename, wheel.url or wheel.path or ""))
             lines.extend(toml.array_lines("wheels", [_file(wheel) for wheel in wheels]))
+        if package.attestation_identities:
+            from bale.lock.provenance import sorted_identities
+
+            identities = sorted_identities(package.attestation_identities)
+            lines.extend(toml.array_lines("attestation-identities", identities))
         for tool, table in sorted((package.tool or {}).items()):
             # One [packages.tool.NAME] table of one-line values: a short, readable block per package.
             lines.extend(["", f"[packages.tool.{toml.key(tool)}]"])

@@ -112,7 +112,8 @@ class IndexFile:
     ``url`` is absolute (``https://``, ``http://`` or ``file://``) without the hash fragment; ``hashes``
     maps algorithm to lower-case hex digest. ``yanked`` is None when not yanked, else the reason ("" when
     the index gave none). ``metadata_hashes`` is None when the index does not advertise a PEP 658 file,
-    else the hashes of that file (possibly empty when the index said only "true").
+    else the hashes of that file (possibly empty when the index said only "true"). ``provenance`` is the
+    absolute URL of the file's PEP 740 provenance object, None when the index serves none.
     """
 
     filename: str
@@ -127,6 +128,7 @@ class IndexFile:
     size: int | None = None
     metadata_hashes: Mapping[str, str] | None = field(default=None, compare=False, hash=False)
     source: str = ""  # the index URL or find-links location that listed it, credentials removed
+    provenance: str | None = field(default=None, compare=False, hash=False)
 
     @property
     def is_wheel(self) -> bool:

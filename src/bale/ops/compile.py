@@ -209,6 +209,7 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
         else PreReleases(settings.prerelease or os.environ.get("BALE_PRERELEASE") or "if-necessary")
     )
     from bale.index.provider import ALL
+    from bale.ops.policy import effective_policy
 
     def binary_set(names: tuple[str, ...]):  # type: ignore[no-untyped-def]
         return ALL if ":all:" in names else frozenset(normalize(n) for n in names if n != ":none:")
@@ -229,6 +230,7 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
         no_binary=binary_set(settings.no_binary),
         only_binary=binary_set(settings.only_binary),
         root_label=_root_label(settings),
+        policy=effective_policy(ctx, None),
     )
     import time
 
@@ -239,7 +241,13 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
     # is part of the answer.
     shown = sorted({_relative(spec.origin.file) for spec in requirements if spec.origin.file})
     as_lock = output_format(settings) == PYLOCK
-    memo = ResolutionMemo(ctx, "pip-compile", [request, settings, shown])
+    from bale.ops.lock_provenance import memo_key, required_provenance
+
+    required = required_provenance(request.policy)
+    provenance = memo_key(ctx, required) if as_lock else None
+    memo = ResolutionMemo(ctx, "pip-compile", [request, settings, shown, provenance])
+    # A policy's cooldown moves with the clock, and its file may change under the same location.
+    memo.enabled = memo.enabled and request.policy is None
     if as_lock:
         # A lock records paths relative to where it is written, and hashes local archives: neither
         # is vouched for by the index pages.
@@ -261,7 +269,7 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
             seconds = universal.seconds
             if as_lock:
                 keep = _fits(None, request)
-                output, count = _pylock(ctx, settings, universal, requirements, index, keep)
+                output, count = _pylock(ctx, settings, universal, requirements, index, keep, required)
             else:
                 pins = [_universal_pin(universal, p, settings) for p in universal.resolution.packages]
         else:
@@ -274,7 +282,9 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
                 # Lock files name a Python range; the wheels kept are this minor version's anyway.
                 version = target.python_version
                 one = for_one_environment(resolved, f">={version.major}.{version.minor}")
-                output, count = _pylock(ctx, settings, one, requirements, index, _fits(target, request))
+                output, count = _pylock(
+                    ctx, settings, one, requirements, index, _fits(target, request), required
+                )
             else:
                 pins = [_pinned(resolved, name, settings) for name in resolved.resolution.versions]
         if not as_lock:
@@ -304,9 +314,10 @@ def _pylock(
     requirements: list[RequirementSpec],
     index: IndexSettings,
     keep: Callable[[IndexFile], bool],
+    required: frozenset[NormalizedName],
 ) -> tuple[str, int]:
     """The resolution as a PEP 751 lock (as ``bale lock`` writes one), and how many packages it lists;
-    ``keep`` chooses the index files listed."""
+    ``keep`` chooses the index files listed, ``required``: the packages whose files need provenance."""
     from bale.lock.pylock import LockInput, write_pylock
     from bale.ops.lock_packages import locked_packages
     from bale.ops.lock_trust import index_locations
@@ -319,6 +330,9 @@ def _pylock(
     direct = lock_direct(ctx, artifacts, folder)
     locations = index_locations(index, [])
     packages = locked_packages(resolved, {None: requirements}, index, locations, direct, keep)
+    from bale.ops.lock_provenance import attest_packages
+
+    packages = attest_packages(ctx, resolved, packages, required)
     lock = LockInput(packages=tuple(packages), requires_python=resolved.resolution.requires_python)
     text = write_pylock(lock)
     if settings.header:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from bale.index.provider import AllPackages
     from bale.install.installed import InstalledDist
     from bale.model.artifact import Prepared
+    from bale.policy.model import Policy
     from bale.python.venv import PythonEnvironment
 
 # bale never removes itself from an environment it runs from, as uv keeps uv.
@@ -218,9 +219,12 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
             "The requirements files list no packages; syncing would remove every package",
             hint="pass --allow-empty-requirements to empty the environment on purpose",
         )
-    if check_hash_mode(inputs.requirements, inputs.require_hashes):
+    package_policy = _policy(ctx)
+    by_policy = package_policy is not None and package_policy.require_hashes and not inputs.require_hashes
+    if check_hash_mode(inputs.requirements, inputs.require_hashes or by_policy):
+        reason = "the package policy sets require-hashes = true" if by_policy else _hash_mode_reason(inputs)
         # For the whole graph, as pip: a dependency the requirements do not pin and hash is refused.
-        ctx.use_hash_policy(HashPolicy(required=True, reason=_hash_mode_reason(inputs)))
+        ctx.use_hash_policy(HashPolicy(required=True, reason=reason))
     _check_hash_conflicts(inputs.requirements)
     env = ctx.environment(settings.python)
     target = env.interpreter.target()
@@ -239,6 +243,7 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
     with FileLock(env.root / ".lock", timeout=lock_timeout, label=f"the environment {env.root}"):
         recover_environment(ctx, env)
         installed = scan_site_packages(env.site_packages())
+        _check_names(ctx, inputs, installed, settings)
         present = {name: Present(name, dist.version, _present_url(dist)) for name, dist in installed.items()}
         # A path without a name is named by its metadata, built now (the resolver needs the name).
         wanted_specs = name_sources(ctx, applicable_requirements(inputs.requirements, markers, ctx))
@@ -266,6 +271,10 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
             artifacts = _resolve_with_deps(
                 ctx, settings, inputs, wanted_specs, installed, target, upgrade, outcome
             )
+        if package_policy is not None and not resolving:
+            from bale.ops.policy import check_sources
+
+            check_sources(package_policy, wanted_specs, None)
         for spec in [] if resolving else wanted_specs:
             if spec.name is None or spec.url is not None or spec.path is not None:
                 artifact = direct_source(ctx, spec)
@@ -301,6 +310,10 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
                 files = index.project_files(spec.name)
                 if not files:
                     _raise_not_found(ctx, spec, inputs.index, label)
+                if package_policy is not None:
+                    from bale.ops.policy import allowed_files
+
+                    files = allowed_files(package_policy, spec, files, specifier)
                 artifact = registry_artifact(
                     spec,
                     specifier,
@@ -329,6 +342,20 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
             return outcome
         _carry_out(ctx, env, plan, installed, settings, outcome)
     return outcome
+
+
+def _check_names(
+    ctx: Context, inputs: Inputs, installed: Mapping[NormalizedName, InstalledDist], settings: InstallSettings
+) -> None:
+    """The typosquatting guard on the requirements named for an index (not paths or URLs), before
+    anything is resolved or installed; a name the environment already has is not checked."""
+    if settings.typosquat == "off":
+        return
+    from bale.ops.typosquat import check_new_names, configured_mode, typosquat_mode
+
+    mode = settings.typosquat or typosquat_mode(configured=configured_mode(_policy(ctx)))
+    named = [spec.name for spec in inputs.requirements if spec.name is not None and spec.url is None]
+    check_new_names(ctx, named, inputs.index, mode=mode, known=set(installed), verb="install")
 
 
 def _satisfied(
@@ -416,6 +443,7 @@ def _resolve_with_deps(
         preferences=preferences,
         no_binary=binary_set(inputs.no_binary),
         only_binary=binary_set(inputs.only_binary),
+        policy=_policy(ctx),
     )
     resolved = resolve(ctx, request)
     requested = {s.name for s in specs if s.name is not None}
@@ -716,3 +744,10 @@ def install_artifacts(
             return outcome
         _carry_out(ctx, env, plan, installed, settings, outcome, hash_policy)
     return outcome
+
+
+def _policy(ctx: Context) -> Policy | None:
+    """The organisation's package policy: the pip interface reads no project, so no project's layer."""
+    from bale.ops.policy import effective_policy
+
+    return effective_policy(ctx, None)

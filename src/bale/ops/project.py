@@ -211,13 +211,17 @@ def lock_project(ctx: Context, project: Project, settings: LockSettings) -> Lock
     Holds the project lock (``ops.project_mutex``) throughout, and reads pyproject.toml again once it
     has it: a ``bale add`` that ran meanwhile must not be locked away. The lock file is replaced in
     one rename after everything succeeded; a failed run leaves the old one byte for byte."""
+    from bale.ops.lock_provenance import warn_identity_changes
     from bale.ops.project_mutex import project_lock
     from bale.project.model import read_project
 
     with project_lock(project.root, on_wait=ctx.reporter.warn):
         if project.pyproject.is_file():
             project = read_project(project.pyproject)
-        return _lock_project(ctx, project, settings)
+        outcome = _lock_project(ctx, project, settings)
+    # From the texts, not the resolution: a lock answered by the memo is compared too.
+    warn_identity_changes(ctx.reporter, outcome.previous, outcome.text, source=str(outcome.path))
+    return outcome
 
 
 def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> LockOutcome:
@@ -225,6 +229,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     from bale.lock.fingerprint import fingerprint
     from bale.lock.pylock import LockInput, read_pylock, write_pylock
     from bale.ops.build_lock import lock_build_dependencies, preferred_pins
+    from bale.ops.policy import effective_policy
     from bale.ops.project_workspace import load_workspace, lock_members, workspace_requires_python
     from bale.ops.request import ResolveRequest
     from bale.ops.resolve import resolve_universal
@@ -291,12 +296,16 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
         preferences=preferences,
         exclude_newer=_exclude_newer(project, settings.exclude_newer),
         root_label=str(project.name or project.root.name),
+        policy=effective_policy(ctx, project.root),
+        policy_home=project.root,
         **_strategy(project, settings),
     )
     import time
 
+    from bale.ops.lock_provenance import memo_key, required_provenance
     from bale.ops.memo import ResolutionMemo
 
+    required = required_provenance(request.policy)
     started = time.perf_counter()
     # Keyed by what the lock says, not where the project is: the same project in another checkout
     # (a CI job, a colleague's clone) gets the same lock.
@@ -310,6 +319,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
         project.version,
         str(python),
         previous_text,
+        memo_key(ctx, required),
     ]
     request_parts = [
         request.target,
@@ -323,6 +333,8 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
         request.fork_strategy,
     ]
     memo = ResolutionMemo(ctx, "lock", [parts, request_parts, settings])
+    # A policy's cooldown moves with the clock, and its file may change under the same location.
+    memo.enabled = memo.enabled and request.policy is None
     # Direct URLs and paths are read (or built) outside the page cache's reach.
     memo.enabled = memo.enabled and not any(spec.url or spec.path for spec in specs)
     found = memo.lookup()
@@ -343,6 +355,9 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     direct = lock_direct(ctx, artifacts, path.parent)
     locations = index_locations(index, _indexes(workspace))
     packages = locked_packages(resolved, roots, index, locations, direct)
+    from bale.ops.lock_provenance import attest_packages
+
+    packages = attest_packages(ctx, resolved, packages, required)
     members = lock_members(workspace)
     lock = LockInput(
         packages=tuple(packages),
@@ -617,9 +632,13 @@ def ensure_lock(
 
 def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> SyncOutcome:
     """Lock if needed, then make the project's environment hold exactly what the lock selects."""
+    from bale.ops.policy import effective_policy, enforce_lock
+
     outcome = SyncOutcome(environment_path(project))
     path = lock_path(project)
-    noop = _noop_sync(project, settings, outcome.environment, path)
+    policy = effective_policy(ctx, project.root)
+    # The sync stamp knows the lock, not the policy: with one, the lock is checked every time.
+    noop = _noop_sync(project, settings, outcome.environment, path) if policy is None else None
     if noop is not None:
         return noop
     from bale.lock.pylock import read_pylock, select_for_environment
@@ -645,6 +664,7 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     check_lock_hosts(lock, path, allowed_hosts(lock_members(workspace), index, project.settings.indexes))
     check_lock_paths(lock, path, allowed_paths(workspace))
     check_lock_trust(lock, path, workspace, index, _indexes(workspace))
+    enforce_lock(policy, lock, path)
     env, outcome.created = project_environment(ctx, project, settings.python)
     outcome.environment = env.root
     target = env.interpreter.target()

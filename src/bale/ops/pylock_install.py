@@ -49,6 +49,9 @@ def install_pylock(ctx: Context, settings: InstallSettings, locks: Sequence[Path
     start = time.perf_counter()
     text = read_lock_text(path)
     lock = read_pylock(text, source=str(path))
+    from bale.ops.policy import effective_policy, enforce_lock
+
+    enforce_lock(effective_policy(ctx, None), lock, path)
     env = ctx.environment(settings.python)
     target = env.interpreter.target()
     selected = select_for_environment(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
@@ -17,6 +18,7 @@ from bale.resolver.candidates import PreReleases
 
 if TYPE_CHECKING:
     from bale.index.provider import AllPackages
+    from bale.policy.model import Policy
 
 
 @dataclass(frozen=True)
@@ -39,3 +41,7 @@ class ResolveRequest:
     no_binary: frozenset[NormalizedName] | AllPackages = frozenset()
     only_binary: frozenset[NormalizedName] | AllPackages = frozenset()
     root_label: str | None = None
+    # The package policy in force (bale.policy); ``policy_home``: the project's folder, whose own
+    # members the policy's ``sources`` rule does not judge.
+    policy: Policy | None = None
+    policy_home: Path | None = None

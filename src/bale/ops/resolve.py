@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -98,6 +99,22 @@ def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalSc
     from bale.resolver.overrides import OverridingProvider
     from bale.resolver.solver import SolverOptions
 
+    rules: dict[str, Any] = {}
+    if request.policy is not None:
+        from bale.ops.policy import check_sources, own_packages, provider_rules, version_severities
+
+        # Before any source is fetched: a refused git or URL requirement is never cloned or downloaded.
+        check_sources(request.policy, request.requirements, request.policy_home)
+        ceiling = request.policy.max_vulnerability
+        severities = version_severities(ctx) if ceiling is not None else None
+        if ceiling is not None and severities is None:
+            ctx.reporter.warn(
+                f'The policy\'s max-vulnerability = "{ceiling[0]}" ({ceiling[1]}) is not enforced: there is '
+                "no local vulnerability database; run `bale audit --update-db` first"
+            )
+        own = own_packages(request.requirements, request.policy_home)
+        now = datetime.now(timezone.utc)
+        rules = provider_rules(request.policy, now, ctx.reporter, severities, exempt=own)
     specs = name_sources(ctx, request.requirements)
     markers = scope.markers if isinstance(scope, TargetEnv) else None
     artifacts: dict[NormalizedName, Artifact] = {}
@@ -128,6 +145,7 @@ def _setup(ctx: Context, request: ResolveRequest, scope: TargetEnv | UniversalSc
             only_binary=request.only_binary,
             allow_sdist=ctx.can_build,
             direct=direct,
+            **rules,
         ),
         reporter=ctx.reporter,
         source_metadata=source_metadata if ctx.can_build else None,

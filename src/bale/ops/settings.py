@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bale.policy.typosquat import TyposquatMode
     from bale.requirements.parse import RequirementsFile
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
@@ -18,6 +19,7 @@ class GlobalSettings:
     no_cache: bool = False
     offline: bool = False
     verbosity: int = 0
+    policy: str | None = None  # --policy: the organisation policy's path or URL (see bale.policy.load)
 
 
 INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
@@ -177,6 +179,8 @@ class InstallSettings:
     no_binary: tuple[str, ...] = ()  # names, or :all: / :none:
     only_binary: tuple[str, ...] = ()
     build: BuildSettings = field(default_factory=BuildSettings)
+    # The guard on named requirements (bale.ops.typosquat); None: BALE_TYPOSQUAT and the policy decide.
+    typosquat: TyposquatMode | None = None
 
 
 @dataclass(frozen=True)

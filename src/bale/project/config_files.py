@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bale.errors import BaleError
+from bale.model.describe import describe_value as _describe
 from bale.project.config_keys import CONFIG_NAME, KEYS, PROJECT_ONLY, candidate_paths
 
 if TYPE_CHECKING:
@@ -211,18 +212,6 @@ def _at(text: str, key: str) -> str:
     pattern = re.compile(rf"^[ \t]*(\[\[?\s*{re.escape(key)}\s*\]|\"?{re.escape(key)}\"?\s*=)", re.MULTILINE)
     match = pattern.search(text)
     return f"line {text.count(chr(10), 0, match.start()) + 1}: " if match else ""
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, str):
-        return f'a string ("{value}")'
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    return f"{type(value).__name__} ({value})"
 
 
 def _check(kind: str, choices: tuple[str, ...], value: object) -> str | None:

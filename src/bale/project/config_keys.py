@@ -109,6 +109,7 @@ KEYS: dict[str, Key] = {
         Key("constraint-dependencies", "requirements", project=True, default=[]),
         Key("override-dependencies", "requirements", project=True, default=[]),
         Key("cache-dir", "path", env="BALE_CACHE_DIR", option="--cache-dir"),
+        Key("policy", "string", env="BALE_POLICY", option="--policy"),
         Key("no-cache", "boolean", env="BALE_NO_CACHE", option="--no-cache", default=False),
         Key("offline", "boolean", env="BALE_OFFLINE", option="--offline", default=False),
         Key(

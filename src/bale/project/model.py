@@ -17,6 +17,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from bale.errors import BaleError
+from bale.model.describe import describe_value as _describe
 from bale.model.names import NormalizedName, normalize
 from bale.model.requirement import Origin, RequirementSpec
 from bale.project.inputs import load_toml
@@ -358,25 +359,6 @@ def _key_path(*parts: str | int) -> str:
     return out
 
 
-def _describe(value: object) -> str:
-    """A TOML value as a user would name it: ``an integer (3)``, ``a table``."""
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int):
-        return f"an integer ({value})"
-    if isinstance(value, float):
-        return f"a float ({value})"
-    if isinstance(value, str):
-        return f'a string ("{value}")'
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, (datetime, date)):
-        return f"a date-time ({value.isoformat()})"
-    return type(value).__name__
-
-
 class _Reader:
     """Collects problems while walking one file's tables, so that all of them are reported at once."""
 
@@ -661,6 +643,7 @@ _SETTINGS_KEYS = (
     "workspace",
     "package",
     "audit",
+    "policy",
 )
 
 

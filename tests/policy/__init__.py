@@ -1,0 +1,1 @@
+"""Organisation package policy: parsing, layering, enforcement in the resolver, lock checks."""
