@@ -335,3 +335,70 @@ def test_compile_universal_writes_markers(make_pkg, static_index, run_bale, tmp_
         "winonly==1.0 ; python_full_version == '3.9.*' and sys_platform == 'win32'\n"
         "    # via -r requirements.in\n"
     )
+
+
+def test_a_version_without_a_wheel_for_this_python_is_judged_by_another_wheels_metadata(
+    make_pkg, static_index, run_bale, tmp_path: Path
+) -> None:
+    # fast 2.0 has wheels for an old Python only and an sdist; its metadata asks for helper<1, which
+    # `needs` rules out. The solver must learn that from a wheel's small .metadata file and move on to
+    # fast 1.0, as uv does: never by downloading (or building) the sdist of each version it rejects.
+    old = "cp27-cp27m-manylinux1_x86_64"
+    server = static_index(
+        [
+            make_pkg("fast", "2.0", tags=old, requires_dist=["helper<1"]),
+            make_pkg("fast", "2.0", sdist=True, requires_dist=["helper<1"]),
+            make_pkg("fast", "1.0", requires_dist=["helper"]),
+            make_pkg("helper", "0.5"),
+            make_pkg("helper", "1.0"),
+            make_pkg("needs", "1.0", tags=old, requires_dist=["helper>=1"]),
+            make_pkg("needs", "1.0", sdist=True, requires_dist=["helper>=1"]),
+        ]
+    )
+    (tmp_path / "in.txt").write_text("fast\nneeds\n")
+    compiled = run_bale(
+        "pip",
+        "compile",
+        "in.txt",
+        "--python-version",
+        "3.11",
+        "--no-header",
+        "--no-annotate",
+        "-i",
+        server.url,
+    )
+    assert compiled.code == 0, compiled
+    # needs 1.0 installs from its sdist here; its dependencies came from its wheel's metadata.
+    assert compiled.stdout == "fast==1.0\nhelper==1.0\nneeds==1.0\n", compiled
+    assert not [path for path in server.paths() if path.endswith(".tar.gz")], server.paths()
+
+
+def test_output_into_a_pipe_or_through_a_symlink_keeps_them_what_they_are(
+    make_pkg, static_index, run_bale, tmp_path: Path
+) -> None:
+    # `-o /dev/null` must never put a regular file where the device was (a rename would): a FIFO
+    # stands in for the device here, so a regression cannot break the machine's /dev/null.
+    import os
+    import stat
+    import threading
+
+    server = static_index([make_pkg("tiny", "0.5")])
+    (tmp_path / "in.txt").write_text("tiny\n")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    piped = run_bale("pip", "compile", "in.txt", "--no-header", "-q", "-o", str(fifo), "-i", server.url)
+    reader.join(timeout=30)
+    assert piped.code == 0, piped
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert received and b"tiny==0.5" in received[0]
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "pins.txt").write_text("old\n")
+    (tmp_path / "pins.txt").symlink_to(tmp_path / "real" / "pins.txt")
+    linked = run_bale("pip", "compile", "in.txt", "--no-header", "-o", "pins.txt", "-i", server.url)
+    assert linked.code == 0, linked
+    assert (tmp_path / "pins.txt").is_symlink()
+    assert "tiny==0.5" in (tmp_path / "real" / "pins.txt").read_text()

@@ -462,3 +462,33 @@ def test_an_index_outside_the_allowed_prefixes_is_refused(
     )
     allowed = policy_file(tmp_path, f'indexes = ["{server.base}"]\n', "allowed.toml")
     assert run_bale("lock", "-i", server.url, "--policy", str(allowed), cwd=root).code == 0
+
+
+def test_a_timeless_policy_lets_a_repeat_be_answered_but_never_with_a_stale_policy(
+    make_pkg, static_index, run_bale, tmp_path: Path
+) -> None:
+    server = alpha_index(make_pkg, static_index)
+    org = policy_file(tmp_path, 'deny = [{ package = "alpha>=2", reason = "breaks our API" }]\n')
+    (tmp_path / "in.txt").write_text("alpha\n")
+    argv = (
+        "pip",
+        "compile",
+        "in.txt",
+        "--no-header",
+        "--no-annotate",
+        "-i",
+        server.url,
+        "--policy",
+        str(org),
+    )
+    first = run_bale(*argv)
+    assert (first.code, first.stdout) == (0, "alpha==1.0\n"), first
+    server.requests.clear()
+    # The same command, inputs, pages and policy file: the stored answer, without a request.
+    again = run_bale(*argv)
+    assert (again.code, again.stdout) == (0, "alpha==1.0\n"), again
+    assert server.paths() == [], server.paths()
+    # The policy file changed under the same name: resolved anew, with the new rule.
+    policy_file(tmp_path, 'deny = [{ package = "alpha<2", reason = "too old" }]\n')
+    changed = run_bale(*argv)
+    assert (changed.code, changed.stdout) == (0, "alpha==2.0\n"), changed

@@ -262,3 +262,14 @@ def test_sources_severity_and_explain() -> None:
     assert refuse_severity(policy, "high", "PYSEC-2") is not None
     verdicts = explain(policy, name("alpha"), Version("2"))
     assert [(v.allows, v.rule, v.detail) for v in verdicts] == [(False, 'deny "alpha==2"', "denies it")]
+
+
+def test_only_a_policy_without_clock_or_database_rules_is_timeless() -> None:
+    assert Policy((org('deny = ["alpha>=2"]\nonly-binary = true\n'),)).timeless
+    assert not Policy((org('min-release-age = "7 days"\n'),)).timeless
+    assert not Policy(
+        (org('min-release-age = { default = "0 days", packages = { black = "3 days" } }\n'),)
+    ).timeless
+    assert not Policy((org('max-vulnerability = "high"\n'),)).timeless
+    assert Policy((org('deny = ["alpha"]\n', file="/etc/org.toml"),)).files == ("/etc/org.toml",)
+    assert Policy((org('deny = ["alpha"]\n', file="https://example.com/org.toml"),)).files is None

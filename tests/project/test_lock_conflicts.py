@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -161,19 +162,24 @@ def test_two_adds_at_once_serialise_on_the_project_lock(
 ) -> None:
     server = static_index(_universe(make_pkg))
     root = _project(tmp_path / "demo", server.url, "")
-    # Every index page takes 0.6 s: each run spends seconds locking, so the two overlap for sure.
+    # Every index page takes 0.6 s, so the two runs overlap; and this test holds the project's lock
+    # first, for longer than the second after which a waiting run says so, however loaded the machine.
     server.slow("/simple/", 0.6)
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bale", "add", name],
-            cwd=root,
-            env=run_bale.env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in ("alpha", "gamma")
-    ]
+    from bale.ops.project_mutex import project_lock
+
+    with project_lock(root):
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bale", "add", name],
+                cwd=root,
+                env=run_bale.env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for name in ("alpha", "gamma")
+        ]
+        time.sleep(2.5)
     outputs = [run.communicate(timeout=120) for run in runs]
     for run, (_, stderr) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, stderr

@@ -138,8 +138,12 @@ def _under(path: str, directory: str) -> bool:
 
 
 def _read(path: str) -> bytes | None:
-    """``path``'s bytes; None when it does not exist (OSError when it cannot be read)."""
+    """``path``'s bytes; None when it does not exist (OSError when it cannot be read, or is no regular
+    file: reading a FIFO would wait for a writer, and a device such as /dev/null holds no answer)."""
     try:
+        # Before opening: opening a FIFO to read already waits for its writer.
+        if os.stat(path).st_mode & 0o170000 != 0o100000:
+            raise OSError(f"{path} is not a regular file")
         with open(path, "rb") as fh:
             return fh.read()
     except FileNotFoundError:

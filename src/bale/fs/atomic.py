@@ -18,7 +18,20 @@ def write_atomic(path: Path | str, data: bytes | str, *, fsync: bool = False) ->
     for files whose loss after a power cut matters more than ~5 ms (pylock.toml, not cache entries).
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    directory, name = os.path.split(os.fspath(path))
+    target = os.fspath(path)
+    try:
+        mode = os.stat(target).st_mode  # through a symlink
+    except OSError:
+        mode = None
+    if mode is not None and mode & 0o170000 != 0o100000:
+        # A device or a pipe (``-o /dev/null``, ``-o /dev/stdout``, a FIFO): there is no file to
+        # replace, and a rename would put a regular file where the device was.
+        with open(target, "wb") as stream:
+            stream.write(payload)
+        return
+    if mode is not None and os.path.islink(target):
+        target = os.path.realpath(target)  # replace the file the link names, not the link
+    directory, name = os.path.split(target)
     # A random suffix keeps concurrent writers (processes and threads) on distinct temp names.
     tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -33,7 +46,7 @@ def write_atomic(path: Path | str, data: bytes | str, *, fsync: bool = False) ->
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         try:  # noqa: SIM105 (contextlib is an import this module avoids)
             os.unlink(tmp)

@@ -436,6 +436,23 @@ class IndexProvider:
         detail = choice.rejections[0].detail if choice is not None and choice.rejections else ""
         return Unavailable(self._no_file_reason(name, files, usable, detail), UnavailableKind.NO_WHEEL)
 
+    def _stand_in_wheel(self, name: NormalizedName, version: Version) -> IndexFile | None:
+        """A wheel of ``version`` for another platform or Python, whose metadata stands in for the
+        sdist's when this environment must build from source: all files of a version are taken to
+        share one metadata, as the universal mode (and uv) take them. So a solver that walks down old
+        versions (numba before it had wheels for this Python) reads small ``.metadata`` files instead
+        of building each sdist, which for old releases often fails on this Python anyway. The sdist
+        is still what gets installed; its build is checked when it runs."""
+        project = self._project(name)
+        if isinstance(project, Unavailable) or name in self.options.no_binary:
+            return None
+        wheels = [f for f in project.by_version.get(version, ()) if f.is_wheel]
+        if not wheels:
+            return None
+        chosen = min(wheels, key=lambda f: (not _is_pure(f), f.filename))
+        self.reporter.debug(f"{name} {version}: the metadata of {chosen.filename} (no wheel fits here)")
+        return chosen
+
     def _binary_allowed(self, name: NormalizedName, file: IndexFile) -> bool:
         if file.is_wheel:
             return name not in self.options.no_binary
@@ -474,6 +491,8 @@ class IndexProvider:
         file = self._choice(name, version)
         if not isinstance(file, IndexFile):
             return file
+        if _needs_source_metadata(file):
+            file = self._stand_in_wheel(name, version) or file
         try:
             if _needs_source_metadata(file):
                 if self.source_metadata is None:

@@ -246,8 +246,8 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
     required = required_provenance(request.policy)
     provenance = memo_key(ctx, required) if as_lock else None
     memo = ResolutionMemo(ctx, "pip-compile", [request, settings, shown, provenance])
-    # A policy's cooldown moves with the clock, and its file may change under the same location.
-    memo.enabled = memo.enabled and request.policy is None
+    # The key holds the policy's content; a cooldown or a vulnerability ceiling moves without it.
+    memo.enabled = memo.enabled and (request.policy is None or request.policy.timeless)
     if as_lock:
         # A lock records paths relative to where it is written, and hashes local archives: neither
         # is vouched for by the index pages.
@@ -296,8 +296,13 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
         from bale.fs.atomic import write_atomic
 
         write_atomic(settings.output, output)
+    # The policy's files decide the answer too (its content is in the memo's key); a URL's is no file's.
+    policy_files = () if request.policy is None else request.policy.files
+    if policy_files:
+        files = [*files, *(os.path.abspath(file) for file in policy_files)]
     decided_by_files = (
-        memo.vouched
+        policy_files is not None
+        and memo.vouched
         and callable(interpreter)  # no interpreter was looked for: the target is the command line's
         and not (text and is_duration(text))
         and not any(spec.url or spec.path for spec in [*requirements, *constraints, *overrides])

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bale.model.artifact import Artifact
     from bale.ops.install import InstallOutcome
     from bale.ops.memo import ResolutionMemo
+    from bale.policy.model import Policy
     from bale.project.model import Index, Project
     from bale.project.workspace import Workspace
     from bale.python.venv import PythonEnvironment
@@ -333,8 +334,8 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
         request.fork_strategy,
     ]
     memo = ResolutionMemo(ctx, "lock", [parts, request_parts, settings])
-    # A policy's cooldown moves with the clock, and its file may change under the same location.
-    memo.enabled = memo.enabled and request.policy is None
+    # The key holds the policy's content; a cooldown or a vulnerability ceiling moves without it.
+    memo.enabled = memo.enabled and (request.policy is None or request.policy.timeless)
     # Direct URLs and paths are read (or built) outside the page cache's reach.
     memo.enabled = memo.enabled and not any(spec.url or spec.path for spec in specs)
     found = memo.lookup()
@@ -343,7 +344,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
         locked = {normalize(name): Version(version) for name, version in found["locked"].items()}
         seconds = time.perf_counter() - started
         outcome = _write_lock(path, text, int(found["count"]), seconds, locked, write=not settings.dry_run)
-        return _with_inputs(outcome, project, memo, settings)
+        return _with_inputs(outcome, project, memo, settings, request.policy)
     memo.watch()
     resolved = resolve_universal(ctx, request, python)
     from bale.ops.lock_packages import locked_packages
@@ -378,22 +379,34 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     locked = {p.name: p.version for p in resolved.resolution.packages}
     memo.store({"text": text, "count": len(packages), "locked": {str(k): str(v) for k, v in locked.items()}})
     outcome = _write_lock(path, text, len(packages), resolved.seconds, locked, write=not settings.dry_run)
-    return _with_inputs(outcome, project, memo, settings)
+    return _with_inputs(outcome, project, memo, settings, request.policy)
 
 
 def _with_inputs(
-    outcome: LockOutcome, project: Project, memo: ResolutionMemo, settings: LockSettings
+    outcome: LockOutcome,
+    project: Project,
+    memo: ResolutionMemo,
+    settings: LockSettings,
+    policy: Policy | None,
 ) -> LockOutcome:
     """``outcome`` with the files that decided it, when the memo vouches for the rest and the project
-    stands alone (a workspace's members are found by globbing folders, which no file records)."""
+    stands alone (a workspace's members are found by globbing folders, which no file records); a
+    policy's files count among them, and one read from a URL leaves the answer to no file."""
     from bale.model.dates import is_duration
 
     cutoff = _cutoff_text(project, settings.exclude_newer)
-    if not memo.vouched or project.settings.workspace is not None or (cutoff and is_duration(cutoff)):
+    policy_files = () if policy is None else policy.files
+    if (
+        not memo.vouched
+        or project.settings.workspace is not None
+        or (cutoff and is_duration(cutoff))
+        or policy_files is None
+    ):
         return replace(outcome, warnings=tuple(memo.warnings))
     # The workspace search reads every pyproject.toml above the project (see find_workspace).
     above = [os.fspath(directory / "pyproject.toml") for directory in project.root.parents]
-    files = (os.fspath(project.pyproject), os.fspath(outcome.path), *above)
+    policies = [os.path.abspath(file) for file in policy_files]
+    files = (os.fspath(project.pyproject), os.fspath(outcome.path), *above, *policies)
     return replace(outcome, inputs=files, warnings=tuple(memo.warnings))
 
 

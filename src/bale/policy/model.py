@@ -141,6 +141,26 @@ class Policy:
         return not any(layer.origins for layer in self.layers)
 
     @property
+    def timeless(self) -> bool:
+        """No rule whose answer moves while the policy stays the same: a cooldown moves with the
+        clock, a vulnerability ceiling with the audit database. Only then may a stored resolution
+        (keyed by the policy's content) answer again."""
+        return all(
+            layer.min_release_age is None
+            and not layer.min_release_age_packages
+            and layer.max_vulnerability is None
+            for layer in self.layers
+        )
+
+    @property
+    def files(self) -> tuple[str, ...] | None:
+        """The files the layers were read from, as given (None when one came from a URL, whose
+        content no file on disk vouches for)."""
+        if any("://" in layer.file for layer in self.layers):
+            return None
+        return tuple(layer.file for layer in self.layers)
+
+    @property
     def require_provenance(self) -> frozenset[NormalizedName]:
         return frozenset(name for layer in self.layers for name in layer.require_provenance)
 
