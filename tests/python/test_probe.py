@@ -18,7 +18,8 @@ from packaging.version import Version
 
 from bale.errors import BaleError
 from bale.python import _probe_script
-from bale.python.probe import probe
+from bale.python import probe as probe_module
+from bale.python.probe import Interpreter, probe
 from tests.python.conftest import find_real_python
 
 
@@ -203,3 +204,49 @@ def test_corrupt_cache_entry_is_a_miss(real_python: Callable[[str], Path], tmp_p
     entry.write_text("{not json")
     assert probe(real_python("3.12"), cache).version >= Version("3.12")
     assert json.loads(entry.read_text())["format"] == 1
+
+
+def _running_base() -> Path:
+    """The interpreter file this test process runs (the base of the venv pytest runs in)."""
+    return Path(os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable))
+
+
+def test_the_running_interpreter_is_described_without_running_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = _running_base()
+    # Started by another name (a link, as python3 -> python3.11 is), an interpreter reports that name.
+    link = tmp_path / "bin" / "python3"
+    link.parent.mkdir()
+    link.symlink_to(base)
+    expected = {path: probe_module._run_probe(path) for path in (base, link)}
+
+    def no_subprocess(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the probe ran the interpreter this process runs on")
+
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
+    for path, facts in expected.items():
+        assert probe_module._facts_in_process(path) == facts
+        cache = tmp_path / f"cache-{path.name}"
+        assert probe(path, cache).to_json() == Interpreter.from_json(path, facts).to_json()
+        assert json.loads(next(cache.glob("*.json")).read_text())["interpreter"] == facts
+
+
+def test_the_probe_runs_any_other_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = _running_base()
+    other = next(
+        (found for minor in ("3.12", "3.13", "3.10") if (found := find_real_python(minor)) is not None), None
+    )
+    if other is not None and os.path.realpath(other) != str(base):
+        assert probe_module._facts_in_process(other) is None
+    # A venv made from it reports the venv's prefix: only running it (or its pyvenv.cfg) says so.
+    subprocess.run([base, "-m", "venv", "--without-pip", tmp_path / "v"], check=True)
+    assert probe_module._facts_in_process(tmp_path / "v" / "bin" / "python") is None
+    # A probe ignores PYTHONHOME (-I); this process did not.
+    monkeypatch.setenv("PYTHONHOME", str(tmp_path))
+    assert probe_module._facts_in_process(base) is None
+    monkeypatch.delenv("PYTHONHOME")
+    # A _manylinux module can change the manylinux tags the interpreter accepts.
+    (tmp_path / "_manylinux.py").write_text("manylinux_compatible = lambda *args: False\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert probe_module._facts_in_process(base) is None

@@ -14,6 +14,7 @@ PURE = [
     "lock",
     "plan.py",
     "index/simple.py",
+    "index/simple_pages.py",
     "vcs/__init__.py",
     "errors.py",
     "report.py",
@@ -28,6 +29,9 @@ PURE = [
     "policy/typosquat.py",
     "policy/model.py",
     "policy/evaluate.py",
+    "project/script.py",
+    "migrate",
+    "tool/receipt.py",
 ]
 FORBIDDEN_STDLIB = {
     "os",

@@ -38,6 +38,7 @@ BUCKET_VERSIONS: Mapping[str, int] = {
     "replays": 1,  # answers of repeated commands, with the files and pages they came from (cli.replay)
     "osv": 1,  # OSV's PyPI export (bale audit --update-db) and name indexes of --db files
     "provenance": 1,  # verified PEP 740 provenance: provenance-v1/<name>/<sha256 of the file>.json
+    "environments": 1,  # script and `run --with` venvs: <digest>/, inputs/<digest> (ops.script)
 }
 BUCKET_DIRS: Mapping[str, str] = {name: f"{name}-v{version}" for name, version in BUCKET_VERSIONS.items()}
 _DIR_TO_BUCKET = {dirname: name for name, dirname in BUCKET_DIRS.items()}

@@ -177,6 +177,7 @@ def run(args: argparse.Namespace, printer: Printer) -> int:
         "sync": _project_command("cmd_sync"),
         "run": _project_command("cmd_run"),
         "init": _project_command("cmd_init"),
+        "import": _command("bale.cli.migrate", "cmd_import"),
         "add": _project_command("cmd_add"),
         "remove": _project_command("cmd_remove"),
         "tree": _command("bale.cli.views", "cmd_tree"),
@@ -189,6 +190,7 @@ def run(args: argparse.Namespace, printer: Printer) -> int:
         "build": _command("bale.cli.dist", "cmd_build"),
         "publish": _command("bale.cli.dist", "cmd_publish"),
         "config": _command("bale.cli.config", "cmd_config"),
+        "tool": _command("bale.cli.tool", "cmd_tool"),
     }
     return handlers[args.command](args, printer)
 

@@ -167,9 +167,50 @@ _ABOUT: dict[str, tuple[str, str]] = {
         "Upload distributions to an index (default: PyPI), skipping files it already has with --check-url.",
         'bale publish --token "$PYPI_TOKEN" dist/*',
     ),
+    "tool": (
+        "Install command-line tools, each in an environment of its own, and run them.",
+        "bale tool install 'black[d]' && bale tool run ruff check .",
+    ),
+    "tool install": (
+        "Install a tool in its own environment and link its executables into the bin dir "
+        "(~/.local/bin, or BALE_TOOL_BIN_DIR); what it was installed from is kept for upgrades.",
+        "bale tool install 'black[d]>=24' --with click",
+    ),
+    "tool run": (
+        "Run a tool in a cached environment without installing it (alias: bx); a second run of the same "
+        "request touches no network. NAME@latest (or --refresh) looks for a newer version.",
+        "bale tool run ruff@latest check .\n  bx --from httpie http --version",
+    ),
+    "tool list": (
+        "List the installed tools with their versions and executables (--show-paths: where they are).",
+        "bale tool list --show-paths",
+    ),
+    "tool uninstall": (
+        "Remove a tool's environment and the links to its executables (links that are not its stay).",
+        "bale tool uninstall black",
+    ),
+    "tool dir": (
+        "Print the folder the tool environments live in (--bin: where their executables are linked).",
+        "bale tool dir --bin",
+    ),
+    "tool upgrade": (
+        "Upgrade tools, keeping the extras, --with packages, version spec and index they came with.",
+        "bale tool upgrade --all",
+    ),
+    "tool update-shell": (
+        "Add the tools' bin dir to PATH in your shell's start-up file (SHELL's: .bashrc, .zshrc, fish).",
+        "bale tool update-shell",
+    ),
     "init": (
         "Create a project: pyproject.toml, a README and a first module.",
         "bale init --lib demo",
+    ),
+    "import": (
+        "Turn another tool's project files (requirements*.txt and .in, Pipfile, poetry, pdm, uv, conda's "
+        "environment.yml) into a PEP 621 pyproject.toml and a pylock.toml. The old lock's versions "
+        "(Pipfile.lock, poetry.lock, pdm.lock, uv.lock, pinned requirements) are kept where they still "
+        "fit; each one that moved is listed. The old files stay unless --remove-old.",
+        "bale import --dry-run\n  bale import --from poetry ../legacy-app",
     ),
 }
 

@@ -741,6 +741,8 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     )
     _add_diff_options(lock, "--diff-format")
     refuse_together(lock, ("check", "dry_run"))
+    for psub in (lock, add, remove):
+        psub.add_argument("--script", metavar="FILE", help="the PEP 723 script FILE instead of the project")
     for psub in (sync_, run, add, remove):
         _add_python(psub, "the interpreter for a new .venv")
         psub.add_argument("--locked", action="store_true", help="fail if pylock.toml is out of date")
@@ -774,6 +776,17 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     for psub in (run, add, remove):
         psub.add_argument("--no-sync", action="store_true", help="do not sync the environment first")
     run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="COMMAND", help="the command and its arguments")
+    # PEP 723 scripts and ephemeral additions (bale.cli.script).
+    run.add_argument(
+        "--script", action="store_true", help="treat COMMAND as a Python script (for `#!` lines); `-`: stdin"
+    )
+    run.add_argument(
+        "--with", dest="with_", action="append", default=[], metavar="PKG", help="also these packages"
+    )
+    run.add_argument(
+        "--with-requirements", action="append", default=[], metavar="FILE", help="also these requirements"
+    )
+    run.add_argument("--no-project", action="store_true", help="ignore the project in this folder")
     for psub in (add, remove):
         psub.add_argument(
             "packages",
@@ -860,6 +873,30 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     export.add_argument("--no-annotate", action="store_true", help="leave out the '# via' comments")
     export.add_argument("--no-emit-project", action="store_true", help="leave out the project itself")
     export.add_argument("-o", "--output-file", metavar="FILE", help="write here instead of stdout")
+    export.add_argument(
+        "--wheelhouse",
+        metavar="DIR",
+        help="download the lock's files into DIR with a PEP 503 index (DIR/simple) and DIR/pylock.toml",
+    )
+    export.add_argument(
+        "--platform",
+        dest="wheelhouse_platforms",
+        action="append",
+        default=[],
+        metavar="PLATFORM",
+        help="with --wheelhouse: only what this platform needs (linux_x86_64, macos_arm64, win_amd64, a tag)",
+    )
+    export.add_argument(
+        "--python",
+        dest="wheelhouse_pythons",
+        action="append",
+        default=[],
+        metavar="VERSION",
+        help="with --wheelhouse: only what this Python version needs (default: all the lock admits)",
+    )
+    export.add_argument(
+        "--script", metavar="FILE", help="the PEP 723 script FILE's lock instead of the project's"
+    )
     licenses_.add_argument(
         "--format",
         dest="licenses_format",
@@ -937,6 +974,58 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     publish.add_argument("--check-url", metavar="URL", help="an index URL to skip files already uploaded")
     publish.add_argument("--no-check", action="store_true", help="skip checking the files before upload")
 
+    tool = commands.add_parser(
+        "tool", help="install and manage command-line tools, each in its own environment"
+    )
+    _add_global(tool, suppress=True)
+    tool_commands = tool.add_subparsers(dest="tool_command", metavar="COMMAND", parser_class=_Parser)
+    tool_install = tool_commands.add_parser("install", help="install a tool and link its executables")
+    _add_global(tool_install, suppress=True)
+    _add_index(tool_install)
+    tool_install.add_argument(
+        "package", metavar="PACKAGE", help="the tool's package: NAME[extras][==VERSION]"
+    )
+    tool_install.add_argument(
+        "--with", dest="with_", action="append", default=[], metavar="PKG", help="also install PKG"
+    )
+    _add_python(tool_install, "the interpreter of the tool's environment")
+    tool_install.add_argument("--force", action="store_true", help="reinstall, replacing executables")
+    tool_install.add_argument(
+        "-e", "--editable", action="store_true", help="install PACKAGE (a path) editable"
+    )
+    tool_list = tool_commands.add_parser("list", help="list the installed tools and their executables")
+    _add_global(tool_list, suppress=True)
+    tool_list.add_argument("--show-paths", action="store_true", help="show environments and links")
+    tool_uninstall = tool_commands.add_parser("uninstall", help="remove tools and their executables")
+    _add_global(tool_uninstall, suppress=True)
+    tool_uninstall.add_argument("names", nargs="+", metavar="NAME", help="the tools")
+    tool_dir = tool_commands.add_parser("dir", help="print where tools (or, with --bin, executables) go")
+    _add_global(tool_dir, suppress=True)
+    tool_dir.add_argument("--bin", action="store_true", help="the executables' dir")
+    tool_upgrade = tool_commands.add_parser(
+        "upgrade", help="upgrade tools within their install's constraints"
+    )
+    _add_global(tool_upgrade, suppress=True)
+    tool_upgrade.add_argument("names", nargs="*", metavar="NAME", help="the tools")
+    tool_upgrade.add_argument("--all", action="store_true", help="every installed tool")
+    tool_shell = tool_commands.add_parser("update-shell", help="put the executables' dir on PATH")
+    _add_global(tool_shell, suppress=True)
+    tool_run = tool_commands.add_parser("run", help="run a tool in a cached environment (alias: bx)")
+    _add_global(tool_run, suppress=True)
+    _add_index(tool_run)
+    tool_run.add_argument("--from", dest="from_", metavar="PKG", help="the package providing the command")
+    tool_run.add_argument(
+        "--with", dest="with_", action="append", default=[], metavar="PKG", help="also install PKG"
+    )
+    _add_python(tool_run, "the interpreter of the tool's environment")
+    tool_run.add_argument(
+        "--refresh", action="store_true", help="build the environment again, from the index"
+    )
+    tool_run.add_argument(
+        "tool_cmd", metavar="COMMAND", help="the command: NAME, NAME@VERSION or NAME@latest"
+    )
+    tool_run.add_argument("tool_args", nargs=argparse.REMAINDER, metavar="ARGS", help="its arguments")
+
     init = commands.add_parser("init", help="create a project")
     _add_global(init, suppress=True)
     init.add_argument("path", nargs="?", default=None, help="where (default: the current directory)")
@@ -948,7 +1037,28 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         help="the Python: 3.12 (the minimum), >=3.11, python3.11 or a path (default: .python-version, "
         "else the first found); sets requires-python and .python-version",
     )
+    init.add_argument(
+        "--script", metavar="FILE", help="add a PEP 723 metadata block to FILE (created if missing)"
+    )
     refuse_together(init, ("app", "lib"))
+
+    import_ = commands.add_parser("import", help="turn another tool's files into pyproject.toml + a lock")
+    _add_global(import_, suppress=True)
+    _add_index(import_)
+    _add_build(import_)
+    import_.add_argument("path", nargs="?", default=None, help="the project folder (default: here)")
+    import_.add_argument(
+        "--from",
+        dest="import_from",
+        choices=["requirements", "pip-tools", "pipenv", "poetry", "pdm", "uv", "conda"],
+        help="the tool whose files to read (default: detected)",
+    )
+    import_.add_argument(
+        "--dry-run", action="store_true", help="print the pyproject.toml it would write; write nothing"
+    )
+    import_.add_argument(
+        "--remove-old", action="store_true", help="delete the old tool's files once the lock is written"
+    )
     return parser
 
 

@@ -277,13 +277,14 @@ class Parser(argparse.ArgumentParser):
 
 def _nested_command(action: argparse._SubParsersAction[argparse.ArgumentParser], word: str) -> str | None:
     """``pip install`` for ``bale install`` (or ``bale instal``): a command one level down, as uv suggests."""
-    nested = {
-        sub: f"{name} {sub}"
-        for name, parser in action.choices.items()
-        for inner in parser._actions
-        if isinstance(inner, argparse._SubParsersAction)
-        for sub in inner.choices
-    }
+    # The first command that has it wins (``pip install`` before ``tool install``): the pip
+    # interface is what `install` usually means.
+    nested: dict[str, str] = {}
+    for name, parser in action.choices.items():
+        for inner in parser._actions:
+            if isinstance(inner, argparse._SubParsersAction):
+                for sub in inner.choices:
+                    nested.setdefault(sub, f"{name} {sub}")
     similar = _similar(word, list(nested))
     return nested[similar] if similar else None
 

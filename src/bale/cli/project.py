@@ -97,6 +97,10 @@ def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
 
     from bale.ops.project import lock_path, lock_project, lock_state
 
+    if args.script:
+        from bale.cli.script import cmd_lock_script
+
+        return cmd_lock_script(args, printer)
     project = _project(args)
     diff, dry_run = bool(getattr(args, "diff", False)), bool(getattr(args, "dry_run", False))
     if args.check:
@@ -301,18 +305,33 @@ def _sync_json(printer: Printer, outcome: SyncOutcome) -> None:
 
 
 def cmd_run(args: argparse.Namespace, printer: Printer) -> int:
-    from bale.ops.project import environment_path, run_environment
-    from bale.python.venv import PythonEnvironment
-
     command = list(args.cmd)
     if command and command[0] == "--":
         command = command[1:]
     if not command:
         raise BaleError("bale run needs a command", hint="for example: bale run python -c 'print(1)'")
+    from bale.cli import script
+
+    # A script with a PEP 723 block runs in its own cached environment, ignoring any project (as uv).
+    ran = script.run_script(args, printer, command)
+    if ran is not None:
+        return ran
+    if args.script or script.is_python_file(command[0]):  # no block: run by the env's Python
+        command = ["python", *command]
+    if not script.in_project(args):
+        if args.with_ or args.with_requirements:
+            return script.run_with(args, printer, command, None)
+        return script.run_outside_project(args, printer, command)
+    # Imported only now: a warm script run never needs them (ops.project alone costs ~30 ms).
+    from bale.ops.project import environment_path, run_environment
+    from bale.python.venv import PythonEnvironment
+
     project = _member(args)[0]
     path = environment_path(project)
     if not args.no_sync:
         path = _sync(args, printer, project, _sync_settings(args)).environment
+    if args.with_ or args.with_requirements:
+        return script.run_with(args, printer, command, path)
     env = PythonEnvironment.from_root(path, _context(args, printer).cache.bucket("interpreters-v1"))
     variables = run_environment(env)
     sys.stdout.flush()
@@ -329,6 +348,10 @@ def cmd_run(args: argparse.Namespace, printer: Printer) -> int:
 def cmd_init(args: argparse.Namespace, printer: Printer) -> int:
     from bale.project.init import PythonChoice, choose_python, init_project
 
+    if args.script:
+        from bale.cli.script import cmd_init_script
+
+        return cmd_init_script(args, printer)
     path = Path(args.path) if args.path else Path.cwd()
     python: PythonChoice | None = None
     if not (path / "pyproject.toml").exists():  # else init_project says so, before any search
@@ -437,6 +460,10 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
 def cmd_add(args: argparse.Namespace, printer: Printer) -> int:
     from bale.ops.project_mutex import project_lock
 
+    if args.script:
+        from bale.cli.script import cmd_edit_script
+
+        return cmd_edit_script(args, printer, adding=True)
     # Held from reading pyproject.toml to syncing: two `bale add` at once must not lose one's edit.
     with project_lock(_member(args)[0].root, on_wait=printer.warn):
         return _edit(args, printer, adding=True)
@@ -445,5 +472,9 @@ def cmd_add(args: argparse.Namespace, printer: Printer) -> int:
 def cmd_remove(args: argparse.Namespace, printer: Printer) -> int:
     from bale.ops.project_mutex import project_lock
 
+    if args.script:
+        from bale.cli.script import cmd_edit_script
+
+        return cmd_edit_script(args, printer, adding=False)
     with project_lock(_member(args)[0].root, on_wait=printer.warn):
         return _edit(args, printer, adding=False)

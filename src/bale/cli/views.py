@@ -125,10 +125,18 @@ def cmd_export(args: argparse.Namespace, printer: Printer) -> int:
     from bale.cli.commands import _command_line
     from bale.ops.views import ExportRequest, export
 
+    if getattr(args, "script", None):
+        from bale.cli.script import cmd_export_script
+
+        return cmd_export_script(args, printer)
     if args.format.startswith(("cyclonedx", "spdx")):
         from bale.cli.licenses import cmd_export_sbom
 
         return cmd_export_sbom(args, printer)
+    if args.wheelhouse or args.wheelhouse_platforms or args.wheelhouse_pythons:
+        from bale.cli.wheelhouse import cmd_export_wheelhouse
+
+        return cmd_export_wheelhouse(args, printer)
     loaded = _load_member_lock(args, printer)
     request = ExportRequest(
         selection=_selection(args),

@@ -64,6 +64,9 @@ class LockSettings:
     python: str | None = None  # --python of sync, run, add: the interpreter builds use while locking
     # ``bale audit --fix``: (NAME, VERSION) pairs: at least VERSION, and VERSION preferred, in this lock.
     fixes: tuple[tuple[str, str], ...] = ()
+    # ``bale import``: (NAME, VERSION) pairs another tool's lock held: preferred, never required, and
+    # below the replaced pylock.toml's own versions.
+    preferred: tuple[tuple[str, str], ...] = ()
     dry_run: bool = False  # resolve and return the lock's text, write nothing
 
 
@@ -273,6 +276,8 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
             preferences.pop(normalize(name), None)
     for name, version in settings.fixes:
         preferences[normalize(name)] = Version(version)
+    for name, version in settings.preferred:
+        preferences.setdefault(normalize(name), Version(version))
     roots = _roots(project, workspace)
     python = workspace_requires_python(workspace) or requires_python(project)
     index = project_index(project, settings, workspace)
@@ -789,14 +794,18 @@ def locked_artifact(item: Selected, requested: bool, source: Path) -> Artifact:
     from bale.model.dists import FileKind, IndexFile
 
     file = item.file
-    if file is None or item.version is None or file.url is None or file.kind == "archive":
+    url = file.url if file is not None else None
+    if file is not None and url is None and file.path is not None:
+        # PEP 751 allows a `path` (relative to the lock's folder): a wheelhouse's lock names its files so.
+        url = (source.absolute().parent / file.path).resolve().as_uri()
+    if file is None or item.version is None or url is None or file.kind == "archive":
         raise BaleError(
             f"Cannot install {item.name} from {source}: bale installs only index files from a lock yet"
         )
     kind = FileKind.WHEEL if file.kind == "wheel" else FileKind.SDIST
     index_file = IndexFile(
         filename=file.filename,
-        url=file.url,
+        url=url,
         name=item.name,
         version=item.version,
         kind=kind,

@@ -14,7 +14,6 @@ import os
 import platform
 import re
 import struct
-import subprocess
 import sys
 import sysconfig
 from collections.abc import Iterator
@@ -211,6 +210,8 @@ def _manylinux(elf: _Elf, archs: list[str]) -> Iterator[str]:
 def _musllinux(elf: _Elf, archs: list[str]) -> Iterator[str]:
     if not elf.loader or "musl" not in elf.loader:
         return
+    import subprocess  # here, not above: bale imports this module for itself, and needs no process (~2 ms)
+
     # The musl loader run without arguments prints "musl libc (arch)\nVersion 1.2.3\n..." on stderr.
     run = subprocess.run([elf.loader], check=False, stderr=subprocess.PIPE, text=True)
     lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
@@ -275,6 +276,8 @@ def _mac_version() -> tuple[tuple[int, int], str]:
     release, _, machine = platform.mac_ver()
     version = tuple(int(part) for part in release.split(".")[:2])
     if version == (10, 16):
+        import subprocess
+
         # An interpreter built against an old SDK sees 10.16; ask again without the compatibility shim.
         release = subprocess.run(
             [sys.executable, "-sS", "-c", "import platform; print(platform.mac_ver()[0])"],
@@ -490,10 +493,15 @@ def base_executable(is_venv: bool) -> str:
     return base
 
 
-def main() -> None:
+def facts() -> dict[str, object]:
+    """Everything bale records about this interpreter (``Interpreter.from_json`` reads it).
+
+    bale also calls this in its own process for the interpreter it runs on, replacing the fields that
+    depend on how the process was started (``probe._facts_in_process``): keep those the only ones.
+    """
     is_venv = sys.prefix != getattr(sys, "base_prefix", sys.prefix)
     platform_tags = platforms()
-    facts = {
+    return {
         "sys_executable": sys.executable,
         "base_executable": base_executable(is_venv),
         "version": _full_version(sys.version_info),
@@ -508,8 +516,11 @@ def main() -> None:
         "platform": sysconfig.get_platform(),
         "gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
     }
+
+
+def main() -> None:
     # A marker line lets the caller ignore anything a .pth file printed before it.
-    sys.stdout.write("\n@bale-probe@" + json.dumps(facts) + "\n")
+    sys.stdout.write("\n@bale-probe@" + json.dumps(facts()) + "\n")
 
 
 if __name__ == "__main__":

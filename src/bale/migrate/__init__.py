@@ -1,0 +1,1 @@
+"""Other tools' project files (requirements, Pipfile, poetry, pdm, uv, conda) read into one neutral value."""

@@ -1,0 +1,1 @@
+"""What keeps start-up fast, checked by what it imports and runs; the budgets are in bench/startup.py."""
