@@ -77,7 +77,8 @@ def table_lines(report: AuditReport) -> list[str]:
 # ---------------------------------------------------------------------------------------------- JSON
 
 
-def _finding_json(finding: Finding) -> dict[str, Any]:
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """A finding as JSON-ready values (``bale audit --format json``, ``bale diff --format json``)."""
     return {
         "name": finding.name,
         "version": str(finding.version),
@@ -96,8 +97,8 @@ def report_json(report: AuditReport) -> dict[str, Any]:
         "target": report.target,
         "source": report.source,
         "audited": report.audited,
-        "vulnerabilities": [_finding_json(f) for f in triage.remaining],
-        "ignored": [{**_finding_json(i.finding), "why": i.why} for i in triage.ignored],
+        "vulnerabilities": [finding_json(f) for f in triage.remaining],
+        "ignored": [{**finding_json(i.finding), "why": i.why} for i in triage.ignored],
         "expired_ignores": [
             {
                 "id": ig.id,

@@ -30,7 +30,7 @@ def cmd_policy(args: argparse.Namespace, printer: Printer) -> int:
         raise BaleError("bale policy needs a command: show, check or explain", hint="bale policy show")
     ctx = _context(args, printer)
     try:
-        from bale.ops.policy import effective_policy
+        from bale.ops.policy_in_force import effective_policy
 
         policy = effective_policy(ctx, _project_root(args))
         if command == "show":

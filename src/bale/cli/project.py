@@ -401,7 +401,7 @@ def _edit(args: argparse.Namespace, printer: Printer, adding: bool) -> int:
             additions = plan_additions(
                 ctx, workspace, member, args.packages, options, lock_settings, cwd=Path.cwd()
             )
-            from bale.ops.policy import effective_policy
+            from bale.ops.policy_in_force import effective_policy
             from bale.ops.typosquat import check_additions, configured_mode, typosquat_mode
 
             # Before anything is written: a refused look-alike leaves pyproject.toml and the lock as they are.

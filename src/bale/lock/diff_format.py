@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 
 from bale.audit.findings import Finding
+from bale.audit.formats import finding_json
 from bale.lock.diff import LockDiff, PackageChange, SourceBuild, SourceChange
 
 __all__ = ["diff_json", "render_diff", "review_line", "summary_line"]
@@ -267,27 +268,14 @@ def _markdown(diff: LockDiff, old: str, new: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------- JSON
 
 
-def _finding_json(finding: Finding) -> dict[str, object]:
-    return {
-        "name": finding.name,
-        "version": str(finding.version),
-        "id": finding.id,
-        "aliases": list(finding.aliases),
-        "summary": finding.summary,
-        "severity": finding.severity,
-        "fixed_in": [str(v) for v in finding.fixed_in],
-        "link": finding.link,
-    }
-
-
 def diff_json(diff: LockDiff, old: str, new: str) -> dict[str, object]:
     """The diff as JSON-ready values: ``licenses`` null when not looked up, ``vulnerabilities``
     null when there was no advisory data, else ``{"introduced": [...], "fixed": [...]}``."""
     vulnerabilities = None
     if diff.vulnerabilities is not None:
         vulnerabilities = {
-            "introduced": [_finding_json(f) for f in diff.introduced()],
-            "fixed": [_finding_json(f) for f in diff.fixed()],
+            "introduced": [finding_json(f) for f in diff.introduced()],
+            "fixed": [finding_json(f) for f in diff.fixed()],
         }
     return {
         "old": old,

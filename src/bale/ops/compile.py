@@ -209,7 +209,7 @@ def compile_requirements(ctx: Context, settings: CompileSettings) -> CompileOutc
         else PreReleases(settings.prerelease or os.environ.get("BALE_PRERELEASE") or "if-necessary")
     )
     from bale.index.provider import ALL
-    from bale.ops.policy import effective_policy
+    from bale.ops.policy_in_force import effective_policy
 
     def binary_set(names: tuple[str, ...]):  # type: ignore[no-untyped-def]
         return ALL if ":all:" in names else frozenset(normalize(n) for n in names if n != ":none:")

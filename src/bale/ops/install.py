@@ -748,6 +748,6 @@ def install_artifacts(
 
 def _policy(ctx: Context) -> Policy | None:
     """The organisation's package policy: the pip interface reads no project, so no project's layer."""
-    from bale.ops.policy import effective_policy
+    from bale.ops.policy_in_force import effective_policy
 
     return effective_policy(ctx, None)

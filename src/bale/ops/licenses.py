@@ -272,20 +272,11 @@ def project_license(project: Project) -> DeclaredLicense:
 
 def selected_keys(loaded: LoadedLock, selection: Selection) -> tuple[LockGraph, Chosen, set[int]]:
     """The project's graph, the chosen groups and extras, and the lock entries they install."""
-    from bale.lock.graph import selected_nodes
-    from bale.ops.views import choose, project_graph
+    from bale.ops.views import choose, chosen_keys, project_graph
 
     graph = project_graph(loaded)
     chosen = choose(loaded.project, loaded.lock, selection, str(loaded.path))
-    requires_python = str(loaded.lock.requires_python) if loaded.lock.requires_python else None
-    keep = selected_nodes(
-        graph,
-        origins=chosen.origins,
-        extras=chosen.extras,
-        groups=chosen.groups,
-        requires_python=requires_python,
-    )
-    return graph, chosen, keep
+    return graph, chosen, chosen_keys(loaded, graph, chosen)
 
 
 def license_rows(

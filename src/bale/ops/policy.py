@@ -41,27 +41,9 @@ __all__ = [
     "Violation",
     "check_lock",
     "check_sources",
-    "effective_policy",
     "enforce_lock",
     "provider_rules",
 ]
-
-
-def effective_policy(ctx: Context, project_root: Path | None) -> Policy | None:
-    """The policy in force for a command (None when there is none): the organisation's under the
-    ``[tool.bale.policy]`` of ``project_root``'s pyproject.toml; layering notices become warnings."""
-    from bale.policy.load import load_policy
-
-    pyproject = project_root / "pyproject.toml" if project_root is not None else None
-    policy = load_policy(ctx.settings.policy, pyproject, lambda: ctx.http)
-    for notice in policy.notices:
-        if notice not in _warned:  # sync asks again when it relocks: say it once
-            _warned.add(notice)
-            ctx.reporter.warn(notice)
-    return None if policy.empty else policy
-
-
-_warned: set[str] = set()
 
 
 # ---------------------------------------------------------------------------------------------- resolving

@@ -233,7 +233,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     from bale.lock.fingerprint import fingerprint
     from bale.lock.pylock import LockInput, read_pylock, write_pylock
     from bale.ops.build_lock import lock_build_dependencies, preferred_pins
-    from bale.ops.policy import effective_policy
+    from bale.ops.policy_in_force import effective_policy
     from bale.ops.project_workspace import load_workspace, lock_members, workspace_requires_python
     from bale.ops.request import ResolveRequest
     from bale.ops.resolve import resolve_universal
@@ -650,7 +650,7 @@ def ensure_lock(
 
 def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> SyncOutcome:
     """Lock if needed, then make the project's environment hold exactly what the lock selects."""
-    from bale.ops.policy import effective_policy, enforce_lock
+    from bale.ops.policy_in_force import effective_policy
 
     outcome = SyncOutcome(environment_path(project))
     path = lock_path(project)
@@ -682,7 +682,10 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     check_lock_hosts(lock, path, allowed_hosts(lock_members(workspace), index, project.settings.indexes))
     check_lock_paths(lock, path, allowed_paths(workspace))
     check_lock_trust(lock, path, workspace, index, _indexes(workspace))
-    enforce_lock(policy, lock, path)
+    if policy is not None:  # the rules' modules are imported only when there are rules
+        from bale.ops.policy import enforce_lock
+
+        enforce_lock(policy, lock, path)
     env, outcome.created = project_environment(ctx, project, settings.python)
     outcome.environment = env.root
     target = env.interpreter.target()

@@ -49,9 +49,13 @@ def install_pylock(ctx: Context, settings: InstallSettings, locks: Sequence[Path
     start = time.perf_counter()
     text = read_lock_text(path)
     lock = read_pylock(text, source=str(path))
-    from bale.ops.policy import effective_policy, enforce_lock
+    from bale.ops.policy_in_force import effective_policy
 
-    enforce_lock(effective_policy(ctx, None), lock, path)
+    policy = effective_policy(ctx, None)
+    if policy is not None:  # the rules' modules are imported only when there are rules
+        from bale.ops.policy import enforce_lock
+
+        enforce_lock(policy, lock, path)
     env = ctx.environment(settings.python)
     target = env.interpreter.target()
     selected = select_for_environment(

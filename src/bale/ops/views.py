@@ -214,20 +214,11 @@ def tree_view(
     ctx: Context, loaded: LoadedLock, request: TreeRequest, settings: LockSettings
 ) -> tuple[LockGraph, TreeOptions]:
     """The graph ``bale tree`` draws for the selection and how to draw it (for the other formats)."""
-    from bale.lock.graph import selected_nodes
     from bale.lock.views import TreeOptions
 
     whole = project_graph(loaded)
     chosen = choose(loaded.project, loaded.lock, request.selection, str(loaded.path))
-    requires_python = str(loaded.lock.requires_python) if loaded.lock.requires_python else None
-    keep = selected_nodes(
-        whole,
-        origins=chosen.origins,
-        extras=chosen.extras,
-        groups=chosen.groups,
-        requires_python=requires_python,
-    )
-    graph = whole.restricted(keep)
+    graph = whole.restricted(chosen_keys(loaded, whole, chosen))
     start: list[int] | None = None
     if request.packages:
         start = []
@@ -364,21 +355,25 @@ def _via(project: str, origin: str | None) -> str:
     return f"{project}[{name}]" if kind == "extra" else f"{project}:{name}"
 
 
-def restrict_lock(loaded: LoadedLock, chosen: Chosen) -> Pylock:
-    """The lock restricted to what the chosen groups reach (``--only-group``: the project's own
-    dependencies are not wanted, but their markers say "always")."""
-    import dataclasses
-
+def chosen_keys(loaded: LoadedLock, graph: LockGraph, chosen: Chosen) -> set[int]:
+    """The lock entries (keys of ``graph``, the project's) that the chosen groups and extras install."""
     from bale.lock.graph import selected_nodes
 
-    graph = project_graph(loaded)
     requires_python = str(loaded.lock.requires_python) if loaded.lock.requires_python else None
-    keep = selected_nodes(
+    return selected_nodes(
         graph,
         origins=chosen.origins,
         extras=chosen.extras,
         groups=chosen.groups,
         requires_python=requires_python,
     )
+
+
+def restrict_lock(loaded: LoadedLock, chosen: Chosen) -> Pylock:
+    """The lock restricted to what the chosen groups reach (``--only-group``: the project's own
+    dependencies are not wanted, but their markers say "always")."""
+    import dataclasses
+
+    keep = chosen_keys(loaded, project_graph(loaded), chosen)
     packages = [package for key, package in enumerate(loaded.lock.packages) if key in keep]
     return dataclasses.replace(loaded.lock, packages=packages)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bale.errors import BaleError
-from bale.policy.model import Layer, Policy, layer_from_table, layered
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,6 +19,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 if TYPE_CHECKING:
     from bale.http.client import HttpClient
+    from bale.policy.model import Layer, Policy
 
 __all__ = ["PolicySource", "load_policy", "organisation_source", "project_layer", "read_policy_file"]
 
@@ -94,6 +94,8 @@ def read_policy_file(source: PolicySource, http: Callable[[], HttpClient]) -> La
 
         data = load_toml(path)
         text = read_utf8(path)
+    from bale.policy.model import layer_from_table
+
     return layer_from_table(data, file=source.location, text=text, label="organisation")
 
 
@@ -119,21 +121,28 @@ def project_layer(pyproject: Path) -> Layer | None:
         return None
     if not isinstance(table, dict):
         raise BaleError(f"Invalid policy in {pyproject}: tool.bale.policy: expected a table")
+    from bale.policy.model import layer_from_table
+
     text = read_utf8(pyproject)
     return layer_from_table(table, file=str(pyproject), text=text, label="project", where=PROJECT_TABLE)
 
 
-_cache: dict[tuple[str | None, str | None], Policy] = {}
+_cache: dict[tuple[str | None, str | None], Policy | None] = {}
 
 
-def load_policy(option: str | None, project: Path | None, http: Callable[[], HttpClient]) -> Policy:
+def load_policy(option: str | None, project: Path | None, http: Callable[[], HttpClient]) -> Policy | None:
     """The policy in force: the organisation's (see ``organisation_source``) under ``project``'s
-    pyproject.toml ``[tool.bale.policy]`` (None: no project, as in the pip interface)."""
+    pyproject.toml ``[tool.bale.policy]`` (``project`` None: none, as in the pip interface); None
+    when neither exists, decided without importing the rules."""
     source = organisation_source(option)
     key = (source.location if source else None, str(project) if project else None)
-    found = _cache.get(key)
-    if found is None:
+    if key not in _cache:
         organisation = read_policy_file(source, http) if source is not None else None
         mine = project_layer(project) if project is not None else None
-        found = _cache[key] = layered(organisation, mine)
-    return found
+        if organisation is None and mine is None:
+            _cache[key] = None
+        else:
+            from bale.policy.model import layered
+
+            _cache[key] = layered(organisation, mine)
+    return _cache[key]
