@@ -449,7 +449,7 @@ class IndexProvider:
         wheels = [f for f in project.by_version.get(version, ()) if f.is_wheel]
         if not wheels:
             return None
-        chosen = min(wheels, key=lambda f: (not _is_pure(f), f.filename))
+        chosen = _metadata_wheel(wheels)
         self.reporter.debug(f"{name} {version}: the metadata of {chosen.filename} (no wheel fits here)")
         return chosen
 
@@ -626,7 +626,7 @@ class IndexProvider:
             self.reporter.warn(f"{name}=={version} is yanked" + (f" (reason: {reason})" if reason else ""))
         wheels = [f for f in live if f.is_wheel]
         if wheels:
-            return min(wheels, key=lambda f: (not _is_pure(f), f.filename))
+            return _metadata_wheel(wheels)
         sdists = sorted((f for f in live if not f.is_wheel), key=lambda f: f.filename)
         if sdists and self.options.allow_sdist:
             return sdists[0]
@@ -675,6 +675,12 @@ class _ForkView:
 def _needs_source_metadata(file: IndexFile) -> bool:
     """An sdist without PEP 658 metadata: only a build backend (or its static PKG-INFO) can tell."""
     return not file.is_wheel and file.metadata_hashes is None
+
+
+def _metadata_wheel(wheels: Sequence[IndexFile]) -> IndexFile:
+    """The wheel whose metadata speaks for its version, the same on every machine: a pure-Python
+    wheel, else the first by file name."""
+    return min(wheels, key=lambda f: (not _is_pure(f), f.filename))
 
 
 def _is_pure(file: IndexFile) -> bool:
