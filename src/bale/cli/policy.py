@@ -75,7 +75,7 @@ def _show(args: argparse.Namespace, printer: Printer, policy: Policy | None) -> 
             printer.data(f"# project policy: {layer.file} [tool.bale.policy]")
         for line in _rules(layer):
             printer.data(line)
-    printer.data(f'# in force: typosquat = "{policy.typosquat}"')
+    printer.data(f'# in force: typosquat = "{policy.typosquat or "warn"}"')
     return 0
 
 

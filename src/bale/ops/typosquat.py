@@ -68,9 +68,7 @@ def typosquat_mode(strict: bool = False, configured: TyposquatMode | None = None
 
 def configured_mode(policy: Policy | None) -> TyposquatMode | None:
     """The policy's ``typosquat`` key when a layer sets it (None: unset, so the default applies)."""
-    if policy is None or all(layer.typosquat is None for layer in policy.layers):
-        return None
-    return policy.typosquat
+    return None if policy is None else policy.typosquat
 
 
 def locked_names(text: str | None, *, source: str) -> frozenset[str]:

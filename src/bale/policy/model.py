@@ -165,12 +165,10 @@ class Policy:
         return frozenset(name for layer in self.layers for name in layer.require_provenance)
 
     @property
-    def typosquat(self) -> Typosquat:
-        """The strictest layer's setting; ``warn`` when no layer sets it."""
+    def typosquat(self) -> Typosquat | None:
+        """The strictest layer's setting; None when no layer sets it (the guard's default applies)."""
         chosen = [layer.typosquat for layer in self.layers if layer.typosquat is not None]
-        if not chosen:
-            return "warn"
-        return max(chosen, key=lambda value: _TYPOSQUAT_RANK[value])
+        return max(chosen, key=lambda value: _TYPOSQUAT_RANK[value], default=None)
 
     @property
     def require_hashes(self) -> bool:
