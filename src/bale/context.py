@@ -70,10 +70,16 @@ class Context:
         warn = self.reporter.warn  # damaged entries, lock waits
         if self.settings.no_cache or env_flag("BALE_NO_CACHE"):
             self._temp_cache = tempfile.mkdtemp(prefix="bale-cache-")
-            return Cache(Path(self._temp_cache), warn=warn)
-        if self.settings.cache_dir is not None:
-            return Cache(self.settings.cache_dir, warn=warn)
-        return Cache(Cache.default().root, warn=warn)
+            cache = Cache(Path(self._temp_cache), warn=warn)
+        elif self.settings.cache_dir is not None:
+            cache = Cache(self.settings.cache_dir, warn=warn)
+        else:
+            cache = Cache(Cache.default().root, warn=warn)
+        if self.settings.remote_cache and not self.offline:
+            from bale.ops.remote_cache_setup import open_remote_cache
+
+            cache.remote = open_remote_cache(self.settings, self.reporter)
+        return cache
 
     @cached_property
     def http(self) -> HttpClient:
@@ -267,5 +273,8 @@ class Context:
             builders, self._builders = list(self._builders.values()), {}
         for builder in builders:
             builder.close()
+        remote = self.__dict__["cache"].remote if "cache" in self.__dict__ else None
+        if remote is not None:
+            remote.flush()  # the uploads of this run's builds finish before the command returns
         if self._temp_cache:
             shutil.rmtree(self._temp_cache, ignore_errors=True)

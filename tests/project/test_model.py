@@ -320,7 +320,7 @@ workspace = { members = "x" }
         ),
         (
             '[project]\nname = "x"\n[tool.bale.workspace]\nmembers = ["a"]\nexlude = ["b"]\n',
-            "tool.bale.workspace.exlude: unknown key (expected: members, exclude)",
+            "tool.bale.workspace.exlude: unknown key (expected: members, exclude, lock)",
         ),
     ],
 )

@@ -165,3 +165,38 @@ def test_upgrade_keeps_extras_with_and_version_spec(
     assert done.stdout.strip() == "up 2.0"
     again = run_bale("tool", "upgrade", "--all", env=tool_env)
     assert again.code == 0 and "Nothing to upgrade: up 2.0 is the newest allowed" in again.stderr, again
+
+
+def test_editable_tool_follows_its_source_tree(run_bale, tool_env, tmp_path) -> None:
+    from tests.build.conftest import WHEELHOUSE
+
+    if not any(WHEELHOUSE.glob("flit_core-*.whl")):
+        pytest.skip(f"no flit_core wheel in {WHEELHOUSE}")
+    tree = tmp_path / "src" / "edtool"
+    (tree / "edtool").mkdir(parents=True)
+    (tree / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["flit_core>=3.4"]\nbuild-backend = "flit_core.buildapi"\n\n'
+        '[project]\nname = "edtool"\nversion = "0.1"\ndescription = "an editable tool"\n\n'
+        '[project.scripts]\nedtool-cli = "edtool:main"\n'
+    )
+    module = tree / "edtool" / "__init__.py"
+    module.write_text("def main():\n    print('before')\n")
+    flags = ("--no-index", "--find-links", str(WHEELHOUSE))
+    result = run_bale("tool", "install", "--editable", "src/edtool", *flags, cwd=tmp_path, env=tool_env)
+    assert result.code == 0, result
+    assert "Installed edtool 0.1: executables edtool-cli in" in result.stderr
+    cli = str(tmp_path / "bin" / "edtool-cli")
+    assert subprocess.run([cli], capture_output=True, text=True, check=False).stdout == "before\n"
+    module.write_text("def main():\n    print('after')\n")  # no reinstall: the environment reads the tree
+    assert subprocess.run([cli], capture_output=True, text=True, check=False).stdout == "after\n"
+    receipt = (tmp_path / "tools" / "edtool" / "bale-tool.toml").read_text()
+    assert f'requirement = "{tree}"' in receipt and "editable = true" in receipt
+    again = run_bale("tool", "install", "--editable", str(tree), *flags, env=tool_env)
+    assert again.code == 0 and "`edtool` is already installed" in again.stderr, again
+    # An upgrade keeps it editable: the tree's later edits still show.
+    assert run_bale("tool", "upgrade", "edtool", env=tool_env).code == 0
+    module.write_text("def main():\n    print('later')\n")
+    assert subprocess.run([cli], capture_output=True, text=True, check=False).stdout == "later\n"
+    missing = run_bale("tool", "install", "--editable", str(tmp_path / "nowhere"), *flags, env=tool_env)
+    assert missing.code == 1 and "Traceback" not in missing.stderr, missing
+    assert f"Cannot tell the name of the editable tool at {tmp_path / 'nowhere'}" in missing.stderr

@@ -59,7 +59,7 @@ def files_of(root: Path) -> set[str]:
             continue
         for name in names:
             found.add(os.path.relpath(os.path.join(directory, name), root))
-    return found - {".lock", ".bale-sync.json"}
+    return found - {".lock", ".bale-sync.json", ".bale-noop", ".bale-noop-run"}
 
 
 def record_digest(path: Path) -> str:

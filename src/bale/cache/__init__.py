@@ -16,6 +16,6 @@ def default_root(environ: Mapping[str, str] = os.environ) -> str:
     configured = environ.get(CACHE_DIR_ENV, "").strip()
     if configured:
         return os.path.expanduser(configured)
-    import platformdirs  # only paid for when no cache dir is configured
+    from bale.user_dirs import user_cache_dir
 
-    return str(platformdirs.user_cache_dir("bale", appauthor=False))
+    return user_cache_dir(environ)

@@ -91,6 +91,7 @@ def _bucket_dir(name: str) -> str:
 
 
 if TYPE_CHECKING:
+    from bale.cache.remote.remote import RemoteCache
     from bale.model.names import NormalizedName
 
 
@@ -116,6 +117,8 @@ class Cache:
         self.warn = warn
         self._held: FileLock | None = None
         self._holding = threading.Lock()  # bucket() is called from prefetch threads
+        # The run's remote cache (bale.cache.remote), consulted on a miss here; None: none configured.
+        self.remote: RemoteCache | None = None
 
     @classmethod
     def default(cls, environ: Mapping[str, str] | None = None) -> Cache:

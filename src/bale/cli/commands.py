@@ -46,6 +46,13 @@ def global_settings(args: argparse.Namespace) -> GlobalSettings:
         or bool(configured("offline")),
         verbosity=(getattr(args, "verbose", 0) or 0) - (getattr(args, "quiet", 0) or 0),
         policy=getattr(args, "policy", None),
+        remote_cache=getattr(args, "remote_cache", None)
+        or _env("BALE_REMOTE_CACHE")
+        or configured("remote-cache"),
+        remote_cache_readonly=bool(getattr(args, "remote_cache_readonly", False))
+        or env_flag("BALE_REMOTE_CACHE_READONLY")
+        or bool(configured("remote-cache-readonly")),
+        remote_cache_wheels=env_flag("BALE_REMOTE_CACHE_WHEELS") or bool(configured("remote-cache-wheels")),
     )
 
 
@@ -191,6 +198,15 @@ def run(args: argparse.Namespace, printer: Printer) -> int:
         "publish": _command("bale.cli.dist", "cmd_publish"),
         "config": _command("bale.cli.config", "cmd_config"),
         "tool": _command("bale.cli.tool", "cmd_tool"),
+        "upgrade": _command("bale.cli.team", "cmd_upgrade"),
+        "outdated": _command("bale.cli.team", "cmd_outdated"),
+        "git": _command("bale.cli.team", "cmd_git"),
+        "shell": _command("bale.cli.shell", "cmd_shell"),
+        "task": _command("bale.cli.tasks", "cmd_task"),
+        "version": _command("bale.cli.version", "cmd_version"),
+        "self": _command("bale.cli.version", "cmd_self"),
+        "generate-shell-completion": _command("bale.cli.completion", "cmd_completion"),
+        "help": _command("bale.cli.help", "cmd_help"),
     }
     return handlers[args.command](args, printer)
 
@@ -228,14 +244,14 @@ def _context(args: argparse.Namespace, printer: Printer):  # type: ignore[no-unt
 
 
 def cmd_venv(args: argparse.Namespace, printer: Printer) -> int:
-    from bale.python.discover import find_interpreter
+    from bale.ops.python_default import command_interpreter
     from bale.python.venv import create_venv
 
     ctx = _context(args, printer)
     path = Path(args.path or _env("BALE_PROJECT_ENVIRONMENT") or ".venv")
-    cwd = Path.cwd()
-    interpreter = find_interpreter(
-        args.python or _env("BALE_PYTHON"), cwd=cwd, cache_dir=ctx.cache.bucket("interpreters-v1")
+    # In a project: its .python-version within requires-python (uv's choice); else the nearest pin.
+    interpreter = command_interpreter(
+        args.python or _env("BALE_PYTHON"), Path.cwd(), ctx.cache.bucket("interpreters-v1")
     )
     implementation = "CPython" if interpreter.implementation == "cpython" else interpreter.implementation
     printer.info(f"Using {implementation} {interpreter.version} interpreter at: {interpreter.executable}")
@@ -255,34 +271,7 @@ def cmd_venv(args: argparse.Namespace, printer: Printer) -> int:
 
 
 def cmd_python(args: argparse.Namespace, printer: Printer) -> int:
-    from bale.python.discover import find_interpreter, list_interpreters
-
-    ctx = _context(args, printer)
-    cache_dir = ctx.cache.bucket("interpreters-v1")
-    if args.python_command == "find":
-        found = find_interpreter(args.request, cwd=Path.cwd(), cache_dir=cache_dir)
-        printer.data(str(found.executable))
-        return 0
-    if args.python_command == "list":
-        interpreters = list_interpreters(cache_dir=cache_dir)
-        if wants_json(args):
-            # Keys as uv's `python list --output-format json` names them (those bale knows).
-            rows = [
-                {
-                    "key": f"{i.implementation}-{i.version}",
-                    "version": str(i.version),
-                    "implementation": i.implementation,
-                    "path": str(i.executable),
-                }
-                for i in interpreters
-            ]
-            print_json(printer, rows)
-            return 0
-        for interpreter in interpreters:
-            key = f"{interpreter.implementation}-{interpreter.version}"
-            printer.data(f"{key:<24} {interpreter.executable}")
-        return 0
-    raise BaleError("bale python needs a command: list or find", hint="bale python list")
+    return _command("bale.cli.python_cmd", "cmd_python")(args, printer)
 
 
 # --- pip ---
@@ -394,10 +383,40 @@ def pip_install(args: argparse.Namespace, printer: Printer) -> int:
         )
     if not outcome.installed and not outcome.removed:
         printer.info(printer.dim("Audited " + plural(outcome.kept, "package") + " in " + elapsed(total)))
+        _stamp_noop(args, printer, outcome)
     _changes(printer, outcome.removed, outcome.installed)
     if wants_json(args):
         _install_json(printer, outcome)
     return 0
+
+
+def _stamp_noop(args: argparse.Namespace, printer: Printer, outcome: InstallOutcome) -> None:
+    """Let the next identical run answer before anything heavy is imported (see ``cli.noop``)."""
+    argv = getattr(args, "argv", None)
+    if argv is None or not outcome.pure or outcome.warnings or outcome.prepared or printer.verbosity > 0:
+        return
+    from bale.cli import noop
+
+    if noop.pip_environment(argv) != str(outcome.environment):
+        return  # found by a search (a version, .venv): the next run may find another
+    # Files named on the command line are in the stamp's key; those they include are found from the
+    # working directory's view of them, so the stamp then holds in this directory only.
+    named = {os.path.abspath(word) for word in argv}
+    included = [path for path in outcome.input_files if path not in named]
+    noop.record(
+        argv,
+        str(outcome.environment),
+        outcome.site_packages,
+        started=args.started,
+        inputs=included,
+        located=bool(included),
+        verbosity=printer.verbosity,
+        answer=(
+            ("info", f"Using Python {outcome.python_version} environment at: {outcome.environment}"),
+            ("resolved", outcome.resolved),
+            ("audited", outcome.kept),
+        ),
+    )
 
 
 def _install_json(printer: Printer, outcome: InstallOutcome) -> None:
@@ -736,6 +755,10 @@ def cmd_cache(args: argparse.Namespace, printer: Printer) -> int:
     ctx = _context(args, printer)
     cache = ctx.cache
     command = args.cache_command
+    if command == "remote":
+        from bale.cli.remote_cache import cmd_cache_remote
+
+        return cmd_cache_remote(args, printer, ctx)
     if command == "dir":
         printer.data(str(cache.root))
         return 0
@@ -760,4 +783,8 @@ def cmd_cache(args: argparse.Namespace, printer: Printer) -> int:
         removed = cache.prune()
         printer.info(f"Pruned {cache.root}: removed {removed.entries} entries ({_human(removed.bytes)})")
         return 0
+    if command in ("export", "import"):
+        from bale.cli.cache_transfer import cmd_cache_transfer
+
+        return cmd_cache_transfer(args, printer, cache)
     raise BaleError("bale cache needs a command: dir, clean, prune or size", hint="bale cache --help")

@@ -33,6 +33,10 @@ def _run(argv: list[str]) -> int:
 
     try:
         code = replay(argv)
+        if code is None and argv[:1] in (["pip"], ["sync"], ["run"]):
+            from bale.cli.noop import replay_noop
+
+            code = replay_noop(argv)
     except OSError as err:  # writing a replayed answer's file or output: a user error, as in main
         code = _failed(err)
     if code is None:

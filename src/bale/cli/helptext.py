@@ -12,8 +12,27 @@ _ABOUT: dict[str, tuple[str, str]] = {
         "Create a virtual environment (default: .venv), with the interpreter --python asks for.",
         "bale venv --python 3.12 .venv",
     ),
-    "python": ("Find the Python interpreters on this machine.", "bale python list"),
-    "python list": ("List the interpreters bale can find, one per line.", "bale python list"),
+    "python": ("Find, pin and install Python interpreters.", "bale python list"),
+    "python list": (
+        "List the interpreters bale can find, one per line, and (with BALE_PYTHON_INSTALL_MIRROR) the "
+        "mirror's builds for this platform that are not installed.",
+        "bale python list --only-installed",
+    ),
+    "python pin": (
+        "Write the Python a project (or folder) uses to its .python-version, after checking that an "
+        "interpreter answers it within requires-python; with no version, print the pin.",
+        "bale python pin 3.12",
+    ),
+    "python install": (
+        "Download CPython builds from the python-build-standalone mirror BALE_PYTHON_INSTALL_MIRROR "
+        "names, into bale's data dir (BALE_PYTHON_INSTALL_DIR), where --python finds them.",
+        "bale python install 3.12    # with BALE_PYTHON_INSTALL_MIRROR=https://mirror.example/pbs",
+    ),
+    "python uninstall": (
+        "Remove managed Pythons that `bale python install` put in place.",
+        "bale python uninstall 3.12",
+    ),
+    "python dir": ("Print the folder managed Pythons are installed in.", "bale python dir"),
     "python find": (
         "Print the path of the interpreter a request selects (the newest when none is given).",
         "bale python find '>=3.11'",
@@ -86,10 +105,40 @@ _ABOUT: dict[str, tuple[str, str]] = {
         "Remove everything from the cache, or only the named packages' entries.",
         "bale cache clean requests",
     ),
+    "cache export": (
+        "Copy the cache's entries (index pages, metadata, wheels, sdists and built wheels) into a "
+        "folder with a manifest of their sha256s, to warm the cache of a machine with no network.",
+        "bale cache export /media/usb/bale-cache --package requests",
+    ),
+    "cache import": (
+        "Add the entries of a `bale cache export` folder to this cache: each is checked against the "
+        "manifest first (a changed one is refused by name), and entries already here are kept.",
+        "bale cache import /media/usb/bale-cache && bale pip install --offline requests",
+    ),
+    "cache remote": (
+        "Inspect and maintain the remote cache (--remote-cache, BALE_REMOTE_CACHE, remote-cache in "
+        "bale.toml): wheels built from sdists, sdists' metadata and shared wheels on S3 or a folder.",
+        "bale cache remote stats --remote-cache s3://team-bale/cache",
+    ),
+    "cache remote stats": (
+        "Print how many objects and bytes the remote cache holds: payloads and manifests.",
+        "bale cache remote stats",
+    ),
+    "cache remote prune": (
+        "Delete the remote cache's entries uploaded longer ago than --older-than (30d, 12h, 2w), "
+        "keeping the payloads younger manifests name.",
+        "bale cache remote prune --older-than 30d",
+    ),
+    "cache remote verify": (
+        "Download every object of the remote cache and check it against the sha256 in its key; "
+        "exits 1 listing the bad ones (--delete removes them).",
+        "bale cache remote verify",
+    ),
     "lock": (
         "Resolve the project's dependencies for every platform and write pylock.toml. Versions "
         "already locked are kept unless --upgrade or --upgrade-package asks otherwise.",
-        "bale lock --upgrade-package requests",
+        "bale lock --upgrade-package requests\n"
+        "  bale lock --all    # a per-member workspace: every member's lock",
     ),
     "sync": (
         "Make the project's environment (.venv) match pylock.toml: lock first when the lock is out "
@@ -197,6 +246,11 @@ _ABOUT: dict[str, tuple[str, str]] = {
         "Upgrade tools, keeping the extras, --with packages, version spec and index they came with.",
         "bale tool upgrade --all",
     ),
+    "tool audit": (
+        "Check every installed tool's environment for known vulnerabilities, as `bale audit` does (OSV "
+        "API, --db FILE or the local database with --offline); exit 1 when a finding remains.",
+        "bale tool audit --update-db\n  bale tool audit black --offline --format json",
+    ),
     "tool update-shell": (
         "Add the tools' bin dir to PATH in your shell's start-up file (SHELL's: .bashrc, .zshrc, fish).",
         "bale tool update-shell",
@@ -211,6 +265,57 @@ _ABOUT: dict[str, tuple[str, str]] = {
         "(Pipfile.lock, poetry.lock, pdm.lock, uv.lock, pinned requirements) are kept where they still "
         "fit; each one that moved is listed. The old files stay unless --remove-old.",
         "bale import --dry-run\n  bale import --from poetry ../legacy-app",
+    ),
+    "shell": (
+        "Start your shell ($SHELL: bash, zsh, fish, sh, PowerShell) with the project's environment active, "
+        "after syncing it as `bale run` does: VIRTUAL_ENV and PATH set, your start-up file read, then the "
+        "environment's activation script (the prompt shows it, `deactivate` leaves it). The shell's exit "
+        "status is bale's.",
+        "bale shell\n  echo 'python -V' | bale shell",
+    ),
+    "task": (
+        "Run a task of the project's [tool.bale.tasks] in its synced environment, after the tasks it "
+        "depends on (each once, in order; a failing one stops with its exit status), or list them. "
+        "`bale run NAME` runs the task too when no executable NAME exists. Tasks run in the folder of "
+        "their pyproject.toml (or their cwd under it); ARGS are appended to the command.",
+        "bale task --list\n  bale task test -- -k slow\n"
+        '  # [tool.bale.tasks]  test = "pytest -q"\n'
+        '  #   lint = { cmd = ["ruff", "check"], env = { RUFF_CACHE_DIR = ".cache" }, depends = ["test"] }',
+    ),
+    "version": (
+        "Show the project's [project] version, set it (VERSION) or bump it (--bump, repeatable: major, "
+        "minor, patch, stable, alpha, beta, rc, post, dev, applied in that order); pyproject.toml is "
+        "otherwise kept byte for byte. A dynamic version is an error.",
+        "bale version --bump minor --dry-run\n  bale version --bump patch --bump beta --short",
+    ),
+    "self": ("bale itself.", "bale self version"),
+    "self version": ("Print bale's version.", "bale self version --output-format json"),
+    "generate-shell-completion": (
+        "Print a completion script for bash, zsh, fish or PowerShell, made from bale's own command line "
+        "(every command and option completes).",
+        "bale generate-shell-completion fish > ~/.config/fish/completions/bale.fish\n"
+        '  eval "$(bale generate-shell-completion bash)"   # in ~/.bashrc',
+    ),
+    "help": ("Show a command's help: the same as `bale COMMAND --help`.", "bale help pip install"),
+    "upgrade": (
+        "Raise the ranges pyproject.toml declares (dependencies, extras, dependency groups) so that they "
+        "admit each package's latest version, then relock and show what moved. >= bounds move up; caps "
+        "(<, <=, ~=, ==X.*) that keep the latest out are only widened with --bounds major|minor, and "
+        "otherwise reported and kept. The rest of pyproject.toml stays byte for byte.",
+        "bale upgrade --dry-run\n  bale upgrade requests --bounds major",
+    ),
+    "outdated": (
+        "One row per locked package: the range pyproject.toml declares for it, the locked version, the "
+        "latest that fits the declared ranges and the rest of the lock, and the latest on the index.",
+        "bale outdated\n  bale outdated --format json",
+    ),
+    "git": ("Set up git for the project's lock file.", "bale git install-merge-driver"),
+    "git install-merge-driver": (
+        "Make `git merge` merge pylock.toml with bale: `pylock.toml merge=bale` in .gitattributes and "
+        "merge.bale.driver in the repository's config. The driver (`bale lock --merge BASE OURS THEIRS "
+        "PATH`) relocks the merged pyproject.toml preferring both sides' pins (the higher when they "
+        "differ, reported); a pyproject.toml that conflicted itself leaves the lock conflicted.",
+        "bale git install-merge-driver",
     ),
 }
 

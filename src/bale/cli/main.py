@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 # Importing only argparse here keeps `bale --version` well under 60 ms; each command imports its own modules.
 
 # Global options that take a value: their values are not command words (``bale --directory x sync``).
-_GLOBAL_VALUES = frozenset({"--cache-dir", "--directory", "--project", "--config-file", "--color"})
+_GLOBAL_VALUES = frozenset(
+    {"--cache-dir", "--directory", "--project", "--config-file", "--color", "--remote-cache"}
+)
 # ``bale add`` and ``bale pip install``: the typosquatting guard (bale.ops.typosquat) refuses, not warns.
 _STRICT_HELP = "refuse a new name that looks like a popular package's [env: BALE_TYPOSQUAT=deny]"
 
@@ -69,6 +71,19 @@ def _add_global(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         action="store_true",
         default=default if suppress else False,
         help="never touch the network; use only the cache and local files [env: BALE_OFFLINE]",
+    )
+    group.add_argument(
+        "--remote-cache",
+        metavar="URL",
+        default=default,
+        help="share built wheels and metadata through s3://bucket/prefix or file:///dir "
+        "[env: BALE_REMOTE_CACHE]",
+    )
+    group.add_argument(
+        "--remote-cache-readonly",
+        action="store_true",
+        default=default if suppress else False,
+        help="read the remote cache but never write to it [env: BALE_REMOTE_CACHE_READONLY]",
     )
     group.add_argument(
         "--color",
@@ -265,6 +280,22 @@ def _add_output_format(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def add_ignore_options(group: argparse._ArgumentGroup) -> None:
+    """The audit's ``--ignore ID`` and ``--ignore-until-fixed``, for ``audit`` and ``tool audit``."""
+    group.add_argument(
+        "--ignore",
+        "--ignore-vuln",
+        dest="ignore",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="ignore this advisory (its id or any alias; repeatable)",
+    )
+    group.add_argument(
+        "--ignore-until-fixed", action="store_true", help="ignore findings that no released version fixes yet"
+    )
+
+
 def _add_audit(parser: argparse.ArgumentParser, *, pip: bool) -> None:
     """``bale audit`` and ``bale pip audit``: what to audit, which data, which output, what to ignore."""
     _add_global(parser, suppress=True)
@@ -341,18 +372,7 @@ def _add_audit(parser: argparse.ArgumentParser, *, pip: bool) -> None:
     )
     _add_output_format(parser, "the findings (as --format json)")
     out.add_argument("-o", "--output-file", metavar="FILE", help="write the report here instead of stdout")
-    out.add_argument(
-        "--ignore",
-        "--ignore-vuln",
-        dest="ignore",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="ignore this advisory (its id or any alias; repeatable)",
-    )
-    out.add_argument(
-        "--ignore-until-fixed", action="store_true", help="ignore findings that no released version fixes yet"
-    )
+    add_ignore_options(out)
     if not pip:
         fix = parser.add_argument_group("fixing")
         fix.add_argument(
@@ -400,7 +420,7 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         "--system-site-packages", action="store_true", help="see the base interpreter's packages"
     )
 
-    python = commands.add_parser("python", help="find interpreters")
+    python = commands.add_parser("python", help="find, pin and install interpreters")
     _add_global(python, suppress=True)
     python_commands = python.add_subparsers(dest="python_command", metavar="COMMAND", parser_class=_Parser)
     python_list = python_commands.add_parser("list", help="list the interpreters bale can find")
@@ -409,6 +429,13 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     python_find = python_commands.add_parser("find", help="print the interpreter a request selects")
     _add_global(python_find, suppress=True)
     python_find.add_argument("request", nargs="?", help="3.12, >=3.11, cpython3.12, a path; default: any")
+    from bale.cli.parser import Skip
+
+    if not isinstance(python, Skip):  # its module is imported only when `python` is the command
+        from bale.cli.python_cmd import add_list_options, add_python_subcommands
+
+        add_list_options(python_list)
+        add_python_subcommands(python_commands, _add_global)
 
     pip = commands.add_parser("pip", help="pip-compatible commands")
     _add_global(pip, suppress=True)
@@ -688,6 +715,26 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     clean.add_argument(
         "packages", nargs="*", metavar="PACKAGE", help="only these packages' entries (default: everything)"
     )
+    cache_export = cache_commands.add_parser("export", help="copy the cache's entries into DIR")
+    cache_import = cache_commands.add_parser("import", help="check and add the entries of a cache export")
+    for sub in (cache_export, cache_import):
+        _add_global(sub, suppress=True)
+    from bale.cli.parser import Skip
+
+    if not isinstance(cache_export, Skip):  # its module is imported only when `cache export` is the command
+        from bale.cli.cache_transfer import add_cache_export_options
+
+        add_cache_export_options(cache_export)
+    if not isinstance(cache_import, Skip):
+        from bale.cli.cache_transfer import add_cache_import_options
+
+        add_cache_import_options(cache_import)
+    cache_remote = cache_commands.add_parser("remote", help="stats, prune or verify the remote cache")
+    _add_global(cache_remote, suppress=True)
+    if not isinstance(cache_remote, Skip):
+        from bale.cli.remote_cache import add_remote_cache_options
+
+        add_remote_cache_options(cache_remote, _add_global)
 
     lock = commands.add_parser("lock", help="resolve the project into pylock.toml")
     sync_ = commands.add_parser("sync", help="make the project's environment match pylock.toml")
@@ -741,6 +788,12 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     )
     _add_diff_options(lock, "--diff-format")
     refuse_together(lock, ("check", "dry_run"))
+    lock.add_argument("--package", metavar="NAME", help="a member of a per-member workspace")
+    lock.add_argument("--all", action="store_true", help="every member's lock, then check that they agree")
+    refuse_together(lock, ("all", "package"))
+    lock.add_argument(
+        "--merge", nargs="+", metavar="FILE", help="git's merge driver: BASE OURS THEIRS [PATH] (%%O %%A %%B)"
+    )
     for psub in (lock, add, remove):
         psub.add_argument("--script", metavar="FILE", help="the PEP 723 script FILE instead of the project")
     for psub in (sync_, run, add, remove):
@@ -787,6 +840,11 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         "--with-requirements", action="append", default=[], metavar="FILE", help="also these requirements"
     )
     run.add_argument("--no-project", action="store_true", help="ignore the project in this folder")
+    run.add_argument(
+        "--isolated",
+        action="store_true",
+        help="run in a fresh environment synced from the lock, leaving the project's own untouched",
+    )
     for psub in (add, remove):
         psub.add_argument(
             "packages",
@@ -893,6 +951,12 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         default=[],
         metavar="VERSION",
         help="with --wheelhouse: only what this Python version needs (default: all the lock admits)",
+    )
+    export.add_argument(
+        "--build",
+        dest="wheelhouse_build",
+        action="store_true",
+        help="with --wheelhouse: also build the sdist-only packages into wheels for this machine",
     )
     export.add_argument(
         "--script", metavar="FILE", help="the PEP 723 script FILE's lock instead of the project's"
@@ -1008,6 +1072,14 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     _add_global(tool_upgrade, suppress=True)
     tool_upgrade.add_argument("names", nargs="*", metavar="NAME", help="the tools")
     tool_upgrade.add_argument("--all", action="store_true", help="every installed tool")
+    tool_audit = tool_commands.add_parser("audit", help="check the installed tools for known vulnerabilities")
+    _add_global(tool_audit, suppress=True)
+    from bale.cli.parser import Skip
+
+    if not isinstance(tool_audit, Skip):  # its module is imported only when `tool` is the command
+        from bale.cli.tool_audit import add_tool_audit_options
+
+        add_tool_audit_options(tool_audit)
     tool_shell = tool_commands.add_parser("update-shell", help="put the executables' dir on PATH")
     _add_global(tool_shell, suppress=True)
     tool_run = tool_commands.add_parser("run", help="run a tool in a cached environment (alias: bx)")
@@ -1026,6 +1098,10 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     )
     tool_run.add_argument("tool_args", nargs=argparse.REMAINDER, metavar="ARGS", help="its arguments")
 
+    from bale.cli.housekeeping_args import add_housekeeping  # shell, task, version, self, completion, help
+
+    add_housekeeping(commands, _add_global, _add_index, _add_build, _Parser)
+
     init = commands.add_parser("init", help="create a project")
     _add_global(init, suppress=True)
     init.add_argument("path", nargs="?", default=None, help="where (default: the current directory)")
@@ -1042,6 +1118,15 @@ def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     )
     refuse_together(init, ("app", "lib"))
 
+    from bale.cli.parser import Skip as _Skip
+
+    upgrade = commands.add_parser("upgrade", help="raise pyproject.toml's ranges to the latest, then relock")
+    outdated = commands.add_parser("outdated", help="show each locked package's range, locked and latest")
+    git_ = commands.add_parser("git", help="set up git for the project's lock")
+    if not isinstance(upgrade, _Skip) or not isinstance(outdated, _Skip) or not isinstance(git_, _Skip):
+        from bale.cli.team import add_team_parsers  # only when one of them is the command
+
+        add_team_parsers(upgrade, outdated, git_, _add_global, _add_index, _add_build)
     import_ = commands.add_parser("import", help="turn another tool's files into pyproject.toml + a lock")
     _add_global(import_, suppress=True)
     _add_index(import_)
@@ -1075,6 +1160,9 @@ def _output_options(namespace: argparse.Namespace, printer: Printer) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
+    import time
+
+    started = time.time()
     from bale.cli.replay import Recorder, replayable
 
     recorder = Recorder(args) if replayable(args) else None
@@ -1102,6 +1190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         getattr(namespace, name, None) for name in ("directory", "project", "config_file", "no_config")
     )
     namespace.replay = None if moved else recorder
+    namespace.argv = None if moved else args  # a no-op's stamp (cli.noop) keys on argv
+    namespace.started = started
     from bale.project.notices import Notice, listen
 
     def notice(note: Notice) -> None:  # how a pyproject.toml was read: a replay would not say it again

@@ -104,6 +104,8 @@ def refuse_together(parser: object, *pairs: tuple[str, str]) -> None:
 
 def _display(action: argparse.Action) -> str:
     """An option as uv names it in messages: ``--frozen``, ``--extra <EXTRA>``."""
+    if not action.option_strings:  # a positional with choices: ``<SHELL>``
+        return f"<{action.metavar if isinstance(action.metavar, str) else action.dest.upper()}>"
     longs = [s for s in action.option_strings if s.startswith("--")]
     name = (longs or action.option_strings)[0]
     if action.nargs == 0:
@@ -277,10 +279,11 @@ class Parser(argparse.ArgumentParser):
 
 def _nested_command(action: argparse._SubParsersAction[argparse.ArgumentParser], word: str) -> str | None:
     """``pip install`` for ``bale install`` (or ``bale instal``): a command one level down, as uv suggests."""
-    # The first command that has it wins (``pip install`` before ``tool install``): the pip
-    # interface is what `install` usually means.
+    # pip's commands first, then the first command that has it (``pip install`` before ``python
+    # install`` and ``tool install``): the pip interface is what `install` usually means.
     nested: dict[str, str] = {}
-    for name, parser in action.choices.items():
+    ordered = sorted(action.choices.items(), key=lambda item: item[0] != "pip")
+    for name, parser in ordered:
         for inner in parser._actions:
             if isinstance(inner, argparse._SubParsersAction):
                 for sub in inner.choices:

@@ -40,15 +40,14 @@ def _lock_settings(args: argparse.Namespace) -> LockSettings:
 
 def _project(args: argparse.Namespace) -> Project:
     """The project to lock: the workspace root when the current folder (or ``--project``'s) is inside a
-    workspace member."""
-    from bale.project.workspace import find_workspace
-
-    return find_workspace(project_dir(args)).root
+    workspace member (in a per-member workspace, the member)."""
+    return _member(args)[0]
 
 
 def _member(args: argparse.Namespace) -> tuple[Project, Project]:
     """The workspace root and the member a command works on: ``--package``'s, else the member whose
-    folder holds the current one, else the root."""
+    folder holds the current one, else the root. In a per-member workspace both are the member: it is
+    locked and synced on its own (``cli.workspace_members``)."""
     from bale.ops.project_workspace import sync_targets
     from bale.project.workspace import find_workspace
 
@@ -58,7 +57,12 @@ def _member(args: argparse.Namespace) -> tuple[Project, Project]:
     start = project_dir(args)
     workspace = find_workspace(start)
     package = getattr(args, "package", None)
-    if package:
+    if workspace.per_member:
+        from bale.cli.workspace_members import chosen_member
+
+        member = chosen_member(args, workspace, start)
+        found = member, member
+    elif package:
         found = workspace.root, sync_targets(workspace, package)[0]
     else:
         here = workspace.member_at(start)
@@ -101,6 +105,16 @@ def cmd_lock(args: argparse.Namespace, printer: Printer) -> int:
         from bale.cli.script import cmd_lock_script
 
         return cmd_lock_script(args, printer)
+    if getattr(args, "merge", None):
+        from bale.cli.team import cmd_lock_merge
+
+        return cmd_lock_merge(args, printer)
+    if getattr(args, "all", False):
+        from bale.cli.workspace_members import cmd_lock_all
+
+        locked_all = cmd_lock_all(args, printer)
+        if locked_all is not None:
+            return locked_all
     project = _project(args)
     diff, dry_run = bool(getattr(args, "diff", False)), bool(getattr(args, "dry_run", False))
     if args.check:
@@ -171,28 +185,31 @@ def _dry_run_diff(args: argparse.Namespace, printer: Printer, project: Project) 
 
 def _vulnerability_note(
     args: argparse.Namespace, printer: Printer, project: Project, text: str | None
-) -> None:
+) -> tuple[Path, bool]:
     """One line when the local vulnerability database (``bale audit --update-db``) knows of findings in
-    the lock: a stat and nothing more when there is no database, and never the network."""
+    the lock: a stat and nothing more when there is no database, and never the network. Returns the
+    database's path and whether the line was printed."""
     from bale.ops.audit import database_file, lock_vulnerabilities
 
     ctx = _context(args, printer)
     try:
-        if not database_file(ctx).is_file():
-            return
+        database = database_file(ctx)
+        if not database.is_file():
+            return database, False
         if text is None:
             from bale.ops.project import lock_path
 
             try:
                 text = lock_path(project).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
-                return
+                return database, True  # not known: no stamp
         count = lock_vulnerabilities(ctx, project, text)
     finally:
         ctx.close()
     if count:
         word = "known vulnerability" if count == 1 else "known vulnerabilities"
         printer.warn(f"{count} {word} in the lock: `bale audit`")
+    return database, bool(count)
 
 
 def _sync_settings(args: argparse.Namespace) -> SyncSettings:
@@ -267,13 +284,79 @@ def cmd_sync(args: argparse.Namespace, printer: Printer) -> int:
     import time
 
     start = time.perf_counter()
+    if getattr(args, "all_packages", False):
+        from bale.cli.workspace_members import cmd_sync_all
+
+        synced_all = cmd_sync_all(args, printer)
+        if synced_all is not None:
+            return synced_all
     root = _member(args)[0]
     outcome = _sync(args, printer, root, _sync_settings(args))
     _report_sync(printer, outcome, time.perf_counter() - start)
-    _vulnerability_note(args, printer, root, outcome.lock.text if outcome.lock else None)
+    database, noted = _vulnerability_note(args, printer, root, outcome.lock.text if outcome.lock else None)
+    if not noted:
+        _stamp_noop(args, printer, root, outcome, database)
     if getattr(args, "output_format", None) == "json":
         _sync_json(printer, outcome)
     return 0
+
+
+def _stamp_noop(
+    args: argparse.Namespace,
+    printer: Printer,
+    project: Project,
+    outcome: SyncOutcome,
+    database: Path | None,
+) -> None:
+    """After a sync that changed nothing, let the next identical run answer before anything heavy is
+    imported (see ``cli.noop``); the vulnerability database is watched, as it could add a line
+    (``bale run`` prints none: its stamp holds the options, the command is run afresh each time)."""
+    argv = getattr(args, "argv", None)
+    if argv is not None and argv[:1] == ["run"]:
+        from bale.cli.noop import split_run
+
+        split = split_run(argv)
+        argv = split[0] if split is not None else None
+    install = outcome.install
+    if (
+        argv is None
+        or not outcome.stamped
+        or outcome.created
+        or outcome.lock is not None
+        or printer.verbosity > 0
+        or (install is not None and (install.installed or install.removed or install.warnings))
+    ):
+        return
+    from bale.cli import noop
+
+    root = noop.project_root(os.getcwd())
+    if root is None or Path(root).resolve() != project.root.resolve():
+        return  # the project was not found where the fast path looks (a member of a workspace)
+    if Path(noop.project_environment(root)).resolve() != outcome.environment.resolve():
+        return
+    from bale.ops.project import lock_path, sync_inputs
+    from bale.python.venv import PythonEnvironment
+
+    lock = lock_path(project)
+    files, located = sync_inputs(project, lock)
+    ctx = _context(args, printer)
+    try:
+        site = PythonEnvironment.from_root(outcome.environment, ctx.cache.bucket("interpreters-v1"))
+    finally:
+        ctx.close()
+    noop.record(
+        argv,
+        noop.project_environment(root),
+        [str(path) for path in site.site_packages()],
+        started=args.started,
+        inputs=[os.path.relpath(path, project.root) for path in (lock, *sorted(files))],
+        watched=[str(database)] if database is not None else [],
+        located=located,
+        verbosity=printer.verbosity,
+        answer=()
+        if database is None
+        else (("audited", install.kept if install is not None else outcome.audited),),
+    )
 
 
 def _sync_json(printer: Printer, outcome: SyncOutcome) -> None:
@@ -327,9 +410,16 @@ def cmd_run(args: argparse.Namespace, printer: Printer) -> int:
     from bale.python.venv import PythonEnvironment
 
     project = _member(args)[0]
+    if args.isolated:
+        from bale.cli.run_isolated import run_isolated
+
+        return run_isolated(args, printer, project, command)
     path = environment_path(project)
     if not args.no_sync:
-        path = _sync(args, printer, project, _sync_settings(args)).environment
+        synced = _sync(args, printer, project, _sync_settings(args))
+        path = synced.environment
+        if not (args.with_ or args.with_requirements):
+            _stamp_noop(args, printer, project, synced, None)
     if args.with_ or args.with_requirements:
         return script.run_with(args, printer, command, path)
     env = PythonEnvironment.from_root(path, _context(args, printer).cache.bucket("interpreters-v1"))
@@ -339,6 +429,11 @@ def cmd_run(args: argparse.Namespace, printer: Printer) -> int:
     try:
         os.execvpe(command[0], command, variables)
     except FileNotFoundError as err:
+        from bale.cli.tasks import run_task_instead  # no such executable: a [tool.bale.tasks] task?
+
+        ran = run_task_instead(args, printer, command, variables)
+        if ran is not None:
+            return ran
         raise BaleError(f"Cannot run {command[0]!r}: no such command in {env.root} or on PATH") from err
     except OSError as err:
         raise BaleError(f"Cannot run {command[0]!r}: {err.strerror or err}") from err

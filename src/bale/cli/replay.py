@@ -61,11 +61,11 @@ def _key(argv: Sequence[str]) -> str:
     )
     words = [_public(word) for word in argv]
     return "\0".join(
-        [str(_FORMAT), __version__, sys.executable, sys.version, *words, "\1", *env, "\1", *_config_files()]
+        [str(_FORMAT), __version__, sys.executable, sys.version, *words, "\1", *env, "\1", *config_files()]
     )
 
 
-def _config_files() -> list[str]:
+def config_files() -> list[str]:
     """Each bale.toml the command may read, with its contents: editing one gives another key.
 
     Every candidate counts, not only those bale would read (a system file appearing before the one

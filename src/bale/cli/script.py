@@ -94,6 +94,9 @@ def run_script(args: argparse.Namespace, printer: Printer, command: list[str]) -
     """Run a script with a metadata block in its cached environment; None when ``command`` is not a
     script with a block (``cmd_run`` then runs it with the project's environment, or a bare
     interpreter outside a project)."""
+    warm = _warm(args, printer, command)
+    if warm is not None:
+        return warm
     found = script_to_run(args, command)
     if found is None:
         return None
@@ -117,8 +120,33 @@ def run_script(args: argparse.Namespace, printer: Printer, command: list[str]) -
         ctx.reporter.finish()
         ctx.close()
     _report(printer, outcome)
+    if source != "<stdin>":
+        from bale.cli.script_warm import write_stamp
+
+        write_stamp(args, source, text, outcome.root, outcome.python)
     argv = [str(outcome.python), *(["-c", text] if source == "<stdin>" else [source]), *command[1:]]
     return _exec(outcome.python, argv, _variables(outcome.root, outcome.python))
+
+
+def _warm(args: argparse.Namespace, printer: Printer, command: list[str]) -> int | None:
+    """The warm path of ``bale run script.py`` (see ``cli.script_warm``): run it in the environment
+    the same run used last time, before anything heavy is imported; None: take the full path."""
+    first = command[0]
+    if not first.endswith((".py", ".pyw")):
+        return None
+    try:
+        with open(first, "rb") as file:
+            text = file.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None  # the full path says why
+    from bale.cli.script_warm import warm_environment
+
+    found = warm_environment(args, first, text)
+    if found is None:
+        return None
+    root, python = Path(found[0]), Path(found[1])
+    printer.info(printer.dim(f"Reading inline script metadata from `{first}`"))
+    return _exec(python, [str(python), first, *command[1:]], _variables(root, python))
 
 
 def _run_bare(args: argparse.Namespace, printer: Printer, python_args: list[str]) -> int:
@@ -140,8 +168,9 @@ def in_project(args: argparse.Namespace) -> bool:
         return False
     from bale.project.model import find_project
 
+    start = project_dir(args)  # a --project that names no folder is an error, not "no project"
     try:
-        find_project(project_dir(args))
+        find_project(start)
     except BaleError:
         return False
     return True
@@ -179,6 +208,7 @@ def run_with(args: argparse.Namespace, printer: Printer, command: list[str], bas
             index=index,
             build=build_settings(args),
             base_site_packages=base_env.site_packages() if base_env is not None else [],
+            constraints=_pins(base_env.site_packages()) if base_env is not None else None,
         )
     finally:
         ctx.reporter.finish()
@@ -191,6 +221,19 @@ def run_with(args: argparse.Namespace, printer: Printer, command: list[str], bas
         program = outcome.python
         command = [str(outcome.python), *(command[1:] if command[0] in ("python", "python3") else command)]
     return _exec(program, command, variables)
+
+
+def _pins(site_packages: list[Path]) -> list[str]:
+    """The project environment's packages as ``name==version`` (it was synced from the lock, so these
+    are the locked pins); packages from a path, URL or git (the project itself, editables) are left out:
+    a version pin cannot name them."""
+    from bale.install.installed import scan_site_packages
+
+    return sorted(
+        f"{name}=={dist.version}"
+        for name, dist in scan_site_packages(site_packages).items()
+        if dist.direct_url is None
+    )
 
 
 # ---------------------------------------------------------------------------------------------- edits

@@ -20,6 +20,10 @@ def cmd_tool(args: argparse.Namespace, printer: Printer) -> int:
         return _run(args, printer)
     if command == "upgrade":
         return _upgrade(args, printer)
+    if command == "audit":
+        from bale.cli.tool_audit import cmd_tool_audit
+
+        return cmd_tool_audit(args, printer)
     if command == "update-shell":
         from bale.tool.layout import bin_dir, on_path
         from bale.tool.shell import update_shell

@@ -133,7 +133,7 @@ def cmd_export(args: argparse.Namespace, printer: Printer) -> int:
         from bale.cli.licenses import cmd_export_sbom
 
         return cmd_export_sbom(args, printer)
-    if args.wheelhouse or args.wheelhouse_platforms or args.wheelhouse_pythons:
+    if args.wheelhouse or args.wheelhouse_platforms or args.wheelhouse_pythons or args.wheelhouse_build:
         from bale.cli.wheelhouse import cmd_export_wheelhouse
 
         return cmd_export_wheelhouse(args, printer)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pyproject_hooks import BuildBackendHookCaller
 
     from bale.cache.cache import Cache
+    from bale.cache.remote.builds import SharedBuild
     from bale.fs.lock import FileLock
     from bale.python.probe import Interpreter
     from bale.python.venv import PythonEnvironment
@@ -315,9 +316,14 @@ class Builder:
                 return cached.read_bytes()
             except FileNotFoundError:
                 pass
-            data = self._metadata_via_backend(src, isolation)
-            _write_metadata(sdist_dir, data)
-            return data
+            shared = self._shared(src, None)
+            fetched = shared.fetch_metadata() if shared is not None else None
+            if fetched is None:
+                fetched = self._metadata_via_backend(src, isolation)
+                if shared is not None:
+                    shared.offer_metadata(fetched)
+            _write_metadata(sdist_dir, fetched)
+            return fetched
 
     def build_wheel(
         self,
@@ -354,10 +360,18 @@ class Builder:
             hit = _find_wheel(entry)
             if hit is not None:
                 return hit
+            shared = None if editable or not isolation else self._shared(src, config)
+            hit = shared.fetch(entry) if shared is not None else None
+            if hit is not None:
+                self.reporter.debug(f"build: wheel of {src.label} from the remote cache: {hit.name}")
+                return hit
             with self.cache.temp_dir() as work:
                 backend = self._open(src, work, isolation=isolation, config=config, editable=editable)
                 wheel = self._run_build(backend, work, editable=editable, config=config)
-                return self._store(src, entry, wheel, work, remember_metadata=not config and not editable)
+                stored = self._store(src, entry, wheel, work, remember_metadata=not config and not editable)
+                if shared is not None:
+                    shared.offer(stored, work / "env")
+                return stored
 
     def build_sdist(
         self,
@@ -755,6 +769,21 @@ class Builder:
                 hint="a package whose build needs itself can only be installed from a wheel; "
                 "make a wheel of one package in the chain available (or drop --no-binary for it)",
             )
+
+    def _shared(self, src: _Source, config: dict[str, str | list[str]] | None) -> SharedBuild | None:
+        """The remote cache's view of an isolated build of the sdist ``src``; None without one."""
+        remote = self.cache.remote
+        if remote is None or src.sha256 is None:
+            return None
+        from bale.cache.remote.builds import SharedBuild
+
+        pins = getattr(self.context, "pins", None)  # the locked build dependencies (IndexBuildContext)
+        locked = pins.for_link(src.link) if pins is not None else None
+        tags = self.context.interpreter.tags
+        return SharedBuild(
+            remote, self.cache, src.sha256, src.label, src.name, tags[0] if tags else "py3-none-any",
+            config, locked.requires if locked else None,
+        )  # fmt: skip
 
     def _sdist_dir(self, src: _Source) -> Path:
         assert src.sha256 is not None

@@ -228,13 +228,21 @@ class DistributionDatabase:
         with self.cache.temp_dir() as temp:
             target = temp / file.filename
             expected = {a: d for a, d in file.hashes.items() if a in STRONG_ALGORITHMS}
-            digests = self.http.download(
-                file.url, target, expected=expected or None, label=artifact.label, reporter=self.reporter
-            )
+            shared = self.cache.remote  # remote-cache-wheels: a far index's wheels from a near store
+            fetched = shared.fetch_wheel(known_sha) if shared is not None and known_sha else None
+            if fetched is not None:
+                target.write_bytes(fetched)  # verified against known_sha by fetch_wheel
+                digests = file_digests(target, needed) if needed else {"sha256": known_sha or ""}
+            else:
+                digests = self.http.download(
+                    file.url, target, expected=expected or None, label=artifact.label, reporter=self.reporter
+                )
             if any(a not in digests for a in needed):
                 digests = {**digests, **file_digests(target, needed)}
             self.hash_policy.check(artifact, digests)
             sha256 = digests["sha256"]
+            if shared is not None and fetched is None:
+                shared.offer_wheel(sha256, target)
             tree = unpacked_wheel(self.cache, target, sha256)
         if not file.hashes.get("sha256"):
             from bale.fs.atomic import write_atomic

@@ -60,3 +60,20 @@ def remove_tree(path: Path) -> None:
     except OSError:
         # Read-only files (Windows) or a concurrent remover: best effort, a later prune retries.
         shutil.rmtree(path, ignore_errors=True)
+
+
+def replace_dir(temp: Path, dest: Path) -> None:
+    """Rename the finished folder ``temp`` to ``dest``; an older ``dest`` is moved aside first (and put
+    back if the rename fails), then deleted: ``dest`` is the old folder or the new one, never a mix."""
+    if not dest.exists():
+        os.rename(temp, dest)
+        return
+    aside = make_temp_dir(dest.parent, prefix=f".{dest.name}.old-")
+    os.rename(dest, aside / "old")
+    try:
+        os.rename(temp, dest)
+    except OSError:
+        os.rename(aside / "old", dest)
+        raise
+    finally:
+        remove_tree(aside)

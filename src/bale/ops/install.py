@@ -48,6 +48,11 @@ class InstallOutcome:
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    # The files the requirements were read from (``-r`` includes too), and whether the answer rests
+    # on them and the environment alone (no source tree, URL or policy): see ``cli.noop``.
+    input_files: tuple[str, ...] = ()
+    pure: bool = False
+    site_packages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,11 +64,19 @@ class Inputs:
     pre: bool
     no_binary: frozenset[str] = frozenset()  # normalized names or ":all:", command line and files
     only_binary: frozenset[str] = frozenset()
+    files: tuple[str, ...] = ()  # every requirements file read, includes too (absolute)
 
 
 def gather_inputs(settings: InstallSettings, *, read_stdin: bool = True) -> Inputs:
     """Requirements from the command line and from ``-r`` / ``-c`` files, with the files' index options."""
     from bale.requirements import parse_requirement_arg, parse_requirements_file
+    from bale.requirements.files import read_local
+
+    files: list[str] = []
+
+    def read(location: str) -> str:
+        files.append(location)
+        return read_local(location)
 
     requirements: list[RequirementSpec] = [parse_requirement_arg(text) for text in settings.packages]
     requirements.extend(parse_requirement_arg(text, editable=True) for text in settings.editables)
@@ -80,7 +93,7 @@ def gather_inputs(settings: InstallSettings, *, read_stdin: bool = True) -> Inpu
 
             requirements.extend(pyproject_requirements(path, extras=(), all_extras=False, groups=()))
             continue
-        parsed = parse_requirements_file(path)
+        parsed = parse_requirements_file(path, read=read)
         requirements.extend(parsed.requirements)
         constraints.extend(parsed.constraints)
         index = index.merged_with_requirements(parsed, explicit_index=settings.explicit_index)
@@ -89,10 +102,19 @@ def gather_inputs(settings: InstallSettings, *, read_stdin: bool = True) -> Inpu
         no_binary |= parsed.no_binary
         only_binary |= parsed.only_binary
     for path in settings.constraint_files:
-        parsed = parse_requirements_file(path, is_constraints=True)
+        parsed = parse_requirements_file(path, read=read, is_constraints=True)
         constraints.extend(parsed.requirements)
         constraints.extend(parsed.constraints)
-    return Inputs(tuple(requirements), tuple(constraints), index, require_hashes, pre, no_binary, only_binary)
+    return Inputs(
+        tuple(requirements),
+        tuple(constraints),
+        index,
+        require_hashes,
+        pre,
+        no_binary,
+        only_binary,
+        files=tuple(dict.fromkeys(files)),
+    )
 
 
 def _binary_names(values: Iterable[str]) -> frozenset[str]:
@@ -233,7 +255,16 @@ def install(ctx: Context, settings: InstallSettings) -> InstallOutcome:
     ctx.use_builds(inputs.index, env.interpreter, settings.build, environment=env)
     no_binary, only_binary = binary_set(inputs.no_binary), binary_set(inputs.only_binary)
     outcome = InstallOutcome(
-        environment=env.root, python_version=str(env.interpreter.version), dry_run=settings.dry_run
+        environment=env.root,
+        python_version=str(env.interpreter.version),
+        dry_run=settings.dry_run,
+        input_files=inputs.files,
+        site_packages=tuple(str(path) for path in env.site_packages()),
+        pure=package_policy is None
+        and all(
+            spec.url is None and spec.path is None and not spec.editable
+            for spec in (*inputs.requirements, *inputs.constraints)
+        ),
     )
 
     from bale.fs.lock import FileLock

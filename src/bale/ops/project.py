@@ -124,6 +124,9 @@ class SyncOutcome:
     lock: LockOutcome | None = None
     install: InstallOutcome | None = None
     audited: int = 0  # the packages found in place by a no-op sync (``install`` is None then)
+    # The environment's sync stamp holds (no policy, no non-editable source tree): a no-op's answer
+    # rests on the files ``sync_inputs`` names and the environment alone (see ``cli.noop``).
+    stamped: bool = False
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -146,6 +149,9 @@ def inputs_of(project: Project, *, paths: bool = True) -> dict[str, Any]:
     from bale.lock.fingerprint import project_inputs
     from bale.ops.project_workspace import load_workspace, path_dependency_inputs, requirement_text
 
+    workspace = load_workspace(project) if project.is_workspace_root or paths else None
+    if workspace is not None:
+        project = workspace.root  # a member of a per-member workspace: with the root's settings
     raw = project.settings.raw
     inputs = project_inputs(
         # As written: the fallback (the running Python) must not make the lock stale under another one.
@@ -157,12 +163,12 @@ def inputs_of(project: Project, *, paths: bool = True) -> dict[str, Any]:
         dependency_groups={k: [requirement_text(s) for s in v] for k, v in project.dependency_groups.items()},
         settings={key: raw[key] for key in _RESOLUTION_SETTINGS if key in raw},
     )
-    workspace = load_workspace(project) if project.is_workspace_root or paths else None
-    if project.is_workspace_root and workspace is not None:
+    # A member's own lock holds the members it depends on: their requirements are its inputs too.
+    if workspace is not None and (project.is_workspace_root or workspace.enclosing is not None):
         inputs["workspace"] = {
             str(name): inputs_of(member, paths=False)
             for name, member in workspace.members.items()
-            if member is not project
+            if member.root != project.root
         }
     if paths and workspace is not None:
         found = path_dependency_inputs(workspace)
@@ -209,18 +215,23 @@ def project_index(
 # ---------------------------------------------------------------------------------------------- lock
 
 
-def lock_project(ctx: Context, project: Project, settings: LockSettings) -> LockOutcome:
+def lock_project(
+    ctx: Context, project: Project, settings: LockSettings, *, pyproject_text: str | None = None
+) -> LockOutcome:
     """Resolve the project for every platform (all extras and groups) and write pylock.toml.
 
     Holds the project lock (``ops.project_mutex``) throughout, and reads pyproject.toml again once it
     has it: a ``bale add`` that ran meanwhile must not be locked away. The lock file is replaced in
-    one rename after everything succeeded; a failed run leaves the old one byte for byte."""
+    one rename after everything succeeded; a failed run leaves the old one byte for byte.
+    ``pyproject_text``: lock what pyproject.toml is about to say instead (with ``dry_run``)."""
     from bale.ops.lock_provenance import warn_identity_changes
     from bale.ops.project_mutex import project_lock
     from bale.project.model import read_project
 
     with project_lock(project.root, on_wait=ctx.reporter.warn):
-        if project.pyproject.is_file():
+        if pyproject_text is not None:
+            project = read_project(project.pyproject, text=pyproject_text)
+        elif project.pyproject.is_file():
             project = read_project(project.pyproject)
         outcome = _lock_project(ctx, project, settings)
     # From the texts, not the resolution: a lock answered by the memo is compared too.
@@ -243,6 +254,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
         from bale.python.probe import Interpreter
 
     workspace = load_workspace(project)
+    project = workspace.root  # the same project, or a per-member workspace's member with its settings
     if project.name is None and not workspace.members:
         raise BaleError(f"{project.pyproject} has no [project] table: there is nothing to lock")
     path = lock_path(project)
@@ -292,6 +304,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     recorder = BuildRecorder()
     # Only builds need an interpreter: a universal resolution reads no target environment.
     ctx.use_builds(index, interpreter, settings.build, recorder=recorder, pins=build_pins)
+    _remote_cache(ctx, project)
     specs = [spec for specs in roots.values() for spec in specs]
     request = ResolveRequest(
         requirements=specs,
@@ -315,7 +328,7 @@ def _lock_project(ctx: Context, project: Project, settings: LockSettings) -> Loc
     started = time.perf_counter()
     # Keyed by what the lock says, not where the project is: the same project in another checkout
     # (a CI job, a colleague's clone) gets the same lock.
-    member_dirs = sorted(str(m.root.relative_to(project.root)) for m in workspace.members.values())
+    member_dirs = sorted(os.path.relpath(m.root, project.root) for m in workspace.members.values())
     defaults = [list(m.default_groups) for m in workspace.members.values()]
     parts = [
         inputs_of(project),
@@ -463,6 +476,14 @@ def _write_lock(
 
 
 _RESOLUTIONS = ("highest", "lowest", "lowest-direct")
+
+
+def _remote_cache(ctx: Context, project: Project) -> None:
+    """``remote-cache`` in [tool.bale], when the command line, environment and bale.toml set none."""
+    if project.settings.raw.get("remote-cache") and not (ctx.offline or ctx.settings.remote_cache):
+        from bale.ops.remote_cache_setup import use_project_setting
+
+        use_project_setting(ctx.cache, ctx.settings, ctx.reporter, project.settings.raw)
 
 
 def _strategy(project: Project, settings: LockSettings) -> dict[str, Any]:
@@ -675,11 +696,25 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     from bale.ops.project_workspace import load_workspace, lock_members, needed_names, sync_targets
 
     workspace = load_workspace(project)
+    project = workspace.root  # the same project, or a per-member workspace's member with its settings
     targets = sync_targets(workspace, settings.package, all_packages=settings.all_packages)
     lock = read_pylock(read_lock_text(path), source=str(path))
     index = project_index(project, settings.lock, workspace)
     # Always, --frozen too: a lock edited by hand or in a pull request must not redirect the installer.
-    check_lock_hosts(lock, path, allowed_hosts(lock_members(workspace), index, project.settings.indexes))
+    hosts = allowed_hosts(lock_members(workspace), index, project.settings.indexes)
+    try:
+        check_lock_hosts(lock, path, hosts)
+    except BaleError:
+        # An --index-url none of the lock's packages come from (a wheelhouse on an offline machine):
+        # relock against it, keeping the locked versions, unless the lock may not change. A lock
+        # whose indexes are configured but whose files point elsewhere was edited: still refused.
+        indexes = {p.index.rstrip("/") for p in lock.packages if p.index}
+        switched = bool(indexes) and not indexes & {h.rstrip("/") for h in hosts}
+        if settings.frozen or settings.locked or not settings.lock.explicit_index or not switched:
+            raise
+        outcome.lock = lock_project(ctx, project, settings.lock)
+        lock = read_pylock(read_lock_text(path), source=str(path))
+        check_lock_hosts(lock, path, hosts)
     check_lock_paths(lock, path, allowed_paths(workspace))
     check_lock_trust(lock, path, workspace, index, _indexes(workspace))
     if policy is not None:  # the rules' modules are imported only when there are rules
@@ -712,6 +747,7 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     # The lock's build dependencies are the only versions its sdists may be built with.
     pins = locked_pins(lock, source=str(path))
     ctx.use_builds(index, env.interpreter, settings.lock.build, environment=env, pins=pins)
+    _remote_cache(ctx, project)
     requested = {s.name for specs in _roots(project, workspace).values() for s in specs}
     artifacts = [
         direct_artifact_from_lock(ctx, item, item.name in requested, path.parent)
@@ -734,30 +770,41 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     outcome.install = install_artifacts(ctx, env, artifacts, exact=not settings.inexact)
     if not any(artifact.is_tree and not artifact.editable for artifact in artifacts):
         _stamp_sync(project, settings, env, path, count=len(artifacts))
+        outcome.stamped = policy is None
     return outcome
 
 
-def _stamp_inputs(project: Project, settings: SyncSettings, path: Path) -> tuple[str, str | None]:
-    """The stamp key of this sync and the inputs' fingerprint (None with --frozen: not compared)."""
-    from bale.lock.fingerprint import fingerprint
+def sync_inputs(project: Project, path: Path) -> tuple[set[Path], bool]:
+    """The files besides the lock ``path`` that a sync's result depends on (the workspace's and path
+    dependencies' pyproject.toml files, ``.python-version``, which may be missing), and whether the
+    environment is tied to the project's folder: a lock with directory entries (path sources,
+    members) or a project installed editable; otherwise the same project elsewhere syncs the same."""
     from bale.ops.project_workspace import load_workspace, path_dependencies
-    from bale.ops.sync_stamp import stamp_key
 
     workspace = load_workspace(project)
     members = list(workspace.members.values())
     pyprojects = {member.pyproject for member in members} | {project.pyproject}
+    if workspace.enclosing is not None:  # a per-member workspace's member: the root's settings apply
+        pyprojects.add(workspace.enclosing.root.pyproject)
     # A path dependency's pyproject.toml too: its version or requirements may have changed.
     pyprojects.update(pyproject for _name, pyproject in path_dependencies(workspace))
     from bale.python.discover import find_python_version_file
 
     # The pin decides the environment's interpreter: a changed .python-version is a full sync.
     version_file = find_python_version_file(project.root, stop=project.root)
-    if version_file is not None:
-        pyprojects.add(version_file)
+    pyprojects.add(version_file if version_file is not None else project.root / ".python-version")
+    located = b"directory" in path.read_bytes() or any(member.is_package for member in members)
+    return pyprojects, located
+
+
+def _stamp_inputs(project: Project, settings: SyncSettings, path: Path) -> tuple[str, str | None]:
+    """The stamp key of this sync and the inputs' fingerprint (None with --frozen: not compared)."""
+    from bale.lock.fingerprint import fingerprint
+    from bale.ops.sync_stamp import stamp_key
+
+    pyprojects, located = sync_inputs(project, path)
+    pyprojects = {file for file in pyprojects if file.is_file()}
     lock_bytes = path.read_bytes()
-    # A lock with directory entries (path sources, members) or a project installed editable ties the
-    # environment to this folder; otherwise the same project in another folder syncs the same.
-    located = b"directory" in lock_bytes or any(member.is_package for member in members)
     if settings.python is None and os.environ.get("BALE_PYTHON"):
         from dataclasses import replace
 
@@ -779,7 +826,7 @@ def _noop_sync(project: Project, settings: SyncSettings, environment: Path, path
     if stamp is None or stamp.get("lock_fingerprint") != inputs:
         return None
     count = stamp.get("count")
-    return SyncOutcome(environment, audited=count if isinstance(count, int) else 0)
+    return SyncOutcome(environment, audited=count if isinstance(count, int) else 0, stamped=True)
 
 
 def _stamp_sync(

@@ -37,15 +37,20 @@ Roots = dict[str | None, list[RequirementSpec]]
 
 
 def load_workspace(project: Project) -> Workspace:
-    """The workspace ``project`` is the root of; a workspace of one for a plain project."""
-    from bale.project.workspace import discover_workspace
+    """The workspace ``project`` is the root of; a workspace of one for a plain project; in a
+    per-member workspace, the view of the member ``project`` is (``project.workspace.lock_workspace``)."""
+    from bale.project.workspace import lock_workspace
 
-    return discover_workspace(project)
+    return lock_workspace(project)
 
 
 def lock_members(workspace: Workspace) -> list[Project]:
     """The projects whose requirements the lock covers: every member, and a root without a
-    ``[project]`` table (it may still have dependency groups)."""
+    ``[project]`` table (it may still have dependency groups). A member's own lock (per-member
+    workspace) covers its requirements only: the members it depends on are locked from their metadata,
+    as path dependencies are, and their groups are not its own."""
+    if workspace.enclosing is not None:
+        return [workspace.root]
     members = list(workspace.members.values())
     if workspace.root.name is None:
         members.insert(0, workspace.root)
@@ -113,7 +118,9 @@ def _member_specs(workspace: Workspace) -> list[RequirementSpec]:
 def workspace_requires_python(workspace: Workspace) -> SpecifierSet | None:
     """The Pythons every member supports (the intersection of their ``requires-python``), if any says."""
     combined: SpecifierSet | None = None
-    for member in lock_members(workspace):
+    # A member's own lock: the members it installs (and so their requires-python) count too.
+    members = workspace.members.values() if workspace.enclosing is not None else lock_members(workspace)
+    for member in members:
         if member.requires_python is not None and str(member.requires_python):
             combined = member.requires_python if combined is None else combined & member.requires_python
     return combined

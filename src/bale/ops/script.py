@@ -147,6 +147,8 @@ def cached_environment(
     base_site_packages: list[Path] | None = None,
     refresh: bool = False,
     check: Callable[[], None] | None = None,
+    constraints: list[str] | None = None,
+    source: str = "requirements",
 ) -> EnvironmentOutcome:
     """The environment holding ``requirements`` (or exactly ``lock_text``, a pylock.toml) for
     ``interpreter``: found through the pointer of ``inputs`` with no resolution, else resolved, then
@@ -163,7 +165,18 @@ def cached_environment(
     start = time.perf_counter()
     if lock_text is None:
         lock_text = (
-            _resolve(ctx, interpreter, requirements, index, build, exclude_newer) if requirements else ""
+            _resolve(
+                ctx,
+                interpreter,
+                requirements,
+                index,
+                build,
+                exclude_newer,
+                source=source,
+                constraints=constraints,
+            )
+            if requirements
+            else ""
         )
     held = _digest(lock_text, _interpreter_key(interpreter), overlay)
     root = bucket / held[:16]
@@ -194,8 +207,10 @@ def _resolve(
     universal: bool = False,
     source: str = "requirements",
     command: str = "bale run",
+    constraints: list[str] | None = None,
 ) -> str:
-    """``requirements`` resolved into a pylock.toml's text, as ``bale pip compile -o pylock.toml``."""
+    """``requirements`` resolved into a pylock.toml's text, as ``bale pip compile -o pylock.toml``
+    (``constraints``: pins every package in the result must keep, as ``-c``)."""
     from bale.ops.compile import PYLOCK, CompileSettings, compile_requirements
 
     with ctx.cache.temp_dir() as folder:
@@ -203,8 +218,15 @@ def _resolve(
         # a resolution error says where the requirements came from.
         listing = folder / source
         listing.write_text("".join(f"{item}\n" for item in requirements), encoding="utf-8")
+        constraint_files: tuple[Path, ...] = ()
+        if constraints:
+            # Named so that a conflict says where the pin came from.
+            pins = folder / "the project's lock"
+            pins.write_text("".join(f"{item}\n" for item in constraints), encoding="utf-8")
+            constraint_files = (pins,)
         settings = CompileSettings(
             src_files=(listing,),
+            constraint_files=constraint_files,
             output=None,
             index=index,
             explicit_index=True,
@@ -391,9 +413,12 @@ def overlay_environment(
     build: BuildSettings,
     base_site_packages: list[Path],
     refresh: bool = False,
+    constraints: list[str] | None = None,
 ) -> EnvironmentOutcome:
     """``bale run --with``: a cached environment of ``packages`` and the files' requirements whose
-    site-packages then reads ``base_site_packages`` (the project's), which stays untouched."""
+    site-packages then reads ``base_site_packages`` (the project's), which stays untouched.
+    ``constraints``: the base's pins (``name==version``), which the overlay keeps: a package in both
+    gets the base's version, so the overlay never shadows a locked package with another version."""
     requirements = list(packages)
     contents: list[str] = []
     for path in requirement_files:
@@ -403,18 +428,41 @@ def overlay_environment(
             raise BaleError(f"Cannot read the requirements file {path}: {err}") from err
         contents.append(text)
         requirements.extend(_requirement_lines(text))
-    inputs: list[object] = ["with", requirements, contents, _index_key(index)]
-    return cached_environment(
-        ctx,
-        interpreter=interpreter,
-        inputs=inputs,
-        requirements=requirements,
-        index=index,
-        build=build,
-        exclude_newer=None,
-        base_site_packages=base_site_packages,
-        refresh=refresh,
-    )
+    inputs: list[object] = ["with", requirements, contents, _index_key(index), sorted(constraints or ())]
+    try:
+        return cached_environment(
+            ctx,
+            interpreter=interpreter,
+            inputs=inputs,
+            requirements=requirements,
+            index=index,
+            build=build,
+            exclude_newer=None,
+            base_site_packages=base_site_packages,
+            refresh=refresh,
+            constraints=constraints,
+            source="--with",
+        )
+    except BaleError as err:
+        if not constraints or not err.message.startswith("No solution found"):
+            raise
+        import re
+
+        # The resolver names the temporary files the lists were written to; the user knows them as
+        # `--with` and the project's lock.
+        def plain(line: str) -> str:
+            line = re.sub(r"(?:/[^\s/]+)*/\.tmp-[\w-]+/", "", line)
+            return line.replace("--with constrains", "the project's lock pins")
+
+        context = [plain(line) for line in err.context if "the requirements come from" not in line]
+        said = " ".join(context)
+        pins = [pin for pin in constraints if re.search(rf"\b{re.escape(pin.split('==')[0])}[=<>!~ ,]", said)]
+        raise BaleError(
+            f"The --with packages ({', '.join(requirements)}) conflict with the project's locked versions"
+            + (f" ({', '.join(pins)})" if pins else ""),
+            context=context,
+            hint="run them apart from the project with --no-project, or change the project's pin",
+        ) from err
 
 
 def _requirement_lines(text: str) -> list[str]:

@@ -20,6 +20,9 @@ class GlobalSettings:
     offline: bool = False
     verbosity: int = 0
     policy: str | None = None  # --policy: the organisation policy's path or URL (see bale.policy.load)
+    remote_cache: str | None = None  # s3://bucket/prefix or file:///dir (see bale.cache.remote)
+    remote_cache_readonly: bool = False
+    remote_cache_wheels: bool = False  # also share downloaded wheels
 
 
 INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import dataclasses
 import os
@@ -10,13 +9,26 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bale.context import Context
 from bale.errors import BaleError
-from bale.model.names import NormalizedName, normalize
 from bale.ops.settings import IndexSettings, InstallSettings
 from bale.tool.layout import bin_dir, tool_dir
-from bale.tool.receipt import RECEIPT_NAME, Entrypoint, Receipt, parse_receipt, render_receipt
+
+if TYPE_CHECKING:
+    from bale.context import Context
+    from bale.model.names import NormalizedName
+    from bale.tool.receipt import Entrypoint, Receipt
+
+# The receipt's file name, spelled here too: a warm `bx` imports neither the receipt code (the TOML
+# writer) nor packaging's name rules (~10 ms together); tests/tool checks that the two agree.
+RECEIPT_NAME = "bale-tool.toml"
+
+
+def normalize(name: str) -> NormalizedName:
+    from bale.model.names import normalize as canonical
+
+    return canonical(name)
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ def read_receipt(environment: Path) -> Receipt | None:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+    from bale.tool.receipt import parse_receipt
+
     return parse_receipt(text, source=str(path))
 
 
@@ -107,6 +121,8 @@ def _recover(root: Path, name: str) -> None:
 def install_tool(ctx: Context, request: ToolInstallRequest) -> ToolOutcome:
     """Install (or, when the request differs or ``force``, replace) a tool; a failure leaves the
     previous tool as it was."""
+    from bale.tool.receipt import Receipt
+
     requirement = request.requirement
     if request.editable:
         requirement = str(Path(requirement).expanduser().resolve())
@@ -147,6 +163,7 @@ def _build(
 ) -> ToolOutcome:
     from bale.python.discover import find_interpreter
     from bale.python.venv import create_venv
+    from bale.tool.receipt import render_receipt
 
     # A tool never sees the user's project: no .python-version, no project environment.
     interpreter = find_interpreter(
@@ -200,7 +217,10 @@ def _version(environment: Path, name: NormalizedName) -> str | None:
 
 def _entrypoints(environment: Path, name: NormalizedName) -> tuple[str, list[Entrypoint]]:
     """The tool package's version and its console and GUI scripts (names may differ from the package's)."""
+    import configparser
+
     from bale.install.installed import scan_site_packages
+    from bale.tool.receipt import Entrypoint
 
     dist = scan_site_packages(_site_packages(environment)).get(name)
     if dist is None:
@@ -283,6 +303,8 @@ def _unlink_if_ours(link: Path, environment: Path) -> None:
 
 
 def uninstall_tool(name: str) -> InstalledTool:
+    from bale.tool.receipt import Receipt
+
     normalized = normalize(name)
     root = tool_dir()
     with _lock(root):
@@ -341,7 +363,6 @@ def prepare_run(ctx: Context, request: ToolRunRequest) -> Path:
     command, _, version = request.command.partition("@")
     latest = version == "latest"
     requirement = request.from_ or (f"{command}=={version}" if version and not latest else command)
-    tool_name(requirement)  # a clear error for a request that is not a requirement
     key_data = [
         requirement,
         sorted(request.with_),
@@ -360,6 +381,8 @@ def prepare_run(ctx: Context, request: ToolRunRequest) -> Path:
         found = _current_run_env(home)
         if found is not None:
             return _executable(found / scripts, command)
+    # Checked only now: a request with a cached environment was a requirement when it was built.
+    tool_name(requirement)  # a clear error for a request that is not a requirement
     from bale.fs.lock import FileLock
     from bale.ops.install import install
     from bale.python.discover import find_interpreter
@@ -448,6 +471,7 @@ def upgrade_tool(ctx: Context, name: str) -> tuple[str | None, ToolOutcome]:
     In place: ``ops.install`` prepares every wheel before touching the environment, so a failure
     (an index down, a broken wheel) leaves the tool as it was.
     """
+    from bale.tool.receipt import render_receipt
 
     normalized = normalize(name)
     root = tool_dir()

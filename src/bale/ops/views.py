@@ -85,6 +85,11 @@ def choose_project(start: Path, member: str | None) -> tuple[Project, Project]:
     from bale.project.workspace import find_workspace
 
     workspace = find_workspace(start)
+    if workspace.per_member:  # each member holds its own lock
+        from bale.ops.member_locks import member_for
+
+        chosen = member_for(workspace, member, start)
+        return chosen, chosen
     if member is None:
         here = workspace.member_at(start)
         return workspace.root, here if here is not None else workspace.root

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bale.context import Context
 from bale.errors import BaleError
 from bale.lock.wheelhouse import FILES_FOLDER, WheelhouseFile, WheelhouseTarget
+
+if TYPE_CHECKING:
+    from bale.ops.wheelhouse_build import BuildHost
 
 # Files are fetched in parallel like an install's: mostly waiting on sockets, which release the GIL.
 _WORKERS = 8
@@ -21,6 +24,7 @@ class WheelhouseRequest:
     dest: Path
     platforms: tuple[str, ...] = ()  # none: every file the lock lists
     pythons: tuple[str, ...] = ()  # none: every minor the lock's requires-python admits
+    build: BuildHost | None = None  # --build: sdist-only packages built into wheels there
 
 
 @dataclass
@@ -29,6 +33,7 @@ class WheelhouseOutcome:
     files: list[WheelhouseFile] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)  # labels; empty when every file was taken
     skipped: list[str] = field(default_factory=list)  # packages that are no file (VCS, directory)
+    built: list[WheelhouseFile] = field(default_factory=list)  # wheels --build made (also in files)
 
 
 def targets_for(
@@ -97,6 +102,15 @@ def build_wheelhouse(
         files_dir = temp / FILES_FOLDER
         files_dir.mkdir()
         _fetch_all(ctx, lock_path.parent.absolute(), outcome.files, files_dir)
+        if request.build is not None:
+            from bale.ops.wheelhouse_build import build_for_host, to_build, with_built_wheels
+
+            sdists = to_build(outcome.files, request.build.interpreter)
+            outcome.built = build_for_host(
+                ctx, sdists, files_dir, host=request.build, lock=lock, lock_source=str(lock_path)
+            )
+            outcome.files = sorted([*outcome.files, *outcome.built], key=lambda f: (f.name, f.filename))
+            lock = with_built_wheels(lock, outcome.built)
         entries = [
             IndexEntry(
                 f.name,
@@ -113,7 +127,9 @@ def build_wheelhouse(
             page.write_bytes(data)
         kept = {f.filename for f in outcome.files}
         (temp / _LOCK_NAME).write_text(dumps(rewrite_lock(lock, kept), sort_keys=False), encoding="utf-8")
-        _place(temp, dest)
+        from bale.fs.temp import replace_dir
+
+        replace_dir(temp, dest)
     except BaseException:
         remove_tree(temp)
         raise
@@ -132,24 +148,6 @@ def _check_dest(dest: Path) -> None:
 
 def _is_wheelhouse(folder: Path) -> bool:
     return (folder / _LOCK_NAME).is_file() and (folder / "simple" / "index.html").is_file()
-
-
-def _place(temp: Path, dest: Path) -> None:
-    """Rename the finished wheelhouse into place; an older one is moved aside first, then deleted."""
-    from bale.fs.temp import make_temp_dir, remove_tree
-
-    if not dest.exists():
-        os.rename(temp, dest)
-        return
-    aside = make_temp_dir(dest.parent, prefix=f".{dest.name}.old-")
-    os.rename(dest, aside / "old")
-    try:
-        os.rename(temp, dest)
-    except OSError:
-        os.rename(aside / "old", dest)
-        raise
-    finally:
-        remove_tree(aside)
 
 
 def _fetch_all(ctx: Context, lock_dir: Path, files: list[WheelhouseFile], dest: Path) -> None:

@@ -112,6 +112,15 @@ KEYS: dict[str, Key] = {
         Key("policy", "string", env="BALE_POLICY", option="--policy"),
         Key("no-cache", "boolean", env="BALE_NO_CACHE", option="--no-cache", default=False),
         Key("offline", "boolean", env="BALE_OFFLINE", option="--offline", default=False),
+        Key("remote-cache", "string", env="BALE_REMOTE_CACHE", option="--remote-cache", project=True),
+        Key(
+            "remote-cache-readonly",
+            "boolean",
+            env="BALE_REMOTE_CACHE_READONLY",
+            option="--remote-cache-readonly",
+            project=True,
+        ),
+        Key("remote-cache-wheels", "boolean", env="BALE_REMOTE_CACHE_WHEELS", project=True),
         Key(
             "link-mode",
             "string",

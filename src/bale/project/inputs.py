@@ -45,7 +45,11 @@ def read_utf8(path: Path) -> str:
 
 def load_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; a syntax error or a byte that is not UTF-8 names the file, line and column."""
-    text = read_utf8(path)
+    return load_toml_text(read_utf8(path), path)
+
+
+def load_toml_text(text: str, path: Path) -> dict[str, Any]:
+    """Parse ``text``, what ``path`` says (or is about to say); a syntax error names the line and column."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -26,6 +26,7 @@ from bale.project.notices import Notice, emit
 __all__ = [
     "NAME_RULE",
     "PYPROJECT",
+    "WORKSPACE_LOCKS",
     "BaleSettings",
     "BuildSystem",
     "GitSource",
@@ -129,12 +130,18 @@ class WorkspaceSource:
 Source = IndexSource | PathSource | GitSource | UrlSource | WorkspaceSource
 
 
+WORKSPACE_LOCKS = ("workspace", "per-member")
+
+
 @dataclass(frozen=True, slots=True)
 class WorkspaceSettings:
-    """``[tool.bale.workspace]``: member globs and exclusion globs, relative to the workspace root."""
+    """``[tool.bale.workspace]``: member globs and exclusion globs, relative to the workspace root;
+    ``lock``: one lock for the whole workspace (``"workspace"``), or one lock and environment in each
+    member's folder (``"per-member"``, see ``project.workspace.member_view``)."""
 
     members: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    lock: str = "workspace"
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,12 +267,18 @@ def load_project(pyproject: Path, *, inherited_indexes: Collection[str] = (), no
     return project
 
 
-def read_project(pyproject: Path, *, notify: bool = True) -> Project:
+def read_project(pyproject: Path, *, notify: bool = True, text: str | None = None) -> Project:
     """Read and validate one pyproject.toml, except that index names used by sources are not checked.
 
     A workspace member may name an index its root defines; ``check_index_references`` is the second half.
+    ``text``: what the file is about to say (``bale upgrade --dry-run``, the lock merge driver), read in
+    its place.
     """
-    return _read(pyproject, load_toml(pyproject), notify=notify)
+    if text is None:
+        return _read(pyproject, load_toml(pyproject), notify=notify)
+    from bale.project.inputs import load_toml_text
+
+    return _read(pyproject, load_toml_text(text, pyproject), notify=notify, text=text)
 
 
 def check_index_references(project: Project, inherited: Collection[str] = ()) -> None:
@@ -460,9 +473,9 @@ def _basic_quoted(value: str) -> str:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def _read(pyproject: Path, data: dict[str, Any], *, notify: bool = True) -> Project:
+def _read(pyproject: Path, data: dict[str, Any], *, notify: bool = True, text: str | None = None) -> Project:
     pyproject = pyproject.absolute()
-    reader = _Reader(pyproject, pyproject.read_text(encoding="utf-8"))
+    reader = _Reader(pyproject, pyproject.read_text(encoding="utf-8") if text is None else text)
     root = pyproject.parent
 
     name: NormalizedName | None = None
@@ -644,6 +657,10 @@ _SETTINGS_KEYS = (
     "package",
     "audit",
     "policy",
+    "tasks",  # read by bale.project.tasks, only when a task runs
+    "remote-cache",  # these three: bale.ops.remote_cache_setup, for lock and sync
+    "remote-cache-readonly",
+    "remote-cache-wheels",
 )
 
 
@@ -768,9 +785,13 @@ def _table_settings(
         if table is not None:
             members = reader.strings(table.get("members"), (*base, "workspace", "members"), "a glob") or []
             exclude = reader.strings(table.get("exclude"), (*base, "workspace", "exclude"), "a glob") or []
-            for key in sorted(set(table) - {"members", "exclude"}):
-                reader.problem((*base, "workspace", key), "unknown key (expected: members, exclude)")
-            workspace = WorkspaceSettings(tuple(members), tuple(exclude))
+            for key in sorted(set(table) - {"members", "exclude", "lock"}):
+                reader.problem((*base, "workspace", key), "unknown key (expected: members, exclude, lock)")
+            lock = table.get("lock", "workspace")
+            if lock not in WORKSPACE_LOCKS:
+                reader.expected((*base, "workspace", "lock"), '"workspace" or "per-member"', lock)
+                lock = "workspace"
+            workspace = WorkspaceSettings(tuple(members), tuple(exclude), lock)
 
     return BaleSettings(
         indexes=indexes,

@@ -3,7 +3,7 @@ name member projects."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bale.errors import BaleError
@@ -12,6 +12,7 @@ from bale.model.requirement import RequirementSpec
 from bale.project.inputs import load_toml
 from bale.project.model import (
     PYPROJECT,
+    BaleSettings,
     PathSource,
     Project,
     Source,
@@ -22,7 +23,7 @@ from bale.project.model import (
     settings_table,
 )
 
-__all__ = ["Workspace", "discover_workspace", "find_workspace"]
+__all__ = ["Workspace", "discover_workspace", "find_workspace", "lock_workspace", "member_view"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +33,20 @@ class Workspace:
     A project outside any workspace is a workspace of one (``root`` is the project, ``members`` holds it).
     Settings that shape the resolution (indexes, constraints, overrides, environments, exclude-newer)
     are read from the root only; sources are the root's overlaid with the member's own.
+
+    ``enclosing`` is set on one member's view of a per-member workspace (see :func:`member_view`):
+    the whole workspace, whose members ``{ workspace = true }`` sources name.
     """
 
     root: Project
     members: dict[NormalizedName, Project]
+    enclosing: Workspace | None = None
+
+    @property
+    def per_member(self) -> bool:
+        """Whether each member has its own lock and environment (``[tool.bale.workspace] lock``)."""
+        settings = self.root.settings.workspace
+        return settings is not None and settings.lock == "per-member"
 
     def member_at(self, path: Path) -> Project | None:
         """The member whose directory contains ``path`` (the deepest one), if any."""
@@ -51,10 +62,11 @@ class Workspace:
     def sources(self, project: Project) -> dict[NormalizedName, Source]:
         """The sources that apply to ``project``, with ``{ workspace = true }`` as editable member paths."""
         merged = {**self.root.settings.sources, **project.settings.sources}
+        members = self.enclosing.members if self.enclosing is not None else self.members
         resolved: dict[NormalizedName, Source] = {}
         for name, source in merged.items():
-            if isinstance(source, WorkspaceSource) and name in self.members:
-                resolved[name] = PathSource(self.members[name].root, editable=True, marker=source.marker)
+            if isinstance(source, WorkspaceSource) and name in members:
+                resolved[name] = PathSource(members[name].root, editable=True, marker=source.marker)
             else:
                 resolved[name] = source
         return resolved
@@ -65,19 +77,110 @@ def find_workspace(start: Path) -> Workspace:
     project = find_project(start)
     if project.is_workspace_root:
         return discover_workspace(project)
+    root = _root_above(project)
+    workspace = discover_workspace(root) if root is not None else None
+    if workspace is None or _listed(workspace, project) is None:
+        # The nearest workspace above does not list this project (or excludes it): it stands alone.
+        return _single(project)
+    return workspace
+
+
+def _root_above(project: Project) -> Project | None:
+    """The nearest workspace root above ``project``'s folder (workspaces do not nest), if any."""
     for directory in project.root.parents:
         candidate = directory / PYPROJECT
         if not candidate.is_file():
             continue
         chosen = settings_table(load_toml(candidate))
-        if chosen is None or "workspace" not in chosen[1]:
-            continue
-        workspace = discover_workspace(read_project(candidate))
-        if any(member.root.resolve() == project.root.resolve() for member in workspace.members.values()):
-            return workspace
-        # The nearest workspace above does not list this project (or excludes it): it stands alone.
-        break
-    return _single(project)
+        if chosen is not None and "workspace" in chosen[1]:
+            return read_project(candidate)
+    return None
+
+
+def _listed(workspace: Workspace, project: Project) -> Project | None:
+    """The member of ``workspace`` that ``project`` is (by folder), if it is one."""
+    where = project.root.resolve()
+    return next((m for m in workspace.members.values() if m.root.resolve() == where), None)
+
+
+def lock_workspace(project: Project) -> Workspace:
+    """What locking ``project`` covers: the workspace it is the root of; in a per-member workspace,
+    the member's view (see :func:`member_view`), whether ``project`` is the root or below it; else a
+    workspace of one. A per-member root without a ``[project]`` is the whole workspace (the commands
+    refuse to lock that: each member has its own lock)."""
+    if project.is_workspace_root:
+        workspace = discover_workspace(project)
+        if workspace.per_member and project.name is not None:
+            return member_view(workspace, workspace.members[project.name])
+        return workspace
+    root = _root_above(project)
+    # Only a per-member root makes a member's lock differ from a plain project's: the members are
+    # read (every member's pyproject.toml) only then.
+    if root is None or root.settings.workspace is None or root.settings.workspace.lock != "per-member":
+        return _single(project)
+    workspace = discover_workspace(root)
+    member = _listed(workspace, project)
+    return member_view(workspace, member) if member is not None else _single(project)
+
+
+def member_view(workspace: Workspace, member: Project) -> Workspace:
+    """One member of a per-member workspace as the project its own lock and ``.venv`` are made for.
+
+    ``root`` is the member, with the workspace root's resolution settings and indexes (as in one
+    workspace lock) and the root's sources under its own; ``members`` holds it and the members it
+    depends on, directly or through each other, which its lock takes from their folders (editable)
+    and whose requirements are its lock's inputs.
+    """
+    if member.root != workspace.root.root:
+        member = replace(member, settings=_inherited(workspace.root.settings, member.settings))
+    names = _member_closure(workspace, member)
+    members = {name: member if name == member.name else workspace.members[name] for name in sorted(names)}
+    return Workspace(member, members, enclosing=workspace)
+
+
+def _inherited(root: BaleSettings, own: BaleSettings) -> BaleSettings:
+    """A member's settings in a per-member workspace: the root's, with the member's sources over the
+    root's, and what is the member's alone (default groups, ``package``) kept."""
+    raw = dict(root.raw)
+    raw_sources = {**root.raw.get("sources", {}), **own.raw.get("sources", {})}
+    if raw_sources:
+        raw["sources"] = raw_sources  # the lock's inputs: a changed source makes it stale
+    raw.pop("workspace", None)
+    indexes = tuple({id(index): index for index in (*root.indexes, *own.indexes)}.values())
+    return replace(
+        root,
+        indexes=indexes,
+        sources={**root.sources, **own.sources},
+        default_groups=own.default_groups,
+        dev_dependencies=own.dev_dependencies,
+        workspace=None,
+        package=own.package,
+        unknown=own.unknown,
+        raw=raw,
+        table=own.table,
+        notices=own.notices,
+    )
+
+
+def _member_closure(workspace: Workspace, member: Project) -> set[NormalizedName]:
+    """``member`` and the members it requires through ``{ workspace = true }`` (any of its own
+    dependencies, extras or groups; then their dependencies and extras), transitively."""
+    assert member.name is not None
+    found = {member.name}
+    pending = [(member, _all_requirements(member))]
+    while pending:
+        project, specs = pending.pop()
+        sources = {**workspace.root.settings.sources, **project.settings.sources}
+        for spec in specs:
+            name = spec.name
+            if name is None or name in found or name not in workspace.members:
+                continue
+            if isinstance(sources.get(name), WorkspaceSource):
+                found.add(name)
+                other = workspace.members[name]
+                extras = [s for group in other.optional_dependencies.values() for s in group]
+                pending.append((other, [*other.dependencies, *extras]))
+    return found
 
 
 def discover_workspace(root: Project) -> Workspace:

@@ -176,20 +176,15 @@ def read_python_version_file(path: Path) -> PythonRequest:
 
     A ``.python-versions`` file lists several; the first one is the request, as in uv.
     """
+    from bale.python.pin import pinned_text
+
+    line = pinned_text(path)
+    if line is None or line == "system":  # pyenv's name for "whatever is on PATH"
+        return PythonRequest("any")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise BaleError(f"Could not read {path}", context=[str(err)]) from err
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            if line == "system":  # pyenv's name for "whatever is on PATH"
-                return PythonRequest("any")
-            try:
-                return PythonRequest.parse(line)
-            except BaleError as err:
-                raise BaleError(f"Invalid Python version in {path}: {line!r}", hint=err.hint) from err
-    return PythonRequest("any")
+        return PythonRequest.parse(line)
+    except BaleError as err:
+        raise BaleError(f"Invalid Python version in {path}: {line!r}", hint=err.hint) from err
 
 
 def find_interpreter(
@@ -388,6 +383,9 @@ def _not_found(
     env: Mapping[str, str],
 ) -> BaleError:
     places = ["PATH"]
+    managed = _managed_dir(env)
+    if managed is not None:
+        places.append(f"bale-managed Pythons ({managed})")
     pyenv = _pyenv_root(env)
     if pyenv is not None:
         places.append(f"pyenv versions ({pyenv / 'versions'})")
@@ -399,6 +397,8 @@ def _not_found(
     if request.kind == "version" and request.implementation in (None, "cpython"):
         version = ".".join(map(str, request.version)) + ("t" if request.free_threaded else "")
         how = f" (for example with `pyenv install {version}`)"
+        if env.get("BALE_PYTHON_INSTALL_MIRROR"):
+            how = f" (for example with `bale python install {version}`)"
     return BaleError(
         f"No interpreter found for {wanted}{origin} in {', '.join(places)}",
         context=_found_lines(candidates, probed),
@@ -447,7 +447,8 @@ def _unique(candidates: Iterator[_Candidate]) -> list[_Candidate]:
 
 
 def _candidates(env: Mapping[str, str], note: Callable[[str], None]) -> Iterator[_Candidate]:
-    """Possible interpreters in search order: PATH, pyenv versions, uv-managed Pythons.
+    """Possible interpreters in search order: PATH, bale-managed Pythons (``bale python install``),
+    pyenv versions, uv-managed Pythons.
 
     A place that cannot be read (permission denied, a file where a folder should be) is skipped and
     told to ``note``: one bad PATH entry must not stop a command that does not need it.
@@ -462,6 +463,7 @@ def _candidates(env: Mapping[str, str], note: Callable[[str], None]) -> Iterator
                 yield from _pyenv_selected(env)
             continue
         yield from _in_directory(directory, note)
+    yield from _managed_pythons(env)
     yield from _pyenv_versions(env, note)
     yield from _uv_pythons(env, note)
 
@@ -599,6 +601,26 @@ def _pyenv_versions(env: Mapping[str, str], note: Callable[[str], None]) -> Iter
         executable = _pyenv_executable(directory)
         if executable is not None:
             yield _Candidate(executable, hint)
+
+
+def _managed_dir(env: Mapping[str, str]) -> Path | None:
+    from bale.python.managed import install_dir
+
+    directory = install_dir(env)
+    return directory if _is_dir(directory) else None
+
+
+def _managed_pythons(env: Mapping[str, str]) -> Iterator[_Candidate]:
+    """The Pythons ``bale python install`` put in its install dir, newest first, for this platform."""
+    directory = _managed_dir(env)
+    if directory is None:
+        return
+    from bale.python.managed import host_platform, installed_pythons
+
+    key = host_platform().key
+    for python in installed_pythons(directory):
+        if python.platform_key == key and _is_file(python.executable):
+            yield _Candidate(python.executable, python.version.release)
 
 
 def _uv_python_dir(env: Mapping[str, str]) -> Path | None:

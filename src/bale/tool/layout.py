@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bale.model.names import NormalizedName
+if TYPE_CHECKING:  # packaging's name rules pull in packaging.tags (~10 ms), which a warm `bx` never needs
+    from bale.model.names import NormalizedName
 
 
 def tool_dir(env: Mapping[str, str] = os.environ) -> Path:
@@ -14,9 +16,9 @@ def tool_dir(env: Mapping[str, str] = os.environ) -> Path:
     given = env.get("BALE_TOOL_DIR")
     if given:
         return Path(given).expanduser().absolute()
-    import platformdirs
+    from bale.user_dirs import user_data_dir
 
-    return Path(platformdirs.user_data_dir("bale", appauthor=False)) / "tools"
+    return Path(user_data_dir(env)) / "tools"
 
 
 def bin_dir(env: Mapping[str, str] = os.environ) -> Path:
