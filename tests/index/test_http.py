@@ -374,3 +374,29 @@ def test_once_map_runs_each_key_once_and_shares_errors() -> None:
     assert once.peek("a") == 42 and once.peek("b") is None
     with pytest.raises(BaleError, match="boom"):
         once.get("b", lambda: 1)  # the failure is remembered
+
+
+# -- keep-alive without the delayed-acknowledgement stall ------------------------------------------------
+
+
+def test_every_response_on_a_reused_connection_is_acknowledged_at_once(
+    server: StaticIndexServer, make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bale.http import quickack
+
+    seen: list[socket.socket] = []
+    real = quickack._ack_at_once
+
+    def record(sock: socket.socket | None) -> None:
+        assert sock is not None
+        seen.append(sock)
+        real(sock)
+
+    monkeypatch.setattr(quickack, "_ack_at_once", record)
+    client = make_client()
+    for name in ("foo", "foo", "foo"):
+        assert client.get(page_url(server, name), {"Accept": "text/html"}, cache=False).status == 200
+    assert len(seen) == 3
+    assert len({id(sock) for sock in seen}) == 1  # one connection, reused
+    if hasattr(socket, "TCP_QUICKACK"):
+        assert seen[0].family == socket.AF_INET and seen[0].type == socket.SOCK_STREAM

@@ -29,7 +29,8 @@ def _project(tmp_path: Path) -> Path:
 
 def _listing(root: Path) -> list[str]:
     site = next((root / ".venv" / "lib").glob("python3*/site-packages"))
-    return sorted(str(p.relative_to(site)) for p in site.rglob("*"))
+    # Bytecode aside: running the environment's Python compiles what it imports (when writing it is on).
+    return sorted(str(p.relative_to(site)) for p in site.rglob("*") if "__pycache__" not in p.parts)
 
 
 def test_with_overlays_the_project_environment_and_leaves_it_untouched(

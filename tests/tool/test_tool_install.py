@@ -195,8 +195,8 @@ def test_editable_tool_follows_its_source_tree(run_bale, tool_env, tmp_path) -> 
     assert again.code == 0 and "`edtool` is already installed" in again.stderr, again
     # An upgrade keeps it editable: the tree's later edits still show.
     assert run_bale("tool", "upgrade", "edtool", env=tool_env).code == 0
-    module.write_text("def main():\n    print('later')\n")
-    assert subprocess.run([cli], capture_output=True, text=True, check=False).stdout == "later\n"
+    module.write_text("def main():\n    print('later on')\n")  # another size: no stale bytecode
+    assert subprocess.run([cli], capture_output=True, text=True, check=False).stdout == "later on\n"
     missing = run_bale("tool", "install", "--editable", str(tmp_path / "nowhere"), *flags, env=tool_env)
     assert missing.code == 1 and "Traceback" not in missing.stderr, missing
     assert f"Cannot tell the name of the editable tool at {tmp_path / 'nowhere'}" in missing.stderr

@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from typing import Any, NoReturn
 
 
+def _untranslated(singular: str, plural: str, count: int) -> str:
+    return singular if count == 1 else plural
+
+
+# argparse asks gettext for a translation of each of its words, about a hundred a command (each a
+# gettext.find with locale.normalize: ~5 ms); bale's messages are its own, in English, so they stay.
+argparse._ = str  # type: ignore[attr-defined]
+argparse.ngettext = _untranslated  # type: ignore[attr-defined]
+
+
 class Retry(Exception):
     """The lazily built parser could not parse argv: build every command's options and parse again."""
 

@@ -717,20 +717,26 @@ class HttpClient:
     def _make_pool(self, proxy: str | None, tls: bool) -> urllib3.PoolManager:
         import urllib3
 
+        from bale.http.quickack import quick_ack
+
         ctx = self._ssl_context() if tls else None
         if proxy is None:
-            return urllib3.PoolManager(num_pools=32, maxsize=self.pool_maxsize, block=False, ssl_context=ctx)
+            return quick_ack(
+                urllib3.PoolManager(num_pools=32, maxsize=self.pool_maxsize, block=False, ssl_context=ctx)
+            )
         proxy_url, user, password = _split_proxy(proxy)
         proxy_headers = None
         if user is not None:
             proxy_headers = urllib3.make_headers(proxy_basic_auth=f"{user}:{password or ''}")
-        return urllib3.ProxyManager(
-            proxy_url,
-            num_pools=32,
-            maxsize=self.pool_maxsize,
-            block=False,
-            proxy_headers=proxy_headers,
-            ssl_context=ctx,
+        return quick_ack(
+            urllib3.ProxyManager(
+                proxy_url,
+                num_pools=32,
+                maxsize=self.pool_maxsize,
+                block=False,
+                proxy_headers=proxy_headers,
+                ssl_context=ctx,
+            )
         )
 
     def _ssl_context(self) -> ssl.SSLContext:
