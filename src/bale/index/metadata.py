@@ -279,8 +279,6 @@ def _requirement(text: str) -> Requirement:
 
 def parse_metadata(data: bytes, source: str) -> Metadata | CoreMetadata:
     """Parse METADATA leniently but check the fields resolution needs; errors name ``source`` and field."""
-    from packaging.metadata import InvalidMetadata, Metadata
-
     try:
         fast = _fast_core(data)
     except UnicodeDecodeError as err:
@@ -299,6 +297,9 @@ def parse_metadata(data: bytes, source: str) -> Metadata | CoreMetadata:
         fast = None  # the full parser below reports the problem with its field name
     if fast is not None:
         return fast
+    # Only for what the fast reader leaves to it: packaging.metadata pulls in the email package (~15 ms).
+    from packaging.metadata import InvalidMetadata, Metadata
+
     try:
         metadata = Metadata.from_email(data, validate=False)
         # Touch what the resolver reads, so a bad value fails here with its field named, not mid-solve.
