@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import timed
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 WORKLOAD = SHARED / "bench" / "workloads" / "jupyter.in"
@@ -47,15 +49,6 @@ def bale() -> str:
     if found is None:
         raise SystemExit("bale is not installed next to this Python or on PATH")
     return found
-
-
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr}")
-    return elapsed
 
 
 def main() -> None:

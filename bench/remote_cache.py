@@ -21,8 +21,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,17 +36,6 @@ from tests.support.servers import StaticIndexServer  # noqa: E402
 WHEELHOUSE = ROOT / ".wheelhouse"
 NAMES = ("alpha", "bravo", "charlie", "delta", "echo")
 BUCKET = "bench-cache"
-
-
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
-    took = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{done.stdout}{done.stderr}")
-    if "warning" in done.stderr.lower():
-        raise SystemExit(f"{' '.join(argv)} warned:\n{done.stderr}")
-    return took
 
 
 def fresh_venv(path: Path) -> Path:
@@ -96,7 +86,10 @@ def main() -> None:
             def bale_run(cache: Path, extra: dict[str, str]) -> float:
                 fresh_venv(venv)
                 return timed(
-                    bale, {**env, **extra, "BALE_CACHE_DIR": str(cache), "VIRTUAL_ENV": str(venv)}, base
+                    bale,
+                    {**env, **extra, "BALE_CACHE_DIR": str(cache), "VIRTUAL_ENV": str(venv)},
+                    base,
+                    refuse_warnings=True,
                 )
 
             def cold(extra: dict[str, str]) -> float:
@@ -123,7 +116,8 @@ def main() -> None:
                     "-i",
                     server.url,
                 ]
-                uv_times.append(timed([*argv, *links, *NAMES], {**env, "UV_CACHE_DIR": str(uv_cache)}, base))
+                uv_env = {**env, "UV_CACHE_DIR": str(uv_cache)}
+                uv_times.append(timed([*argv, *links, *NAMES], uv_env, base, refuse_warnings=True))
             if uv_times:
                 rows["uv, building"] = uv_times
 

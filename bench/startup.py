@@ -26,8 +26,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGETS = {"startup": (0.020, 3.0), "venv": (None, 2.0)}  # scenario -> (absolute seconds, ratio to uv)
@@ -47,17 +48,6 @@ def clean_env(base: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(drop)}
     env["PATH"] = str(base.parent) + os.pathsep + env.get("PATH", "")
     return env
-
-
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(
-            f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr.decode(errors='replace')}"
-        )
-    return elapsed
 
 
 def main() -> int:
