@@ -209,3 +209,17 @@ def test_run_execs_from_the_stamp_and_leaves_tasks_and_changes_to_the_full_comma
     assert _probe_run(run_bale, "run", "-i", server.url, *show, cwd=root, env=env) == "None"
     check = ("python", "-c", "import extra_pkg; print('imported')")
     assert _ok(run_bale("run", "-i", server.url, *check, cwd=root, env=env)).stdout.strip() == "imported"
+
+
+def test_the_stamp_keeps_no_credentials(make_pkg, static_index, run_bale: BaleRunner, tmp_path: Path) -> None:
+    server = static_index([make_pkg("lib", "1.0")])
+    venv = tmp_path / "venv"
+    _ok(run_bale("venv", str(venv)))
+    index = server.url.replace("http://", "http://someone:s3cret-word@")
+    argv = ("pip", "install", "lib==1.0", "--python", str(venv), "-i", index)
+    env = {"BALE_EXTRA_INDEX_URL": index}
+    _ok(run_bale(*argv, cwd=tmp_path, env=env))
+    _ok(run_bale(*argv, cwd=tmp_path, env=env))
+    stamp = (venv / ".bale-noop").read_bytes()
+    assert b"someone" not in stamp and b"s3cret-word" not in stamp
+    assert _told_early(run_bale, *argv, cwd=tmp_path, env=env)

@@ -68,7 +68,6 @@ _REFUSED = frozenset(
         "--script",
     }
 )
-_SECRET_SUFFIXES = ("_PASSWORD", "_USERNAME", "_TOKEN")
 _LARGEST_INPUT = 8 << 20  # a named file above this is not read for the key (no stamp then)
 
 
@@ -128,9 +127,15 @@ def mode(argv: Sequence[str]) -> str | None:
         return None
     for word in argv:
         option = word.partition("=")[0]
-        if option in _REFUSED or option == "--verbose" or (option.startswith("-v") and option[1:2] != "-"):
+        if option in _REFUSED or option == "--verbose" or _short_cluster_with(word, "v"):
             return None
     return kind
+
+
+def _short_cluster_with(word: str, letter: str) -> bool:
+    """``-v``, ``-qv``, ``-vv``: short options given together, one of them ``letter`` (a value stuck
+    to a short option, ``-pvenv``, counts too: such a run is only sent to the full command)."""
+    return word[:1] == "-" and word[1:2] not in ("-", "") and letter in word[1:]
 
 
 def stamp_name(kind: str) -> str:
@@ -175,22 +180,17 @@ def key(argv: Sequence[str], kind: str) -> tuple[object, ...] | None:
         if data is None or b"${" in data:
             return None  # pip's ${VAR} expansion: the file's meaning depends on the environment
         words.append(data)
-    env = sorted(
-        f"{name}={value}"
-        for name, value in os.environ.items()
-        if (name.startswith("BALE_") and not name.endswith(_SECRET_SUFFIXES))
-        or name in ("VIRTUAL_ENV", "CONDA_PREFIX")
-    )
-    from bale.cli.replay import config_files
+    from bale.cli.replay import config_files, public, public_environment
 
+    # The stamp lives in the environment: no credentials in it (a no-op never depends on them).
     return (
         _FORMAT,
         kind,
         __version__,
         sys.executable,
         sys.version,
-        tuple(words),
-        tuple(env),
+        tuple(public(word) if isinstance(word, str) else word for word in words),
+        tuple(public_environment(("VIRTUAL_ENV", "CONDA_PREFIX"))),
         *config_files(),
     )
 
@@ -277,7 +277,7 @@ def replay_noop(argv: Sequence[str]) -> int | None:
     if kind is None or os.environ.get("BALE_NO_MEMO", "") not in ("", "0", "false", "no", "off"):
         return None
     cwd = os.getcwd()
-    base = root = None
+    root = None
     command: list[str] = []
     if kind == "run":
         split = split_run(argv)
@@ -290,7 +290,7 @@ def replay_noop(argv: Sequence[str]) -> int | None:
         root = project_root(cwd)
         if root is None:
             return None
-        base, environment = root, project_environment(root)
+        environment = project_environment(root)
     if environment is None:
         return None
     try:
@@ -301,8 +301,10 @@ def replay_noop(argv: Sequence[str]) -> int | None:
             return None
         if stored_key != key(argv, kind):
             return None
+        from bale.cli.replay import holds
+
         for path, contents in inputs:
-            if _read_regular(os.path.join(base, path) if base else path) != contents:
+            if not holds(os.path.join(root, path) if root else path, (contents,)):
                 return None
         for path, identity in watched:
             if _identity(path) != identity:
@@ -320,11 +322,10 @@ def replay_noop(argv: Sequence[str]) -> int | None:
 def _run(environment: str, command: list[str]) -> int | None:
     """Replace this process by ``command`` with the environment active, as ``bale run`` does
     (``ops.project.run_environment``); None when there is no such executable (a task, maybe)."""
+    from bale.python.activation import active_environment
+
     scripts = os.path.join(environment, "Scripts" if os.name == "nt" else "bin")
-    variables = dict(os.environ)
-    variables["VIRTUAL_ENV"] = environment
-    variables["PATH"] = os.pathsep.join([scripts, variables.get("PATH", "")])
-    variables.pop("PYTHONHOME", None)
+    variables = active_environment(environment, scripts)
     sys.stdout.flush()
     sys.stderr.flush()
     try:
@@ -332,16 +333,6 @@ def _run(environment: str, command: list[str]) -> int | None:
     except OSError:
         return None  # the full command says why, or runs the task of that name
     return 0  # not reached
-
-
-def _read_regular(path: str) -> bytes | None:
-    """``path``'s bytes; None when missing; a FIFO or a device is never opened (b"" never matches)."""
-    try:
-        if os.stat(path).st_mode & 0o170000 != 0o100000:
-            return b"\0not a regular file"
-    except OSError:
-        return None
-    return _read(path)
 
 
 def _answer(answer: Sequence[tuple[str, object]], started: float) -> int:

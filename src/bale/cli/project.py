@@ -185,31 +185,33 @@ def _dry_run_diff(args: argparse.Namespace, printer: Printer, project: Project) 
 
 def _vulnerability_note(
     args: argparse.Namespace, printer: Printer, project: Project, text: str | None
-) -> tuple[Path, bool]:
+) -> Path | None:
     """One line when the local vulnerability database (``bale audit --update-db``) knows of findings in
     the lock: a stat and nothing more when there is no database, and never the network. Returns the
-    database's path and whether the line was printed."""
+    database's path when no line was printed and none would be while it stays as it is (the no-op
+    stamp watches it), None otherwise."""
     from bale.ops.audit import database_file, lock_vulnerabilities
 
     ctx = _context(args, printer)
     try:
         database = database_file(ctx)
         if not database.is_file():
-            return database, False
+            return database
         if text is None:
             from bale.ops.project import lock_path
 
             try:
                 text = lock_path(project).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
-                return database, True  # not known: no stamp
+                return None
         count = lock_vulnerabilities(ctx, project, text)
     finally:
         ctx.close()
     if count:
         word = "known vulnerability" if count == 1 else "known vulnerabilities"
         printer.warn(f"{count} {word} in the lock: `bale audit`")
-    return database, bool(count)
+        return None
+    return database
 
 
 def _sync_settings(args: argparse.Namespace) -> SyncSettings:
@@ -293,9 +295,10 @@ def cmd_sync(args: argparse.Namespace, printer: Printer) -> int:
     root = _member(args)[0]
     outcome = _sync(args, printer, root, _sync_settings(args))
     _report_sync(printer, outcome, time.perf_counter() - start)
-    database, noted = _vulnerability_note(args, printer, root, outcome.lock.text if outcome.lock else None)
-    if not noted:
-        _stamp_noop(args, printer, root, outcome, database)
+    database = _vulnerability_note(args, printer, root, outcome.lock.text if outcome.lock else None)
+    if database is not None:
+        answer = (("audited", _audited(outcome)),)
+        _stamp_noop(args, printer, root, outcome, watched=[str(database)], answer=answer)
     if getattr(args, "output_format", None) == "json":
         _sync_json(printer, outcome)
     return 0
@@ -306,11 +309,14 @@ def _stamp_noop(
     printer: Printer,
     project: Project,
     outcome: SyncOutcome,
-    database: Path | None,
+    *,
+    watched: list[str],
+    answer: tuple[tuple[str, object], ...],
 ) -> None:
     """After a sync that changed nothing, let the next identical run answer before anything heavy is
-    imported (see ``cli.noop``); the vulnerability database is watched, as it could add a line
-    (``bale run`` prints none: its stamp holds the options, the command is run afresh each time)."""
+    imported (see ``cli.noop``): ``watched`` files could change the answer (the vulnerability
+    database adds a line); ``bale run`` prints none, its stamp holds the options and the command is
+    run afresh each time."""
     argv = getattr(args, "argv", None)
     if argv is not None and argv[:1] == ["run"]:
         from bale.cli.noop import split_run
@@ -332,31 +338,29 @@ def _stamp_noop(
     root = noop.project_root(os.getcwd())
     if root is None or Path(root).resolve() != project.root.resolve():
         return  # the project was not found where the fast path looks (a member of a workspace)
-    if Path(noop.project_environment(root)).resolve() != outcome.environment.resolve():
+    environment = noop.project_environment(root)
+    if Path(environment).resolve() != outcome.environment.resolve():
         return
     from bale.ops.project import lock_path, sync_inputs
-    from bale.python.venv import PythonEnvironment
 
     lock = lock_path(project)
     files, located = sync_inputs(project, lock)
-    ctx = _context(args, printer)
-    try:
-        site = PythonEnvironment.from_root(outcome.environment, ctx.cache.bucket("interpreters-v1"))
-    finally:
-        ctx.close()
     noop.record(
         argv,
-        noop.project_environment(root),
-        [str(path) for path in site.site_packages()],
+        environment,
+        outcome.site_packages,
         started=args.started,
         inputs=[os.path.relpath(path, project.root) for path in (lock, *sorted(files))],
-        watched=[str(database)] if database is not None else [],
+        watched=watched,
         located=located,
         verbosity=printer.verbosity,
-        answer=()
-        if database is None
-        else (("audited", install.kept if install is not None else outcome.audited),),
+        answer=answer,
     )
+
+
+def _audited(outcome: SyncOutcome) -> int:
+    """The packages a sync found in place."""
+    return outcome.install.kept if outcome.install is not None else outcome.audited
 
 
 def _sync_json(printer: Printer, outcome: SyncOutcome) -> None:
@@ -381,7 +385,7 @@ def _sync_json(printer: Printer, outcome: SyncOutcome) -> None:
             "environment": str(outcome.environment),
             "created": outcome.created,
             "lock": lock,
-            "audited": install.kept if install is not None else outcome.audited,
+            "audited": _audited(outcome),
             **environment_json(install.removed if install else [], install.installed if install else []),
         },
     )
@@ -419,7 +423,7 @@ def cmd_run(args: argparse.Namespace, printer: Printer) -> int:
         synced = _sync(args, printer, project, _sync_settings(args))
         path = synced.environment
         if not (args.with_ or args.with_requirements):
-            _stamp_noop(args, printer, project, synced, None)
+            _stamp_noop(args, printer, project, synced, watched=[], answer=())
     if args.with_ or args.with_requirements:
         return script.run_with(args, printer, command, path)
     env = PythonEnvironment.from_root(path, _context(args, printer).cache.bucket("interpreters-v1"))

@@ -52,16 +52,31 @@ def replayable(argv: Sequence[str]) -> bool:
 
 
 def _key(argv: Sequence[str]) -> str:
-    # Stored in the cache, so without credentials: an answer never depends on them (a run they fail
-    # stores nothing), and neither does the page cache that vouches for it.
-    env = sorted(
-        f"{name}={_public(value)}"
-        for name, value in os.environ.items()
-        if name.startswith("BALE_") and not name.endswith(("_PASSWORD", "_USERNAME", "_TOKEN"))
-    )
-    words = [_public(word) for word in argv]
+    words = [public(word) for word in argv]
     return "\0".join(
-        [str(_FORMAT), __version__, sys.executable, sys.version, *words, "\1", *env, "\1", *config_files()]
+        [
+            str(_FORMAT),
+            __version__,
+            sys.executable,
+            sys.version,
+            *words,
+            "\1",
+            *public_environment(),
+            "\1",
+            *config_files(),
+        ]
+    )
+
+
+def public_environment(also: Sequence[str] = ()) -> list[str]:
+    """The ``BALE_*`` variables (and ``also``), sorted, without credentials: kept answers are stored
+    on disk, and an answer never depends on them (a run they fail stores nothing), nor does the page
+    cache that vouches for it."""
+    return sorted(
+        f"{name}={public(value)}"
+        for name, value in os.environ.items()
+        if (name.startswith("BALE_") and not name.endswith(("_PASSWORD", "_USERNAME", "_TOKEN")))
+        or name in also
     )
 
 
@@ -88,7 +103,7 @@ def config_files() -> list[str]:
     return out
 
 
-def _public(word: str) -> str:
+def public(word: str) -> str:
     """``word`` without the ``user:password@`` of a URL in it (``--index-url=https://u:p@host/simple``)."""
     head, sep, rest = word.partition("://")
     if not sep:
@@ -114,7 +129,7 @@ def replay(argv: Sequence[str]) -> int | None:
             fmt, stored_key, where, outside, files, pages, answer = marshal.load(fh)
         if fmt != _FORMAT or stored_key != key or not _here(where, outside):
             return None
-        if not all(_holds(path, contents) for path, contents in files) or not _fresh(pages):
+        if not all(holds(path, contents) for path, contents in files) or not _fresh(pages):
             return None
     except (OSError, EOFError, ValueError, TypeError):
         return None  # no entry, or one from another version of bale
@@ -150,7 +165,8 @@ def _read(path: str) -> bytes | None:
         return None
 
 
-def _holds(path: str, contents: tuple[bytes | None, ...]) -> bool:
+def holds(path: str, contents: tuple[bytes | None, ...]) -> bool:
+    """Whether ``path`` holds one of ``contents`` (None: is missing); never for an unreadable path."""
     try:
         return _read(path) in contents
     except OSError:
@@ -181,7 +197,7 @@ def _answer(answer: tuple[int, tuple[str, ...], str | None, str, int, bool], sta
         printer.warn(warning)
     if path is not None:
         data = text.encode("utf-8")
-        if not _holds(path, (data,)):
+        if not holds(path, (data,)):
             from bale.fs.atomic import write_atomic
 
             write_atomic(path, data)

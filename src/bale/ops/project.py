@@ -127,6 +127,7 @@ class SyncOutcome:
     # The environment's sync stamp holds (no policy, no non-editable source tree): a no-op's answer
     # rests on the files ``sync_inputs`` names and the environment alone (see ``cli.noop``).
     stamped: bool = False
+    site_packages: tuple[str, ...] = ()  # the environment's, when ``stamped``
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -771,6 +772,7 @@ def sync_project(ctx: Context, project: Project, settings: SyncSettings) -> Sync
     if not any(artifact.is_tree and not artifact.editable for artifact in artifacts):
         _stamp_sync(project, settings, env, path, count=len(artifacts))
         outcome.stamped = policy is None
+        outcome.site_packages = tuple(str(folder) for folder in env.site_packages())
     return outcome
 
 
@@ -826,7 +828,12 @@ def _noop_sync(project: Project, settings: SyncSettings, environment: Path, path
     if stamp is None or stamp.get("lock_fingerprint") != inputs:
         return None
     count = stamp.get("count")
-    return SyncOutcome(environment, audited=count if isinstance(count, int) else 0, stamped=True)
+    return SyncOutcome(
+        environment,
+        audited=count if isinstance(count, int) else 0,
+        stamped=True,
+        site_packages=tuple(str(entry[0]) for entry in stamp["site_packages"]),
+    )
 
 
 def _stamp_sync(
@@ -871,9 +878,6 @@ def locked_artifact(item: Selected, requested: bool, source: Path) -> Artifact:
 
 def run_environment(env: PythonEnvironment) -> dict[str, str]:
     """The process environment for ``bale run``: the venv's scripts first on PATH, VIRTUAL_ENV set."""
-    scripts = env.python.parent
-    variables = dict(os.environ)
-    variables["VIRTUAL_ENV"] = str(env.root)
-    variables["PATH"] = os.pathsep.join([str(scripts), variables.get("PATH", "")])
-    variables.pop("PYTHONHOME", None)
-    return variables
+    from bale.python.activation import active_environment
+
+    return active_environment(str(env.root), str(env.python.parent))

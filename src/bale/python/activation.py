@@ -339,3 +339,13 @@ def activation_scripts(
         scripts["activate.bat"] = fill(_BATCH_ACTIVATE, str)
         scripts["deactivate.bat"] = _BATCH_DEACTIVATE
     return scripts
+
+
+def active_environment(root: str, scripts: str) -> dict[str, str]:
+    """This process's environment with the venv at ``root`` active, as ``bale run`` gives it to its
+    command: the venv's ``scripts`` folder first on PATH, VIRTUAL_ENV set, no PYTHONHOME."""
+    variables = dict(os.environ)
+    variables["VIRTUAL_ENV"] = root
+    variables["PATH"] = os.pathsep.join([scripts, variables.get("PATH", "")])
+    variables.pop("PYTHONHOME", None)
+    return variables
