@@ -95,7 +95,8 @@ def _unreachable(mirror: str, err: BaleError) -> BaleError:
     return BaleError(
         f"Could not read the managed-Python mirror {mirror} ({MIRROR_SETTING})",
         context=[err.message, *err.context],
-        hint=f"check that {MIRROR_SETTING} names a reachable folder or URL; " + (err.hint or _MIRROR_HINT),
+        # The network error's own hint (--offline, the cache) does not apply: an install needs the mirror.
+        hint=f"check that {MIRROR_SETTING} names a reachable folder or URL, and that the network is up",
     )
 
 
