@@ -87,6 +87,79 @@ def test_old_metadata_version_is_not_trusted(bed: BuildBed) -> None:
     assert builder.stats.metadata_prepared == 1
 
 
+FAILING_BACKEND = """
+    def _fail(*args, **kwargs):
+        raise RuntimeError("this backend downloads its wheel at build time")
+    build_wheel = build_sdist = prepare_metadata_for_build_wheel = _fail
+"""
+
+
+def test_a_static_project_table_is_read_without_building(bed: BuildBed) -> None:
+    # PKG-INFO 2.1 proves nothing, but PEP 621 makes every field not in `dynamic` final.
+    files = {
+        "PKG-INFO": "Metadata-Version: 2.1\nName: Static_Proj\nVersion: 2.0.8\n",
+        "pyproject.toml": """
+            [build-system]
+            requires = []
+            build-backend = "failing"
+            backend-path = ["."]
+
+            [project]
+            name = "Static_Proj"
+            version = "2.0.8"
+            requires-python = ">=3.9"
+            dependencies = ["six>=1", "attrs; python_version < '3.12'"]
+            dynamic = ["readme"]
+
+            [project.optional-dependencies]
+            Fancy = ["rich", "idna; os_name == 'nt'"]
+        """,
+        "failing.py": FAILING_BACKEND,
+    }
+    sdist = tar_sdist(files, bed.root / "dist", "static_proj-2.0.8")
+    builder = bed.builder()
+
+    metadata = builder.source_metadata(sdist)
+
+    raw, _ = parse_email(metadata)
+    assert (raw["name"], raw["version"], raw["requires_python"]) == ("Static_Proj", "2.0.8", ">=3.9")
+    assert raw["provides_extra"] == ["fancy"]
+    assert _requires(metadata) == [
+        "six>=1",
+        'attrs; python_version < "3.12"',
+        'rich ; extra == "fancy"',
+        'idna ; (os_name == "nt") and extra == "fancy"',
+    ]
+    assert builder.stats.backend_calls == 0 and builder.stats.static_metadata == 1
+    assert any("static pyproject.toml (no build)" in line for line in bed.reporter.debugs)
+
+
+@pytest.mark.parametrize(
+    "project",
+    [
+        'name = "half"\nversion = "1.0"\ndynamic = ["dependencies"]',
+        'name = "half"\ndynamic = ["version"]',
+        'name = "half"\nversion = "1.0"\ndependencies = ["not a requirement!"]',
+        'name = "half"\nversion = "1.0"\ndynamic = ["optional-dependencies"]',
+    ],
+)
+def test_a_project_table_with_anything_dynamic_or_broken_goes_to_the_backend(
+    bed: BuildBed, project: str
+) -> None:
+    files = {
+        "PKG-INFO": "Metadata-Version: 2.1\nName: half\nVersion: 1.0\n",
+        "pyproject.toml": (
+            '[build-system]\nrequires = []\nbuild-backend = "failing"\nbackend-path = ["."]\n\n'
+            f"[project]\n{project}\n"
+        ),
+        "failing.py": FAILING_BACKEND,
+    }
+    sdist = tar_sdist(files, bed.root / "dist", "half-1.0")
+
+    with pytest.raises(BaleError, match=r"half-1\.0"):
+        bed.builder().source_metadata(sdist)
+
+
 def test_without_a_metadata_hook_the_wheel_is_built_once_for_metadata_and_install(bed: BuildBed) -> None:
     files = in_tree_files("no_meta_hook", requires=("six",), without=("prepare_metadata_for_build_wheel",))
     sdist = tar_sdist(files, bed.root / "dist", "no_meta_hook-1.0")

@@ -61,6 +61,26 @@ def test_fresh_cached_page_makes_no_request(server: StaticIndexServer, make_clie
     assert server.count("/simple/foo/") == 2
 
 
+def test_page_files_holds_while_a_prefetch_notes_another_page(
+    server: StaticIndexServer, make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The replay recorder lists the run's pages while prefetch threads may still be reading more:
+    # a page noted mid-listing once failed `bale pip compile` with "dictionary changed size".
+    client = make_client()
+    client.get(page_url(server), {"Accept": ACCEPT}, cache=True)
+    cache = client._page_cache
+    assert cache is not None
+    vouch = cache.vouch
+
+    def vouch_while_prefetching(url: str, accept: str, digest: str, now: float) -> object:
+        client.pages_seen[(url + "other/", accept)] = digest  # what another thread's get() does
+        return vouch(url, accept, digest, now)
+
+    monkeypatch.setattr(cache, "vouch", vouch_while_prefetching)
+    files = client.page_files()
+    assert files is not None and len(files) == 1
+
+
 def test_stale_page_is_revalidated_with_304(
     server: StaticIndexServer, make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -305,10 +305,10 @@ class Builder:
         else:
             self.reporter.debug(f"build: metadata of {src.label} from the cache")
             return data
-        static = _static_pkg_info(src.path)
+        static, where = _static_metadata(src.path)
         if static is not None:
             self._count(static_metadata=1)
-            self.reporter.debug(f"build: metadata of {src.label} read from its PKG-INFO (no build)")
+            self.reporter.debug(f"build: metadata of {src.label} read from its {where} (no build)")
             _write_metadata(sdist_dir, static)
             return static
         with self._file_lock(sdist_dir / "metadata.lock", f"the metadata of {src.label}"):
@@ -925,12 +925,43 @@ def _pkg_info_from_archive(archive: Path) -> bytes | None:
         return None  # the build path reports a broken archive with its own message
 
 
-def _static_pkg_info(archive: Path) -> bytes | None:
-    """PKG-INFO when PEP 643 lets a resolver trust it (see ``is_static_metadata``), else None."""
+def _static_metadata(archive: Path) -> tuple[bytes | None, str]:
+    """Metadata a resolver may trust without a build, and where it came from: PKG-INFO when PEP 643
+    lets it (see ``is_static_metadata``), else a wholly static ``[project]`` table, unless a PEP 643
+    PKG-INFO (2.2+) says a field is dynamic: the backend's own word beats the table's."""
     data = _pkg_info_from_archive(archive)
-    if data is None:
+    if data is not None:
+        if is_static_metadata(data):
+            return data, "PKG-INFO"
+        if _metadata_version(data) >= (2, 2):
+            return None, ""
+    return _static_pyproject(archive), "static pyproject.toml"
+
+
+def _metadata_version(data: bytes) -> tuple[int, ...]:
+    for line in data.split(b"\n", 16)[:16]:
+        if line.lower().startswith(b"metadata-version:"):
+            try:
+                return tuple(int(part) for part in line.split(b":", 1)[1].strip().split(b"."))
+            except ValueError:
+                return ()
+    return ()
+
+
+def _static_pyproject(archive: Path) -> bytes | None:
+    """The metadata of the sdist's wholly static ``[project]`` table (``dist.static_pyproject``)."""
+    import tarfile
+    import zipfile
+    import zlib
+
+    from bale.dist.archive import Rejected, read_top_member
+    from bale.dist.static_pyproject import metadata_from_pyproject
+
+    try:
+        pyproject = read_top_member(archive, "pyproject.toml", limit=1024 * 1024)
+    except (Rejected, tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return None
-    return data if is_static_metadata(data) else None
+    return metadata_from_pyproject(pyproject) if pyproject is not None else None
 
 
 def is_static_metadata(data: bytes) -> bool:

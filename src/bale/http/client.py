@@ -222,7 +222,8 @@ class HttpClient:
             return None
         now = time.time()
         found: list[PageFile] = []
-        for (url, accept), digest in self.pages_seen.items():
+        # a copy: prefetch threads may still be noting pages (not this answer's) while we vouch
+        for (url, accept), digest in self.pages_seen.copy().items():
             page = self._page_cache.vouch(self.auth.learn(url), accept, digest, now)
             if page is None:
                 return None

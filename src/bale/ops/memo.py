@@ -95,7 +95,7 @@ class ResolutionMemo:
         http = self.ctx.http
         if not http.pages_complete or self.ctx.built_anything:
             return
-        pages = sorted([url, accept, digest] for (url, accept), digest in http.pages_seen.items())
+        pages = sorted([url, accept, digest] for (url, accept), digest in http.pages_seen.copy().items())
         data = {"pages": pages, "warnings": self.warnings, "payload": payload}
         self.vouched = True
         from bale.fs.atomic import write_atomic
