@@ -45,6 +45,12 @@ class PartialSolution:
         self._by_package: dict[PackageId, list[Assignment]] = {}
         self._terms: dict[PackageId, Term] = {}
         self._decisions: dict[PackageId, Version] = {}
+        # When each package's term entered ``_terms`` (its place in ``undecided()``'s order), and the
+        # packages whose term or decision changed since ``drain_changed``: the solver keeps its pick
+        # order in a heap from these instead of scanning every undecided package at each decision.
+        self._seq: dict[PackageId, int] = {}
+        self._next_seq = 0
+        self._changed: list[PackageId] = []
 
     @property
     def level(self) -> int:
@@ -64,6 +70,15 @@ class PartialSolution:
         """Everything known about ``package`` (the intersection of its assignments), None if nothing."""
         return self._terms.get(package)
 
+    def seq(self, package: PackageId) -> int:
+        """The place of ``package`` among the known ones (``undecided()`` lists them in this order)."""
+        return self._seq[package]
+
+    def drain_changed(self) -> list[PackageId]:
+        """The packages whose term or decision changed since the last call (repeats possible)."""
+        changed, self._changed = self._changed, []
+        return changed
+
     def undecided(self) -> list[PackageId]:
         """Packages that must be selected but have no version yet, in the order they came up."""
         return [
@@ -82,6 +97,10 @@ class PartialSolution:
     def _assign(self, term: Term, cause: Incompatibility | None, version: Version | None) -> None:
         package = term.package
         previous = self._terms.get(package)
+        if previous is None:
+            self._seq[package] = self._next_seq
+            self._next_seq += 1
+        self._changed.append(package)
         accumulated = term if previous is None else previous.intersect(term)
         assignment = Assignment(term, self.level, len(self._assignments), accumulated, cause, version)
         self._assignments.append(assignment)
@@ -98,11 +117,13 @@ class PartialSolution:
             self._by_package[package].pop()
             if assignment.is_decision:
                 del self._decisions[package]
+        self._changed.extend(touched)
         for package in touched:
             remaining = self._by_package[package]
             if not remaining:
                 del self._by_package[package]
                 del self._terms[package]
+                del self._seq[package]
                 continue
             self._terms[package] = remaining[-1].accumulated
 

@@ -70,9 +70,15 @@ class PackageId:
 
     @staticmethod
     def dist(name: str, extra: str | None = None) -> PackageId:
-        return PackageId(
-            PackageKind.DIST, canonicalize_name(name), canonicalize_name(extra) if extra else None
-        )
+        # One object per spelling: the solver's dicts then find their keys by identity, without the
+        # dataclass __eq__ (1.4 million calls in a 525-package universal resolve).
+        found = _INTERNED.get((name, extra))
+        if found is None:
+            made = PackageId(
+                PackageKind.DIST, canonicalize_name(name), canonicalize_name(extra) if extra else None
+            )
+            found = _INTERNED.setdefault((name, extra), made)
+        return found
 
     @property
     def is_root(self) -> bool:
@@ -85,7 +91,9 @@ class PackageId:
     @property
     def base(self) -> PackageId:
         """The distribution without its extra (itself when it has none)."""
-        return self if self.extra is None else PackageId(self.kind, self.name)
+        if self.extra is None:
+            return self
+        return PackageId.dist(self.name) if self.kind is PackageKind.DIST else PackageId(self.kind, self.name)
 
     def __str__(self) -> str:
         if self.kind is PackageKind.PYTHON:
@@ -95,6 +103,7 @@ class PackageId:
         return f"{self.name}[{self.extra}]" if self.extra else self.name
 
 
+_INTERNED: dict[tuple[str, str | None], PackageId] = {}
 _ROOT = PackageId(PackageKind.ROOT, NormalizedName("."))
 _PYTHON = PackageId(PackageKind.PYTHON, NormalizedName("python"))
 

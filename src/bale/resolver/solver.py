@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -221,6 +222,10 @@ class _Solver:
         self._yanked: dict[PackageId, Mapping[Version, str]] = {}
         self._dependencies: dict[tuple[PackageId, Version], tuple[Dependency, ...]] = {}
         self._counts: dict[PackageId, tuple[Term, int]] = {}
+        # (pick key, tiebreak, package, the term the key was computed for): entries whose term or
+        # place is no longer current are dropped when they reach the top (see ``_pick``).
+        self._picks: list[tuple[tuple[int, int, int, int], int, PackageId, Term]] = []
+        self._pushes = 0
         self._direct = {dep.package.name for dep in requirements if dep.package.kind is PackageKind.DIST}
         # uv's "first-party" requirements: only the root's own can opt a package into pre-releases.
         self._explicit_prereleases = {
@@ -379,10 +384,9 @@ class _Solver:
     # -- decisions ---------------------------------------------------------------------------------
 
     def _decide_next(self) -> PackageId | None:
-        undecided = self._solution.undecided()
-        if not undecided:
+        package = self._pick()
+        if package is None:
             return None
-        package = self._pick(undecided)
         term = self._solution.term(package)
         assert term is not None
         if package.is_root:
@@ -417,20 +421,38 @@ class _Solver:
                 return True
         return False
 
-    def _pick(self, undecided: list[PackageId]) -> PackageId:
-        """Fewest usable versions in range first (pins and dead ends surface early), direct ones before."""
-        best: PackageId | None = None
-        best_key: tuple[int, int, int, int] | None = None
-        for order, package in enumerate(undecided):
+    def _pick(self) -> PackageId | None:
+        """The next undecided package: root and Python first, then fewest usable versions in range
+        (pins and dead ends surface early), direct ones before, then the order they came up in.
+
+        A heap keyed so, fed with the packages whose term changed: the same pick as scanning every
+        undecided package each time, which cost O(packages) per decision (a million counts for 525
+        packages over a universal resolve's forks).
+        """
+        solution = self._solution
+        for package in dict.fromkeys(solution.drain_changed()):
+            term = solution.term(package)
+            if term is None or not term.positive or solution.is_decided(package):
+                continue
+            seq = solution.seq(package)
             if package.is_root or package.is_python:
+                key = (-1, 0, 0, seq)
+            else:
+                count = self._count(package)
+                key = (0 if count <= 1 else 1, 0 if package.name in self._direct else 1, count, seq)
+            self._pushes += 1
+            heapq.heappush(self._picks, (key, self._pushes, package, term))
+        picks = self._picks
+        while picks:
+            key, _, package, term = picks[0]
+            if (
+                solution.term(package) is term
+                and not solution.is_decided(package)
+                and solution.seq(package) == key[3]
+            ):
                 return package
-            count = self._count(package)
-            direct = 0 if package.name in self._direct else 1
-            key = (0 if count <= 1 else 1, direct, count, order)
-            if best_key is None or key < best_key:
-                best, best_key = package, key
-        assert best is not None
-        return best
+            heapq.heappop(picks)
+        return None
 
     def _count(self, package: PackageId) -> int:
         term = self._solution.term(package)
