@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from tests.scripts.projects import demo_project
+
 SHOW = "import lib, os, sys; print('lib', lib.__version__, sys.prefix, os.getcwd())"
-
-
-def _project(tmp_path: Path) -> Path:
-    root = tmp_path / "demo"
-    root.mkdir()
-    major, minor = sys.version_info[:2]
-    (root / "pyproject.toml").write_text(
-        f'[project]\nname = "demo"\nversion = "0.1"\nrequires-python = ">={major}.{minor}"\n'
-        'dependencies = ["lib<2"]\n'
-    )
-    return root
 
 
 def _universe(make_pkg) -> list[Path]:
@@ -34,7 +24,7 @@ def test_isolated_runs_in_a_fresh_environment_from_the_lock(
     make_pkg, static_index, run_bale, tmp_path: Path
 ) -> None:
     server = static_index(_universe(make_pkg))
-    root = _project(tmp_path)
+    root = demo_project(tmp_path)
     first = run_bale("run", "--isolated", "-i", server.url, "python", "-c", SHOW, cwd=root)
     assert first.code == 0, first
     lib, version, prefix, cwd = first.stdout.split()
@@ -69,7 +59,7 @@ def test_isolated_runs_in_a_fresh_environment_from_the_lock(
 
 def test_no_project_ignores_the_project(make_pkg, static_index, run_bale, tmp_path: Path) -> None:
     server = static_index(_universe(make_pkg))
-    root = _project(tmp_path)
+    root = demo_project(tmp_path)
     result = run_bale("run", "--no-project", "-i", server.url, "python", "-c", "import lib", cwd=root)
     assert result.code == 1 and "No module named 'lib'" in result.stderr, result
     assert not (root / ".venv").exists() and not (root / "pylock.toml").exists()
@@ -79,7 +69,7 @@ def test_directory_moves_everything_and_project_only_the_project(
     make_pkg, static_index, run_bale, tmp_path: Path
 ) -> None:
     server = static_index(_universe(make_pkg))
-    root = _project(tmp_path)
+    root = demo_project(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "show.py").write_text(f"{SHOW.replace('; ', chr(10))}\n")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from tests.scripts.projects import demo_project
 
 SHOW = "import lib, tool; print('lib', lib.__version__, 'tool', tool.__version__)"
 
@@ -16,17 +17,6 @@ def _universe(make_pkg) -> list[Path]:
     ]
 
 
-def _project(tmp_path: Path) -> Path:
-    root = tmp_path / "demo"
-    root.mkdir()
-    major, minor = sys.version_info[:2]
-    (root / "pyproject.toml").write_text(
-        f'[project]\nname = "demo"\nversion = "0.1"\nrequires-python = ">={major}.{minor}"\n'
-        'dependencies = ["lib<2"]\n'
-    )
-    return root
-
-
 def _listing(root: Path) -> list[str]:
     site = next((root / ".venv" / "lib").glob("python3*/site-packages"))
     # Bytecode aside: running the environment's Python compiles what it imports (when writing it is on).
@@ -37,7 +27,7 @@ def test_with_overlays_the_project_environment_and_leaves_it_untouched(
     make_pkg, static_index, run_bale, tmp_path: Path
 ) -> None:
     server = static_index(_universe(make_pkg))
-    root = _project(tmp_path)
+    root = demo_project(tmp_path)
     synced = run_bale("sync", "-i", server.url, cwd=root)
     assert synced.code == 0, synced
     before = _listing(root)
@@ -101,7 +91,7 @@ def test_a_plain_py_file_runs_with_the_project_and_no_project_skips_it(
     make_pkg, static_index, run_bale, tmp_path: Path
 ) -> None:
     server = static_index(_universe(make_pkg))
-    root = _project(tmp_path)
+    root = demo_project(tmp_path)
     (root / "show.py").write_text("import lib\nprint('lib', lib.__version__)\n")
     result = run_bale("run", "-i", server.url, "show.py", cwd=root)
     assert result.code == 0, result

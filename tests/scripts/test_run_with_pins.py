@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from tests.scripts.projects import demo_project
+
 SHOW = "import lib, tool; print('lib', lib.__version__, 'tool', tool.__version__)"
-
-
-def _project(tmp_path: Path) -> Path:
-    root = tmp_path / "demo"
-    root.mkdir()
-    major, minor = sys.version_info[:2]
-    (root / "pyproject.toml").write_text(
-        f'[project]\nname = "demo"\nversion = "0.1"\nrequires-python = ">={major}.{minor}"\n'
-        'dependencies = ["lib<2"]\n'
-    )
-    return root
 
 
 def test_a_with_package_gets_the_locked_version_of_a_shared_dependency(
@@ -30,7 +20,7 @@ def test_a_with_package_gets_the_locked_version_of_a_shared_dependency(
             make_pkg("newer", "1.0", requires_dist=["lib>=2"]),
         ]
     )
-    root = _project(tmp_path)
+    root = demo_project(tmp_path)
     assert run_bale("sync", "-i", server.url, cwd=root).code == 0
     # Alone, tool would get lib 2.0 (the newest) and shadow the project's lib 1.0.
     result = run_bale("run", "-i", server.url, "--with", "tool", "python", "-c", SHOW, cwd=root)
