@@ -155,13 +155,11 @@ def export_cache(cache: Cache, dest: Path, *, packages: Collection[str] = ()) ->
 
 
 def _check_dest(dest: Path) -> None:
-    if dest.is_file():
-        raise BaleError(f"Cannot export the cache to {dest}: it is a file")
-    if dest.is_dir() and any(dest.iterdir()) and not (dest / MANIFEST).is_file():
-        raise BaleError(
-            f"Cannot export the cache to {dest}: the folder is not empty and holds no cache export",
-            hint="choose a new folder (bale replaces only an export it wrote)",
-        )
+    from bale.fs.temp import check_replaceable
+
+    check_replaceable(
+        dest, "export the cache", "cache export", ours=(dest / MANIFEST).is_file(), mine="an export"
+    )
 
 
 def _entries(cache: Cache) -> Iterator[tuple[str, str, set[NormalizedName]]]:

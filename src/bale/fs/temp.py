@@ -10,6 +10,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from bale.cancel import track, untrack
+from bale.errors import BaleError
 
 TEMP_PREFIX = ".tmp-"
 
@@ -60,6 +61,19 @@ def remove_tree(path: Path) -> None:
     except OSError:
         # Read-only files (Windows) or a concurrent remover: best effort, a later prune retries.
         shutil.rmtree(path, ignore_errors=True)
+
+
+def check_replaceable(dest: Path, action: str, thing: str, *, ours: bool, mine: str) -> None:
+    """Refuse ``dest`` for a folder that ``replace_dir`` will put there, unless it is missing, empty or
+    (``ours``) one bale wrote before: a file, or a folder of someone else's, is never replaced.
+    The error says "Cannot ``action`` to ...", "holds no ``thing``", "bale replaces only ``mine``"."""
+    if dest.is_file():
+        raise BaleError(f"Cannot {action} to {dest}: it is a file")
+    if dest.is_dir() and any(dest.iterdir()) and not ours:
+        raise BaleError(
+            f"Cannot {action} to {dest}: the folder is not empty and holds no {thing}",
+            hint=f"choose a new folder (bale replaces only {mine} it wrote)",
+        )
 
 
 def replace_dir(temp: Path, dest: Path) -> None:

@@ -137,13 +137,11 @@ def build_wheelhouse(
 
 
 def _check_dest(dest: Path) -> None:
-    if dest.is_file():
-        raise BaleError(f"Cannot write the wheelhouse to {dest}: it is a file")
-    if dest.is_dir() and any(dest.iterdir()) and not _is_wheelhouse(dest):
-        raise BaleError(
-            f"Cannot write the wheelhouse to {dest}: the folder is not empty and holds no wheelhouse",
-            hint="choose a new folder (bale replaces only a wheelhouse it wrote)",
-        )
+    from bale.fs.temp import check_replaceable
+
+    check_replaceable(
+        dest, "write the wheelhouse", "wheelhouse", ours=_is_wheelhouse(dest), mine="a wheelhouse"
+    )
 
 
 def _is_wheelhouse(folder: Path) -> bool:
