@@ -244,20 +244,21 @@ def _context(args: argparse.Namespace, printer: Printer):  # type: ignore[no-unt
 
 
 def cmd_venv(args: argparse.Namespace, printer: Printer) -> int:
+    from bale.cli.venv_replay import activation_hint, announce, record
     from bale.ops.python_default import command_interpreter
-    from bale.python.venv import create_venv
+    from bale.python.venv import create_venv, venv_facts
 
     ctx = _context(args, printer)
-    path = Path(args.path or _env("BALE_PROJECT_ENVIRONMENT") or ".venv")
+    given = args.path or _env("BALE_PROJECT_ENVIRONMENT") or ".venv"
     # In a project: its .python-version within requires-python (uv's choice); else the nearest pin.
     interpreter = command_interpreter(
         args.python or _env("BALE_PYTHON"), Path.cwd(), ctx.cache.bucket("interpreters-v1")
     )
     implementation = "CPython" if interpreter.implementation == "cpython" else interpreter.implementation
-    printer.info(f"Using {implementation} {interpreter.version} interpreter at: {interpreter.executable}")
-    printer.info(f"Creating virtual environment{' with seed packages' if args.seed else ''} at: {path}")
+    shown = f"{implementation} {interpreter.version} interpreter at: {interpreter.executable}"
+    announce(printer, shown, given, seed=args.seed)
     create_venv(
-        path,
+        Path(given),
         interpreter,
         prompt=args.prompt,
         seed=args.seed,
@@ -265,8 +266,9 @@ def cmd_venv(args: argparse.Namespace, printer: Printer) -> int:
         allow_existing=args.allow_existing,
         system_site_packages=args.system_site_packages,
     )
-    activate = path / ("Scripts/activate" if os.name == "nt" else "bin/activate")
-    printer.info(f"Activate with: source {activate}")
+    activation_hint(printer, given)
+    if args.python:
+        record(args.argv, args.python, venv_facts(interpreter), shown)
     return 0
 
 

@@ -32,7 +32,12 @@ def _run(argv: list[str]) -> int:
     from bale.cli.replay import replay
 
     try:
-        code = replay(argv)
+        if argv[:1] == ["venv"]:
+            from bale.cli.venv_replay import replay_venv
+
+            code = replay_venv(argv)
+        else:
+            code = replay(argv)
         if code is None and argv[:1] in (["pip"], ["sync"], ["run"]):
             from bale.cli.noop import replay_noop
 

@@ -51,7 +51,9 @@ def replayable(argv: Sequence[str]) -> bool:
     return list(argv[:2]) == ["pip", "compile"] or list(argv[:1]) == ["lock"]
 
 
-def _key(argv: Sequence[str]) -> str:
+def command_key(argv: Sequence[str]) -> str:
+    """What a kept answer of ``argv`` rests on besides files: the command line, the ``BALE_*``
+    environment, the running bale and interpreter, the bale.toml files."""
     words = [public(word) for word in argv]
     return "\0".join(
         [
@@ -123,7 +125,7 @@ def replay(argv: Sequence[str]) -> int | None:
         return None
     from bale.cache import default_root
 
-    key = _key(argv)
+    key = command_key(argv)
     try:
         with open(_entry_path(key, default_root()), "rb") as fh:
             fmt, stored_key, where, outside, files, pages, answer = marshal.load(fh)
@@ -265,7 +267,7 @@ class Recorder:
         forms, where, outside = self._forms([path for path, _ in files], anchored)
         target = forms[next(iter(written))] if written else None
         answer = (printer.verbosity, tuple(warnings), target, text, count, to_stdout)
-        key = _key(self.argv)
+        key = command_key(self.argv)
         entry = (
             _FORMAT,
             key,

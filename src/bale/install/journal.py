@@ -167,7 +167,8 @@ def _roll_forward(directory: str, removals: list[Removal], stages: list[str], pr
         stage = os.path.join(directory, name)
         if os.path.isdir(stage):
             _move_in(stage, prefix)
-        shutil.rmtree(stage, ignore_errors=True)
+        if os.path.lexists(stage):
+            shutil.rmtree(stage, ignore_errors=True)
     shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -204,6 +205,9 @@ def _move_in(source: str, destination: str) -> None:
                 hint=f"remove {target} and run the command again; bale completes the install then",
             ) from err
         _crash("moving")
+    # Everything moved out: one rmdir here saves a walk of the staging tree after the commit.
+    with contextlib.suppress(OSError):
+        os.rmdir(source)
 
 
 def _read_journal(directory: str) -> dict[str, Any] | None:

@@ -6,13 +6,13 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bale import __version__
 from bale.errors import BaleError
 from bale.model.scheme import InstallScheme
-from bale.python.layout import PYTHON_NAME, SCRIPTS_DIR, WINDOWS, executable_in
+from bale.python.layout import PYTHON_NAME, SCRIPTS_DIR, executable_in
 from bale.python.probe import Interpreter, probe
+from bale.python.venv_files import create_new, fresh_sibling, write_layout
 
 if TYPE_CHECKING:
     from bale.python.discover import PythonRequest
@@ -221,19 +221,18 @@ def create_venv(
             after()
         return path
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = _fresh_sibling(path, "new")
-    try:
-        layout.write(staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     if existing == "venv":
+        staging = _fresh_sibling(path, "new")
+        try:
+            layout.write(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         _swap_in(staging, path, after)
         return path
     if existing == "empty":
         os.rmdir(path)  # rename() cannot replace a directory on Windows, even an empty one
-    os.rename(staging, path)
+    create_new(os.fspath(path), layout.write)  # type: ignore[arg-type]  # write() takes any path
     if after is not None:
         try:
             after()
@@ -244,15 +243,7 @@ def create_venv(
 
 
 def _fresh_sibling(path: Path, purpose: str) -> Path:
-    """A new empty folder beside ``path``, on the same file system so that rename() is atomic."""
-    while True:
-        candidate = path.with_name(f".{path.name}.bale-{purpose}-{os.urandom(4).hex()}")
-        try:
-            # Not tempfile.mkdtemp: its 0o700 mode would become the venv's mode; mkdir honours the umask.
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
+    return Path(fresh_sibling(os.fspath(path), purpose))
 
 
 def _existing_kind(path: Path) -> str:
@@ -288,6 +279,26 @@ def _swap_in(staging: Path, path: Path, after: Callable[[], None] | None) -> Non
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def venv_facts(interpreter: Interpreter, base: Path | None = None) -> dict[str, Any]:
+    """The facts about ``interpreter`` that ``python.venv_files`` writes an environment from;
+    ``base`` is the interpreter the environment runs (``interpreter``'s base by default)."""
+    paths = interpreter.scheme_paths
+    relative = [paths.get("purelib", ""), paths.get("platlib", "")]
+    return {
+        "base": os.fspath(base or interpreter.base_executable),
+        "implementation": interpreter.markers.get("platform_python_implementation", "CPython"),
+        "version": str(interpreter.version),
+        "major_minor": interpreter.major_minor,
+        "gil_disabled": interpreter.gil_disabled,
+        "scripts": paths.get("scripts", SCRIPTS_DIR),
+        "site_packages": [entry for i, entry in enumerate(relative) if entry and entry not in relative[:i]],
+        # Some 64-bit builds look for lib64/; CPython's venv links it to lib/ too.
+        "lib64": interpreter.pointer_size == 8
+        and os.name == "posix"
+        and interpreter.markers.get("sys_platform") != "darwin",
+    }
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Everything that goes into one new environment, independent of the folder it is written to."""
@@ -302,83 +313,17 @@ class _Layout:
     def scripts_name(self) -> str:
         return self.interpreter.scheme_paths.get("scripts", SCRIPTS_DIR)
 
-    def site_packages(self) -> list[str]:
-        paths = self.interpreter.scheme_paths
-        relative = [paths.get("purelib", ""), paths.get("platlib", "")]
-        return [entry for i, entry in enumerate(relative) if entry and entry not in relative[:i]]
+    def facts(self) -> dict[str, Any]:
+        return venv_facts(self.interpreter, self.base)
 
     def write(self, target: Path) -> None:
-        from bale.python.activation import activation_scripts
-
-        target.mkdir(parents=True, exist_ok=True)
-        self._write_config(target)
-        self._write_executables(target / self.scripts_name)
-        for relative in self.site_packages():
-            (target / relative).mkdir(parents=True, exist_ok=True)
-        if (
-            self.interpreter.pointer_size == 8
-            and os.name == "posix"
-            and self.interpreter.markers.get("sys_platform") != "darwin"
-        ):
-            # Some 64-bit builds look for lib64/; CPython's venv links it to lib/ too.
-            lib64 = target / "lib64"
-            if not lib64.is_symlink() and not lib64.exists():
-                os.symlink("lib", lib64)
-        prompt = self.prompt or self.root.name
-        for name, text in activation_scripts(
-            os.fspath(self.root), self.scripts_name, prompt, self.site_packages()
-        ).items():
-            (target / self.scripts_name / name).write_text(text, encoding="utf-8")
-        # Tools that walk a project (git, editors) should skip the environment.
-        (target / ".gitignore").write_text("*\n", encoding="utf-8")
-
-    def _write_config(self, target: Path) -> None:
-        version = self.interpreter.version
-        implementation = self.interpreter.markers.get("platform_python_implementation", "CPython")
-        lines = [
-            f"home = {self.base.parent}",
-            f"implementation = {implementation}",
-            f"version = {version}",
-            f"version_info = {version}",
-            f"include-system-site-packages = {'true' if self.system_site_packages else 'false'}",
-            f"executable = {os.path.realpath(self.base)}",
-            f"command = bale venv --python {self.base} {self.root}",
-        ]
-        if self.prompt:
-            lines.append(f"prompt = {self.prompt}")
-        lines.append(f"bale = {__version__}")
-        (target / "pyvenv.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    def _write_executables(self, scripts: Path) -> None:
-        scripts.mkdir(parents=True, exist_ok=True)
-        if WINDOWS:
-            self._copy_windows_launchers(scripts)
-            return
-        major_minor = self.interpreter.major_minor
-        names = ["python3", f"python{major_minor}"]
-        if self.interpreter.gil_disabled:
-            names.append(f"python{major_minor}t")
-        _replace_symlink(scripts / "python", os.fspath(self.base))
-        for name in names:
-            _replace_symlink(scripts / name, "python")
-
-    def _copy_windows_launchers(self, scripts: Path) -> None:
-        import shutil
-
-        # Windows venvs need a copied launcher, not a link; prefer the venv launcher CPython ships.
-        lib_scripts = self.base.parent / "Lib" / "venv" / "scripts" / "nt"
-        for name in ("python.exe", "pythonw.exe"):
-            source = lib_scripts / ("venvlauncher.exe" if name == "python.exe" else "venvwlauncher.exe")
-            if not source.is_file():
-                source = self.base.parent / name
-            if source.is_file():
-                shutil.copyfile(source, scripts / name)
-
-
-def _replace_symlink(link: Path, target: str) -> None:
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    os.symlink(target, link)
+        write_layout(
+            os.fspath(target),
+            self.facts(),
+            root=os.fspath(self.root),
+            prompt=self.prompt,
+            system_site_packages=self.system_site_packages,
+        )
 
 
 def _seed(layout: _Layout) -> None:
