@@ -7,8 +7,10 @@ the report gives each command's median and min, and the ratio of bale's median t
   python, whose site.py runs its .pth files) and with the base interpreter the venvs are made from;
 - startup: `bale --version` and `uv --version` (budget: at most 20 ms and x3 uv);
 - venv: `bale venv DIR --python PY` and `uv venv DIR --python PY`, each with a new, empty cache
-  (as ../shared/bench runs them: the interpreter is never known in advance; budget: x2 uv);
-- venv-warm: the same with a cache kept from the first run (what a user who made a venv before sees).
+  (the interpreter is never known in advance; budget: x2 uv);
+- venv-warm: the same with a cache kept from the first run (what a user who made a venv before sees,
+  and what ../shared/bench measures once it has prepared its warm caches: bale then writes the venv
+  from the kept interpreter facts, ``cli/venv_replay.py``).
 
 The environment is cleaned as ../shared/bench cleans it (no BALE_*/UV_*/PYTHON* settings), and the
 base interpreter's directory goes first on PATH, so no pyenv shim runs.

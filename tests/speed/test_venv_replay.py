@@ -18,13 +18,18 @@ _HEAVY = {"argparse", "bale.cli.main", "bale.python.probe", "packaging.version",
 
 
 def _venv(
-    home: Path, cwd: Path, *args: str, env: dict[str, str | None] | None = None
+    home: Path,
+    cwd: Path,
+    *args: str,
+    env: dict[str, str | None] | None = None,
+    prefix: tuple[str, ...] = (),
 ) -> tuple[int, str, set[str]]:
-    """``bale venv ARGS`` in a fresh interpreter: its exit status, stderr and the modules it imported."""
+    """``bale PREFIX venv ARGS`` in a fresh interpreter: its exit status, stderr and the modules it
+    imported."""
     code = (
         "import sys\n"
         "before = set(sys.modules)\n"
-        f"sys.argv = ['bale', 'venv', *{list(args)!r}]\n"
+        f"sys.argv = ['bale', *{list(prefix)!r}, 'venv', *{list(args)!r}]\n"
         "from bale.cli.entry import entry\n"
         "try:\n"
         "    entry()\n"
@@ -126,3 +131,22 @@ def test_the_replay_follows_the_interpreter_a_link_leads_to_and_leaves_the_rest_
     status, _, modules = _venv(home, tmp_path, "e", "--python", str(link), env={"BALE_NO_CACHE": "1"})
     assert status == 0 and "bale.cli.main" in modules
     assert (tmp_path / "e" / "pyvenv.cfg").is_file()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX venv layout")
+def test_a_cache_named_on_the_command_line_holds_the_facts_before_or_after_the_command(
+    python311: Path, tmp_path: Path
+) -> None:
+    home, cache = tmp_path / "home", tmp_path / "elsewhere"
+    assert (
+        _venv(home, tmp_path, "a", "--python", str(python311), "--cache-dir", str(cache), prefix=())[0] == 0
+    )
+    assert list((cache / "venv-replays-v1").iterdir())
+    status, _, modules = _venv(
+        home, tmp_path, "b", "--python", str(python311), prefix=("--cache-dir", str(cache))
+    )
+    assert status == 0 and not modules & _HEAVY
+    assert _prefix(tmp_path / "b") == str(tmp_path / "b")
+    # The default cache holds nothing: there the command runs in full.
+    status, _, modules = _venv(home, tmp_path, "c", "--python", str(python311))
+    assert status == 0 and "bale.cli.main" in modules

@@ -32,7 +32,7 @@ def _run(argv: list[str]) -> int:
     from bale.cli.replay import replay
 
     try:
-        if argv[:1] == ["venv"]:
+        if "venv" in argv[:3]:  # also after a global --cache-dir DIR
             from bale.cli.venv_replay import replay_venv
 
             code = replay_venv(argv)

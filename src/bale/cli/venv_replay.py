@@ -39,35 +39,47 @@ _SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
 
 
 class _Request:
-    __slots__ = ("path", "prompt", "python", "system_site_packages", "words")
+    __slots__ = ("cache_dir", "path", "prompt", "python", "system_site_packages", "words")
 
     def __init__(self) -> None:
-        self.words: list[str] = ["venv"]  # the command line without the target: the key
+        self.words: list[str] = ["venv"]  # the command line without the target and cache: the key
         self.path: str | None = None
         self.python: str | None = None
         self.prompt: str | None = None
+        self.cache_dir: str | None = None
         self.system_site_packages = False
+
+
+_VALUED = ("-p", "--python", "--prompt", "--cache-dir")
 
 
 def parse(argv: Sequence[str]) -> _Request | None:
     """The request of a ``bale venv`` command line of the replayed form; None for any other."""
-    if list(argv[:1]) != ["venv"]:
-        return None
+    words = list(argv)
     request = _Request()
-    words = list(argv[1:])
+    seen_command = False
     while words:
         word = words.pop(0)
         name, eq, value = word.partition("=")
-        if name in ("-p", "--python", "--prompt") and not (eq and name == "-p"):
+        if name in _VALUED and not (eq and name == "-p"):
             if not eq:
                 if not words:
                     return None
                 value = words.pop(0)
+            if name == "--cache-dir":
+                request.cache_dir = value  # a global option: also before the command's name
+                continue
+            if not seen_command:
+                return None
             if name == "--prompt":
                 request.prompt = value
             else:
                 request.python = value
             request.words += [name, value]
+        elif not seen_command:
+            if word != "venv":
+                return None
+            seen_command = True
         elif word == "--system-site-packages":
             request.system_site_packages = True
             request.words.append(word)
@@ -75,7 +87,7 @@ def parse(argv: Sequence[str]) -> _Request | None:
             return None
         else:
             request.path = word
-    if not request.python or not _is_path(request.python):
+    if not seen_command or not request.python or not _is_path(request.python):
         return None
     return request
 
@@ -84,10 +96,11 @@ def _is_path(text: str) -> bool:
     return any(sep in text for sep in _SEPARATORS)
 
 
-def _entry_path(key: str) -> str:
+def _entry_path(key: str, request: _Request) -> str:
     from bale.cache import default_root
 
-    return os.path.join(default_root(), _BUCKET, f"{zlib.crc32(key.encode('utf-8', 'surrogateescape')):08x}")
+    root = os.path.expanduser(request.cache_dir) if request.cache_dir else default_root()
+    return os.path.join(root, _BUCKET, f"{zlib.crc32(key.encode('utf-8', 'surrogateescape')):08x}")
 
 
 def _identity(path: str) -> tuple[str, int, int, int]:
@@ -108,7 +121,7 @@ def replay_venv(argv: Sequence[str]) -> int | None:
         return None
     key = command_key(request.words)
     try:
-        with open(_entry_path(key), "rb") as handle:
+        with open(_entry_path(key, request), "rb") as handle:
             fmt, stored_key, python, identity, base_identity, facts, shown = marshal.load(handle)
         if fmt != _FORMAT or stored_key != key or python != os.path.abspath(request.python or ""):
             return None
@@ -171,7 +184,7 @@ def record(argv: Sequence[str] | None, interpreter_path: str, facts: Mapping[str
             dict(facts),
             shown,
         )
-        path = _entry_path(key)
+        path = _entry_path(key, request)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_atomic(path, marshal.dumps(entry))
     except (OSError, ValueError):
