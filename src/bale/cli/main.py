@@ -1237,6 +1237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
         return INTERNAL_ERROR
+    finally:
+        # The listener writes to this run's printer: a later caller in the same process (the tests call
+        # main() many times) must not send its notices to a stream that may be closed by then.
+        listen(None)
 
 
 if __name__ == "__main__":

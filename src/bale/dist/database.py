@@ -158,10 +158,12 @@ class DistributionDatabase:
         # Ctrl-C (KeyboardInterrupt in this thread, from future.result()) leaves at once: the pool
         # cancels the queued downloads instead of waiting for every one to finish.
         with worker_pool(workers, "bale-prepare") as pool:
-            futures = [pool.submit(self.prepare, a) for a in artifacts]
-            for future in futures:
+            # A wheel already unpacked in the cache costs a stat and a small read: done here, since
+            # handing 97 of them to threads cost 11-15 ms of GIL hand-overs against 4-5 ms in one thread.
+            futures = [None if self._unpacked(a) else pool.submit(self.prepare, a) for a in artifacts]
+            for artifact, future in zip(artifacts, futures, strict=True):
                 try:
-                    item = future.result()
+                    item = self.prepare(artifact) if future is None else future.result()
                 except Exception as exc:  # collect; re-raise the first once every worker is done
                     errors.append(exc)
                     continue
@@ -171,6 +173,18 @@ class DistributionDatabase:
         if errors:
             raise errors[0]
         return results
+
+    def _unpacked(self, artifact: Artifact) -> bool:
+        """Whether ``artifact`` is a registry wheel whose tree the cache holds (``prepare``'s warm path)."""
+        from bale.dist.prepare import archive_for
+
+        sha256 = artifact.file.hashes.get("sha256")
+        if not sha256 or artifact.vcs is not None or artifact.is_source:
+            return False
+        try:
+            return archive_for(self.cache, sha256) is not None
+        except Exception:  # a malformed digest from the index: prepare() says what is wrong
+            return False
 
     def prepare(self, artifact: Artifact) -> Prepared:
         """The artifact's wheel unpacked in the cache, checked (see the class); built first for a
