@@ -32,11 +32,12 @@ def _run(argv: list[str]) -> int:
     from bale.cli.replay import replay
 
     try:
+        code = None
         if "venv" in argv[:3]:  # also after a global --cache-dir DIR
             from bale.cli.venv_replay import replay_venv
 
             code = replay_venv(argv)
-        else:
+        if code is None:
             code = replay(argv)
         if code is None and argv[:1] in (["pip"], ["sync"], ["run"]):
             from bale.cli.noop import replay_noop

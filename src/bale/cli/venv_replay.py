@@ -123,13 +123,14 @@ def replay_venv(argv: Sequence[str]) -> int | None:
     try:
         with open(_entry_path(key, request), "rb") as handle:
             fmt, stored_key, python, identity, base_identity, facts, shown = marshal.load(handle)
-        if fmt != _FORMAT or stored_key != key or python != os.path.abspath(request.python or ""):
+        if fmt != _FORMAT or stored_key != key or python != os.path.abspath(str(request.python)):
             return None
         if _identity(python) != identity or _identity(facts["base"]) != base_identity:
             return None
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return None  # no entry, one from another version of bale, or the interpreter changed
-    path = os.path.abspath(request.path or os.environ.get("BALE_PROJECT_ENVIRONMENT") or ".venv")
+    given = request.path or os.environ.get("BALE_PROJECT_ENVIRONMENT") or ".venv"  # as cmd_venv says it
+    path = os.path.abspath(given)
     if os.path.lexists(path):
         return None
     from bale.python.venv_files import create_new, write_layout
@@ -147,7 +148,6 @@ def replay_venv(argv: Sequence[str]) -> int | None:
     from bale.cli.printer import Printer
 
     printer = Printer()
-    given = request.path or os.environ.get("BALE_PROJECT_ENVIRONMENT") or ".venv"
     announce(printer, shown, given, seed=False)
     activation_hint(printer, given)
     return 0

@@ -167,8 +167,7 @@ def _roll_forward(directory: str, removals: list[Removal], stages: list[str], pr
         stage = os.path.join(directory, name)
         if os.path.isdir(stage):
             _move_in(stage, prefix)
-        if os.path.lexists(stage):
-            shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)  # what _move_in left: nothing, unless it stopped
     shutil.rmtree(directory, ignore_errors=True)
 
 

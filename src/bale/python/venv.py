@@ -12,7 +12,7 @@ from bale.errors import BaleError
 from bale.model.scheme import InstallScheme
 from bale.python.layout import PYTHON_NAME, SCRIPTS_DIR, executable_in
 from bale.python.probe import Interpreter, probe
-from bale.python.venv_files import create_new, fresh_sibling, write_layout
+from bale.python.venv_files import create_new, fresh_sibling, write_layout, write_staged
 
 if TYPE_CHECKING:
     from bale.python.discover import PythonRequest
@@ -222,17 +222,11 @@ def create_venv(
         return path
 
     if existing == "venv":
-        staging = _fresh_sibling(path, "new")
-        try:
-            layout.write(staging)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        _swap_in(staging, path, after)
+        _swap_in(Path(write_staged(os.fspath(path), layout.write)), path, after)
         return path
     if existing == "empty":
         os.rmdir(path)  # rename() cannot replace a directory on Windows, even an empty one
-    create_new(os.fspath(path), layout.write)  # type: ignore[arg-type]  # write() takes any path
+    create_new(os.fspath(path), layout.write)
     if after is not None:
         try:
             after()
@@ -316,7 +310,7 @@ class _Layout:
     def facts(self) -> dict[str, Any]:
         return venv_facts(self.interpreter, self.base)
 
-    def write(self, target: Path) -> None:
+    def write(self, target: str | os.PathLike[str]) -> None:
         write_layout(
             os.fspath(target),
             self.facts(),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     Facts = Mapping[str, Any]
 
+# As python.layout says it; that module imports pathlib, which the replay of `bale venv` avoids.
 WINDOWS = os.name == "nt"
 
 
@@ -68,13 +69,25 @@ def create_new(path: str, write: Callable[[str], None]) -> None:
     import shutil
 
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    staging = fresh_sibling(path, "new")
+    staging = write_staged(path, write)
     try:
-        write(staging)
         os.rename(staging, path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def write_staged(path: str, write: Callable[[str], None]) -> str:
+    """A new folder beside ``path`` that ``write`` filled; deleted again if ``write`` fails."""
+    import shutil
+
+    staging = fresh_sibling(path, "new")
+    try:
+        write(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
 
 
 def fresh_sibling(path: str, purpose: str) -> str:
