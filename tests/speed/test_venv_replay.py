@@ -150,3 +150,27 @@ def test_a_cache_named_on_the_command_line_holds_the_facts_before_or_after_the_c
     # The default cache holds nothing: there the command runs in full.
     status, _, modules = _venv(home, tmp_path, "c", "--python", str(python311))
     assert status == 0 and "bale.cli.main" in modules
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX venv layout")
+@pytest.mark.parametrize("damage", ["truncated", "facts-leave-the-venv", "facts-of-another-shape"])
+def test_a_damaged_kept_entry_goes_to_the_full_command(damage: str, python311: Path, tmp_path: Path) -> None:
+    import marshal
+
+    home = tmp_path / "home"
+    assert _venv(home, tmp_path, "a", "--python", str(python311))[0] == 0
+    (entry,) = (home / "cache" / "venv-replays-v1").iterdir()
+    if damage == "truncated":
+        entry.write_bytes(entry.read_bytes()[:40])
+    else:
+        fields = list(marshal.loads(entry.read_bytes()))
+        facts = fields[5]
+        if damage == "facts-leave-the-venv":
+            facts["site_packages"] = ["../../outside"]
+        else:
+            facts["site_packages"] = 7
+        entry.write_bytes(marshal.dumps(tuple(fields)))
+    status, err, modules = _venv(home, tmp_path, "b", "--python", str(python311))
+    assert status == 0 and "bale.cli.main" in modules and "Traceback" not in err
+    assert _prefix(tmp_path / "b") == str(tmp_path / "b")
+    assert not (tmp_path / "outside").exists()

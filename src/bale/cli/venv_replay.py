@@ -110,6 +110,25 @@ def _identity(path: str) -> tuple[str, int, int, int]:
     return (real, status.st_ino, status.st_size, status.st_mtime_ns)
 
 
+_TEXTS = ("base", "implementation", "version", "major_minor", "scripts")
+
+
+def _sound(facts: object) -> bool:
+    """Whether a kept entry's facts have the shape ``write_layout`` takes, folders inside the venv: a
+    damaged cache file then goes to the full command instead of failing half-way."""
+    if not isinstance(facts, dict) or not all(isinstance(facts.get(name), str) for name in _TEXTS):
+        return False
+    if not isinstance(facts.get("gil_disabled"), bool) or not isinstance(facts.get("lib64"), bool):
+        return False
+    folders = facts.get("site_packages")
+    if not isinstance(folders, list) or not all(isinstance(folder, str) for folder in folders):
+        return False
+    return all(
+        folder and not os.path.isabs(folder) and ".." not in folder.replace("\\", "/").split("/")
+        for folder in (facts["scripts"], *folders)
+    )
+
+
 def _enabled() -> bool:
     return not (env_flag("BALE_NO_CACHE") or env_flag("BALE_NO_MEMO"))
 
@@ -125,7 +144,7 @@ def replay_venv(argv: Sequence[str]) -> int | None:
             fmt, stored_key, python, identity, base_identity, facts, shown = marshal.load(handle)
         if fmt != _FORMAT or stored_key != key or python != os.path.abspath(str(request.python)):
             return None
-        if _identity(python) != identity or _identity(facts["base"]) != base_identity:
+        if not _sound(facts) or _identity(python) != identity or _identity(facts["base"]) != base_identity:
             return None
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return None  # no entry, one from another version of bale, or the interpreter changed
