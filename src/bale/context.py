@@ -7,13 +7,13 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.envvars import env_flag
 from bale.model.build_options import DEFAULT_BUILD_OPTIONS, BuildOptions
+from bale.model.record import record
 from bale.ops.settings import BuildSettings, GlobalSettings, IndexSettings
 from bale.report import NULL_REPORTER, Reporter
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_BUILD_SETTINGS = BuildSettings()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Builds:
     """What ``use_builds`` was told: enough to create the builder when a source first needs one."""
 

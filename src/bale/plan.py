@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from packaging.version import Version
 
 from bale.model.names import NormalizedName
+from bale.model.record import record
 
 W = TypeVar("W")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Present:
     """One installed distribution as the plan sees it."""
 
@@ -22,7 +22,7 @@ class Present:
     url: str | None = None  # PEP 610 URL when it was installed from a URL or path, else None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Wanted(Generic[W]):
     """One distribution that should end up installed; ``payload`` is opaque to the plan."""
 
@@ -32,7 +32,7 @@ class Wanted(Generic[W]):
     payload: W
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Plan(Generic[W]):
     keep: tuple[Present, ...]
     install: tuple[Wanted[W], ...]  # not installed at all

@@ -18,7 +18,6 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -26,6 +25,7 @@ from bale.audit.osv import ECOSYSTEM, Advisory, AdvisoryError, AdvisorySet, pars
 from bale.errors import BaleError
 from bale.fs.atomic import write_atomic
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from bale.http.client import HttpClient
@@ -56,7 +56,7 @@ def _meta_path(path: Path) -> Path:
     return path.with_name(path.name + ".meta.json")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Member:
     name: str
     offset: int  # of the local header
@@ -65,7 +65,7 @@ class _Member:
     method: int  # 0 stored, 8 deflated
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Index:
     """Package name -> its members, as stored: ``[name, offset, size, crc, method]`` lists, made
     ``_Member`` values only for the names an audit asks about (all 16,000 at once: ~45 ms)."""
@@ -334,7 +334,7 @@ def _record_names(data: Any) -> set[str]:
 # ---------------------------------------------------------------------------------------------- update
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class UpdateOutcome:
     """``changed``: new data was installed; ``records`` and ``bytes``: the database's now."""
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from packaging.version import Version
 
 from bale.audit.matching import match
 from bale.audit.osv import Advisory
 from bale.model.names import NormalizedName
+from bale.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Finding:
     """``name`` ``version`` is affected by ``id`` (also known as ``aliases``); fixed in ``fixed_in``
     (ascending; empty when no fixed version is known). ``summary`` is one line; ``link`` a web page."""

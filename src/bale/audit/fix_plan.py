@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -11,9 +10,10 @@ from packaging.version import Version
 
 from bale.audit.findings import Finding
 from bale.model.names import NormalizedName
+from bale.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FixTarget:
     """Move ``name`` from ``current`` to at least ``version``, which fixes ``ids``."""
 
@@ -23,7 +23,7 @@ class FixTarget:
     ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class NoFix:
     """No version bale may choose fixes ``ids`` in ``name`` ``current``; ``reason`` says why."""
 
@@ -33,7 +33,7 @@ class NoFix:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Blocker:
     """A declared requirement (``where``: file and line) that excludes the fix ``target``."""
 

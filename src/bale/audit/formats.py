@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from bale.audit.findings import Finding
 from bale.audit.ignores import Triage
+from bale.model.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AuditReport:
     """What was audited (``target``: a file, or an environment), how many packages, against which data
     (``source``), what was found (``triage``) and what was skipped (``warnings``). ``lines``: the line

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from bale.audit.findings import Finding
 from bale.errors import BaleError
+from bale.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Ignore:
     """Ignore the finding one of whose ids (its id or an alias) is ``id``, until ``until`` (that day
     included; None: for good). ``origin`` says where it was written, for messages."""
@@ -21,13 +21,13 @@ class Ignore:
     origin: str = "--ignore"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Ignored:
     finding: Finding
     why: str  # "PYSEC-1 (pyproject.toml: not reachable from our code)", "no fix yet"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Triage:
     """The findings split: those that remain, those ignored (with why), the ignores that have expired
     (their findings are in ``remaining`` again) and the ignores that matched nothing."""

@@ -6,11 +6,12 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 from packaging.metadata import parse_email
+
+from bale.model.record import record
 
 __all__ = [
     "CLASSIFIER_LICENSES",
@@ -34,7 +35,7 @@ LICENSE_FIELD = "License"
 CLASSIFIER_FIELD = "Classifier"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DeclaredLicense:
     """What a distribution says its licence is (SPDX calls this the *declared* licence).
 
@@ -343,7 +344,7 @@ def _from_licence_text(text: str) -> str | None:
 # ---------------------------------------------------------------------------------------------- output
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LicenseRow:
     """One locked package's licence, as ``bale licenses`` shows it."""
 

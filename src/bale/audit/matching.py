@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from packaging.version import InvalidVersion, Version
 
 from bale.audit.osv import Advisory, AffectedRange
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 
 # A GIT range names commits, which only the repository can order; OSV.dev turns it into the
 # record's ``versions`` list (release tags), which is evaluated instead. Every other type but
@@ -21,7 +21,7 @@ _BEFORE_ALL, _AT, _AFTER_ALL = 0, 1, 2
 _ZERO = Version("0")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Match:
     """Whether the version is ``affected``; ``fixed_in``: for each range that holds it, the ``fixed``
     event closing its interval, ascending (``()`` when none is known: open, or closed by

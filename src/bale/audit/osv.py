@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 
 # The ecosystem whose entries bale keeps; every other ``affected[]`` entry is dropped on parsing.
 ECOSYSTEM = "PyPI"
@@ -18,7 +19,7 @@ OSV_URL = "https://osv.dev/vulnerability/"
 SUMMARY_LIMIT = 100
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Event:
     """One step of a range's timeline: ``kind`` is introduced, fixed, last_affected or limit (another
     name is kept as written, for matching to report), ``version`` the version string as written."""
@@ -27,7 +28,7 @@ class Event:
     version: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class AffectedRange:
     """``type`` is ECOSYSTEM, SEMVER, GIT or anything a database invents; ``repo`` is a GIT range's."""
 
@@ -36,7 +37,7 @@ class AffectedRange:
     repo: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Affected:
     """One ``affected[]`` entry of the PyPI ecosystem: the package (PEP 503 name) and which of its
     versions the advisory covers, as ranges and as an explicit list."""
@@ -46,13 +47,13 @@ class Affected:
     versions: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Reference:
     type: str  # ADVISORY, WEB, FIX, REPORT, ARTICLE, PACKAGE, EVIDENCE, ...
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Advisory:
     """An OSV record, reduced to what an audit uses.
 
@@ -117,7 +118,7 @@ class AdvisoryError(BaleError):
         self.field = field
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class AdvisorySet:
     """Advisories by the package they name, from the OSV API or the local database. ``warnings``
     name what could not be used (a malformed record, a record that names another package): an

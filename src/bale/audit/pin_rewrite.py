@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+from bale.model.record import record
 
 _PIN = re.compile(r"(===?)(\s*)([^\s;,\\#\[\]]+)")
 _HASH = re.compile(r"\s*--hash[=\s]\s*\S+")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class NewPin:
     """Pin the requirement starting on ``line`` (1-based) at ``version``; ``hashes`` (``sha256:...``)
     replace the line's ``--hash`` options when it has any."""

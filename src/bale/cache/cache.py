@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from bale.errors import UnsafeArchiveError
 from bale.fs.atomic import write_atomic
 from bale.fs.lock import FileLock
 from bale.fs.temp import make_temp_dir, remove_tree, temp_dir
+from bale.model.record import record
 
 # Bucket -> format version. Bump a version when an entry's layout changes: old entries become
 # invisible at once and ``prune`` deletes them later.
@@ -65,7 +65,7 @@ _CACHEDIR_TAG = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Removed:
     """What ``clean`` or ``prune`` deleted: how many cache entries and how many bytes they held."""
 

@@ -21,12 +21,13 @@ import os
 import shutil
 import tarfile
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from bale.cache.cache import ARCHIVE_MARKER, BUCKET_DIRS, Cache, is_sha256
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 
 __all__ = [
     "MANIFEST",
@@ -44,7 +45,7 @@ _VERSION = 1
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Layout:
     """How a bucket's entries sit in it: ``depth`` path components below the bucket, files or folders."""
 
@@ -67,7 +68,7 @@ _LAYOUTS: dict[str, _Layout] = {
 _BY_DIR = {BUCKET_DIRS[name]: (name, layout) for name, layout in _LAYOUTS.items()}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TransferEntry:
     """One cache entry of an export: where it goes in the cache, whose it is, its object's digest."""
 
@@ -78,7 +79,7 @@ class TransferEntry:
     size: int
 
 
-@dataclass
+@record
 class ExportOutcome:
     dest: Path
     entries: list[TransferEntry] = field(default_factory=list)
@@ -88,7 +89,7 @@ class ExportOutcome:
         return sum(entry.size for entry in self.entries)
 
 
-@dataclass
+@record
 class ImportOutcome:
     imported: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)  # the cache held them already (kept as they were)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from bale.cli.printer import Printer
 from bale.errors import BaleError
+from bale.model.record import record
 
 
-@dataclass
+@record
 class Node:
     """One command (``""`` for bale itself, ``"pip install"``): what may follow its name."""
 

@@ -20,7 +20,8 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from bale.model.record import record
 from pathlib import Path
 from typing import IO, Any
 
@@ -136,7 +137,7 @@ def fold(path: str) -> str:
     return path.casefold()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Member:
     """One archive member as validated: its name as written, its clean path, kind and content facts."""
 

@@ -12,7 +12,8 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from bale.model.record import record
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -66,7 +67,7 @@ class BuildContext(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BuildLink:
     """One source being built while its build requirements are installed: a link of the build chain."""
 
@@ -94,7 +95,7 @@ class BuildRequirementsError(BaleError):
     """The build requirements of a source cannot be installed, explained in full: passed on unwrapped."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BuildStats:
     """Counters of the work one builder did (for ``-v`` summaries and tests)."""
 
@@ -107,7 +108,7 @@ class BuildStats:
     max_parallel: int = 0  # most hook subprocesses running at once
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Source:
     """A source distribution file or a source tree, named for messages and cache keys."""
 
@@ -125,14 +126,14 @@ class _Source:
         return BuildLink(self.sha256 or os.path.realpath(self.path), self.label)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _BuildSystem:
     requires: tuple[str, ...]
     backend: str
     backend_path: tuple[str, ...] | None
 
 
-@dataclass
+@record
 class _Backend:
     """A source tree ready for hook calls: its build system, environment and captured output."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from bale.model.record import record
 
 TAIL_LINES = 20
 
@@ -48,7 +48,7 @@ _RUST = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Diagnosis:
     """A recognised cause of a failed build: what it is (one context line) and what to do (the hint)."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from bale.model.record import record
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ TABLE = "build-dependencies"
 Pins = tuple[tuple[NormalizedName, Version], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LockedBuild:
     """The exact build environment of one distribution: ``pins`` sorted by name."""
 

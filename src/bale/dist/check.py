@@ -7,7 +7,7 @@ import re
 import tarfile
 import zipfile
 import zlib
-from dataclasses import dataclass
+from bale.model.record import record
 from pathlib import Path
 
 from packaging.version import Version
@@ -23,7 +23,7 @@ _MAX_METADATA = 16 * 1024 * 1024
 _RST = "text/x-rst"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Distribution:
     """A wheel or sdist file with what its file name says and the core metadata it carries."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from bale.model.record import record
 from pathlib import Path
 
 from bale.errors import BaleError, HashMismatchError
@@ -79,7 +79,7 @@ def check_index_hashes(
             )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class HashPolicy:
     """What the pipeline demands of hashes, for the whole graph of one run.
 

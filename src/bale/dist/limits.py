@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from bale.model.record import record
 
 from bale.errors import BaleError
 
@@ -33,7 +33,7 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ArchiveLimits:
     """How much an archive may unpack to: total bytes, members, and bytes out per byte in per member."""
 

@@ -11,7 +11,7 @@ import shutil
 import sys
 import zipfile
 import zlib
-from dataclasses import dataclass
+from bale.model.record import record
 from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, NormalizedName, canonicalize_name, parse_wheel_filename
@@ -35,7 +35,7 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 _O_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Expected:
     """A RECORD row: the hash algorithm, raw digest and size a member must have."""
 

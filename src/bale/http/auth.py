@@ -7,14 +7,15 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from bale.model.record import record
 
 REDACTED = "****"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Credentials:
     """A username and password for HTTP basic authentication."""
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
+
+from bale.model.record import record
 
 # Headers worth keeping: the body's type, its validators and its freshness.
 _KEPT_HEADERS = ("content-type", "etag", "last-modified", "cache-control", "expires", "date", "age")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CachedPage:
     """A stored response: final URL, kept headers, body and when it was stored (epoch seconds)."""
 

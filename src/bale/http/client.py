@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urljoin, urlsplit
@@ -18,6 +17,7 @@ from bale.cancel import check as check_cancelled
 from bale.errors import BaleError, HashMismatchError, OfflineError
 from bale.http.auth import CredentialStore, host_key, redact_url
 from bale.http.cache import CachedPage, PageCache, PageFile, is_storable, keep_headers
+from bale.model.record import record
 from bale.report import NULL_REPORTER, Reporter
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ _AUTH_HINT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Response:
     """A whole response; ``headers`` have lower-case names, ``url`` is the final one without credentials."""
 
@@ -65,7 +65,7 @@ class Response:
         return self.headers.get("content-type", "")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ByteRange:
     """Bytes ``start .. start + len(data)`` of a resource of ``total`` bytes (None when unknown)."""
 
@@ -74,7 +74,7 @@ class ByteRange:
     total: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Downloaded:
     """What ``download_if_changed`` put at its ``dest``: the bytes' sha256 and size, and the response's
     validators for the next conditional request (``""`` when the server sent none)."""

@@ -9,7 +9,7 @@ import struct
 import threading
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ from bale.http.pool import OnceMap
 from bale.index.metadata_cache import cached_metadata, metadata_path
 from bale.model.dists import IndexFile
 from bale.model.names import normalize
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.metadata import Metadata
@@ -190,7 +191,7 @@ def fetch_metadata(
     return MetadataFetcher(client, cache_dir=cache_dir, download=download).fetch(file)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CoreMetadata:
     """The METADATA fields resolution reads, with the types ``packaging.metadata.Metadata`` gives them.
 
@@ -388,7 +389,7 @@ class _ZipFormatError(BaleError):
     """The bytes read by range do not form the expected zip structure."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Member:
     name: str
     method: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from bale.errors import BaleError, OfflineError
 from bale.http.pool import OnceMap, shared_executor
 from bale.model.dates import as_utc
 from bale.model.dists import IndexFile
+from bale.model.record import record
 from bale.model.requirement_errors import plain_reason
 from bale.report import NULL_REPORTER, Reporter
 from bale.resolver.candidates import (
@@ -68,7 +69,7 @@ SourceMetadata = Callable[[IndexFile], bytes]
 """The METADATA of an sdist (or a source tree pinned by path), from a build backend when it must."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProviderOptions:
     """What narrows the files a provider offers.
 
@@ -99,7 +100,7 @@ class ProviderOptions:
     refuse_metadata: Callable[[NormalizedName, Version, bytes], str | None] | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UniversalScope:
     """Resolve for every environment at once (``--universal``) instead of one target.
 
@@ -112,7 +113,7 @@ class UniversalScope:
     fork_marker: MarkerExpr | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Project:
     """One package's usable files, grouped by version."""
 
@@ -124,14 +125,14 @@ class _Project:
     refused: Mapping[Version, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _PythonBlocked:
     """Every file of a version declares a ``Requires-Python`` that excludes the target."""
 
     requires_python: SpecifierSet
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Metadata:
     """What resolution reads from one version's METADATA."""
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
 
 from bale.model.names import NormalizedName
+from bale.model.record import record
 
 __all__ = ["IndexEntry", "simple_pages"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class IndexEntry:
     """One file a project page links to: ``href`` is relative to the page's folder."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from bale.http.auth import split_credentials
 from bale.http.pool import OnceMap, shared_executor
 from bale.index.simple import ACCEPT, parse_links_page, parse_project_page
 from bale.model.dists import IndexFile, parse_filename
+from bale.model.record import record
 from bale.report import NULL_REPORTER, Reporter
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ UNSAFE_BEST_MATCH = "unsafe-best-match"
 STRATEGIES = (FIRST_INDEX, UNSAFE_FIRST_MATCH, UNSAFE_BEST_MATCH)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class IndexSources:
     """The indexes and find-links locations to search.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +11,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.metadata import Metadata
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # Not slots: the lazy attributes below are cached_property, which needs an instance __dict__. Laziness
 # is the point: a snapshot of 300 dists costs 300 scandir entries, not 900 extra file reads.
-@dataclass(frozen=True)
+@record(frozen=True)
 class InstalledDist:
     """One distribution found in (or just installed into) site-packages.
 

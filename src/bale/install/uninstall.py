@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from bale.errors import BaleError
 from bale.install.installed import InstalledDist
 from bale.install.protected import protected_reason
 from bale.install.record import parse_record
+from bale.model.record import record
 from bale.model.scheme import InstallScheme
 
 
@@ -81,7 +81,7 @@ def _pyc_files(pycache: str, stems: set[str]) -> list[str]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Removal:
     """What uninstalling one distribution deletes, decided before anything is deleted.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +16,7 @@ from bale.install.installed import InstalledDist, seeded
 from bale.install.protected import JOURNAL_NAME, protected_reason
 from bale.install.record import RecordRow, format_record, parse_record, record_hash, row_for
 from bale.install.scripts import SCRIPT_GROUPS, launcher, parse_entry_points, rewrite_python_shebang
+from bale.model.record import record
 from bale.model.scheme import InstallScheme
 
 # Files of the dist-info folder that bale writes itself; copies shipped inside a wheel are ignored.
@@ -134,7 +134,7 @@ class _Writes:
                 os.rmdir(path)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class WheelInstall:
     """A checked install of one unpacked wheel: every file and where it goes, nothing written yet.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import urlsplit
 
 from packaging.pylock import Package, Pylock
@@ -20,6 +20,7 @@ from packaging.version import Version
 from bale.audit.findings import Finding
 from bale.lock.pylock import strip_credentials
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 
 __all__ = [
     "LicenseChange",
@@ -38,7 +39,7 @@ OLD = "old"
 NEW = "new"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PackageChange:
     """``kind``: added, removed, upgraded, downgraded, or changed (same version, another source).
     ``marker``: the entry's environment marker, set only where a name has several entries in a lock
@@ -52,7 +53,7 @@ class PackageChange:
     detail: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SourceBuild:
     """An entry that builds from source at install where the old lock had none to build:
     ``what`` says how (only an sdist, a git checkout, a source archive), ``why`` what was before."""
@@ -64,7 +65,7 @@ class SourceBuild:
     marker: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SourceChange:
     """``kind`` ``index`` or ``host``: a ``value`` the old lock never named, and the ``packages`` that
     use it; ``moved``: a package's ``index`` that changed (``value`` is then ``old -> new``)."""
@@ -74,7 +75,7 @@ class SourceChange:
     packages: tuple[NormalizedName, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PublisherChange:
     """A package's attestation identities (PEP 740 publishers) that ``changed`` or were ``lost``;
     ``gained``: none before, some now (told, not flagged)."""
@@ -91,7 +92,7 @@ class PublisherChange:
         return self.kind != "gained"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LicenseChange:
     """The licence of a new package (``old_version`` and ``old`` None) or of a version whose licence
     differs from the old version's."""
@@ -103,7 +104,7 @@ class LicenseChange:
     new: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class VulnerabilityChange:
     """A finding the new lock has and the old did not (``introduced``), or the reverse (``fixed``)."""
 
@@ -111,7 +112,7 @@ class VulnerabilityChange:
     finding: Finding
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LockDiff:
     """Every section sorted; ``vulnerabilities`` None when no advisory data was at hand, ``licenses``
     None when licences were not looked up; ``notes``: what could not be told, and why."""
@@ -149,7 +150,7 @@ class LockDiff:
 # ---------------------------------------------------------------------------------------------- pairing
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Entry:
     key: int
     package: Package

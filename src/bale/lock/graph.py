@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.pylock import Pylock
@@ -31,7 +33,7 @@ __all__ = [
 PROJECT = -1  # the key of the project's node; packages are keyed by their position in the lock
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Node:
     """The project, or one ``[[packages]]`` entry (``key`` is its index in the lock)."""
 
@@ -46,7 +48,7 @@ class Node:
         return f"{self.name} v{self.version}" if self.version is not None else self.name
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Edge:
     """``source`` needs ``target``, with ``extras`` of it. Edges from the project carry the
     requirement's extras and marker and ``origin``: None for ``[project] dependencies``,
@@ -62,7 +64,7 @@ class Edge:
     via: tuple[NormalizedName, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LockGraph:
     """Nodes by key (the project's is :data:`PROJECT`), edges out of and into each node, sorted."""
 

@@ -8,12 +8,12 @@ here is pure: the caller fetches and verifies provenance (``bale.dist.provenance
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.pylock import Pylock
@@ -65,7 +65,7 @@ def _describe_all(identities: Sequence[Identity]) -> str:
     return "; ".join(describe_identity(identity) for identity in identities) or "no attestations"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IdentityChange:
     """A package whose publishers differ from those the previous lock recorded (``new`` empty: the
     package lost its attestations)."""
@@ -114,7 +114,7 @@ def identity_changes(
     return changes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FileProvenance:
     """What is known of one locked file's provenance: ``identities`` empty when none was verified, and
     then ``reason`` says why ("the index serves no provenance for it")."""

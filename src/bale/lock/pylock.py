@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -44,6 +44,7 @@ from bale.errors import INTERNAL_ERROR, BaleError
 from bale.lock import toml_writer as toml
 from bale.model.dates import as_utc
 from bale.model.hashes import STRONG_ALGORITHMS
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.tags import Tag
@@ -96,7 +97,7 @@ _SSH_SCHEMES = frozenset({"ssh", "git+ssh", "hg+ssh", "bzr+ssh", "svn+ssh"})
 # -- input values ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DependencyRef:
     """A ``[[packages.dependencies]]`` entry: the dependency's name, and its version when the lock
     holds several versions of it (the version is written only then)."""
@@ -105,7 +106,7 @@ class DependencyRef:
     version: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LockedPackage:
     """One ``[[packages]]`` entry to write.
 
@@ -130,7 +131,7 @@ class LockedPackage:
     attestation_identities: tuple[Mapping[str, Any], ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LockInput:
     """Everything a ``pylock.toml`` records.
 
@@ -274,7 +275,7 @@ def _specifier(text: str, where: str) -> str:
         raise BaleError(f"Cannot write the lock file: invalid requires-python {text!r} {where}") from err
 
 
-@dataclass
+@record
 class _Entry:
     """A package checked and normalised for writing."""
 
@@ -612,7 +613,7 @@ def _unhashed_file(entry: Mapping[str, Any], field_path: str) -> str | None:
 # -- selection ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SelectedFile:
     """The file to fetch: a wheel, an sdist or a direct archive. ``path`` is as written in the lock
     (relative to its folder when relative)."""
@@ -627,7 +628,7 @@ class SelectedFile:
     subdirectory: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Selected:
     """One package to install for an environment: a file to fetch, or a VCS or directory source."""
 
@@ -881,7 +882,7 @@ def _hash_problems(filename: str, hashes: Mapping[str, str]) -> list[str]:
     return problems
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Hosts:
     names: frozenset[str]
     pairs: frozenset[str]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from packaging.version import Version
 
 from bale.model.names import NormalizedName
+from bale.model.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pinned:
     """One line of output: ``name==version`` (or ``name @ url``), its marker, who asked for it, its hashes.
 
@@ -28,7 +29,7 @@ class Pinned:
     hashes: tuple[str, ...] = field(default=())
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Format:
     header: bool = True
     annotate: bool = True

@@ -12,12 +12,12 @@ import json
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from bale.lock.graph import PROJECT, LockGraph
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.pylock import Package, Pylock
@@ -67,7 +67,7 @@ _SPDX_HASHES = {
 _NOASSERTION = "NOASSERTION"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SbomArtifact:
     """One file the lock names for a package: ``url`` or ``path`` (relative to the lock's folder)."""
 
@@ -79,7 +79,7 @@ class SbomArtifact:
     subdirectory: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SbomPackage:
     """A component of the bill: the project (``key`` is :data:`PROJECT`) or one lock entry."""
 

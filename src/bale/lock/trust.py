@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.pylock import Package, Pylock
@@ -23,7 +24,7 @@ __all__ = ["Locations", "file_location", "outside_locations", "outside_sources",
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Locations:
     """Where index files may come from: ``folders`` are (origin, path) pairs a file must lie in or
     under (``https://host:port`` and ``/simple-root``, or ``file://`` and a folder), ``hosts`` are

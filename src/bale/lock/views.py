@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 
 from bale.lock.graph import PROJECT, Edge, LockGraph, Node, origin_label
+from bale.model.record import record
 
 __all__ = ["TreeOptions", "path_text", "paths_to", "tree_lines"]
 
 _BRANCH, _LAST, _PIPE, _SPACE = "├── ", "└── ", "│   ", "    "
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TreeOptions:
     """``depth``: levels below the top lines (None: all). ``invert``: draw who needs each package.
     ``start``: the top lines' keys (None: the project, or when inverted every package nothing else

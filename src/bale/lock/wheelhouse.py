@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import SpecifierSet
@@ -12,6 +11,7 @@ from packaging.version import Version
 
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock
@@ -46,7 +46,7 @@ PLATFORM_ALIASES: Mapping[str, str] = {
 PYTHON_MINORS: tuple[str, ...] = tuple(f"3.{minor}" for minor in range(8, 15))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class WheelhouseFile:
     """One file of the lock to copy into the wheelhouse, with the digests it must have."""
 
@@ -65,7 +65,7 @@ class WheelhouseFile:
         return f"{self.name}=={self.version}" if self.version is not None else str(self.name)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WheelhouseTarget:
     """One environment the wheelhouse must install in, and how messages name it."""
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
+
+from bale.model.record import record
 
 __all__ = ["PythonRange", "normal_version"]
 
@@ -37,7 +38,7 @@ def _next_prefix(release: tuple[int, ...]) -> Version:
     return normal_version(Version(".".join(map(str, bumped))))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PythonRange:
     """A set of interpreter versions (``python_full_version`` values), as intervals in version order.
 

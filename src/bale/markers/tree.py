@@ -18,7 +18,6 @@ real environments only (so ``sys_platform == 'win32'`` and ``os_name == 'nt'`` b
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 from packaging.utils import canonicalize_name
@@ -26,6 +25,7 @@ from packaging.version import InvalidVersion, Version
 
 from bale.markers.python import PythonRange
 from bale.markers.values import ValueSet
+from bale.model.record import record
 
 __all__ = [
     "FALSE",
@@ -273,7 +273,7 @@ _LINUX, _DARWIN, _WINDOWS, _OTHER_OS = 1, 2, 4, 8
 _CPYTHON, _PYPY, _OTHER_IMPL = 1, 2, 4
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Group:
     index: int
     known: Mapping[str, int]  # value -> classes it belongs to
@@ -421,7 +421,7 @@ def clause_node(clause: Clause) -> Node:
 # -- opaque atoms ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OpaqueAtom:
     """A comparison kept as a boolean variable: its text, and the text of its negation."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bale.model.record import record
 
 __all__ = ["ValueSet", "quote"]
 
@@ -12,7 +12,7 @@ def quote(value: str) -> str:
     return f'"{value}"' if "'" in value else f"'{value}'"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ValueSet:
     """``values`` when ``negated`` is False, else every string but ``values``."""
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from bale.migrate.imported import Imported, problem
+from bale.model.record import record
 
 __all__ = ["CONDA_NAMES", "Environment", "from_environment", "parse_environment"]
 
@@ -49,7 +50,7 @@ _SYSTEM = {
 }  # fmt: skip
 
 
-@dataclass
+@record
 class Environment:
     name: str | None = None
     channels: list[str] = field(default_factory=list)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ImportedIndex:
     """One ``[[tool.bale.index]]`` to write."""
 
@@ -21,7 +22,7 @@ class ImportedIndex:
     default: bool = False
 
 
-@dataclass
+@record
 class Imported:
     """A project as another tool described it, in bale's terms.
 

@@ -15,10 +15,11 @@ for the caller to report (the first lock still prefers the versions the old lock
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
+
+from bale.model.record import record
 
 __all__ = ["ConstraintError", "Translated", "python_marker", "translate"]
 
@@ -27,7 +28,7 @@ class ConstraintError(ValueError):
     """A constraint poetry would not read either; the message says which part."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Translated:
     """``specifier`` is the PEP 440 text ("" allows every version); ``widened`` is True when a union
     with a hole became its widest range."""

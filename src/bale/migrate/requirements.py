@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
 from bale.migrate.imported import Imported, ImportedIndex, index_name, problem
+from bale.model.record import record
 from bale.model.requirement import RequirementSpec
 
 __all__ = ["RequirementsInput", "from_requirements", "group_of", "is_compiled"]
@@ -45,7 +46,7 @@ def group_of(relative: str) -> str | None:
     return str(canonicalize_name(stem))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RequirementsInput:
     """One requirements file, parsed (by ``bale.requirements``), with its raw text for annotations."""
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from packaging.version import Version
 
 from bale.model.dists import FileKind, IndexFile
 from bale.model.names import NormalizedName
+from bale.model.record import record
 from bale.vcs import VcsInfo
 
 AllowedHashes = Mapping[str, frozenset[str]]
 """Digests a file may have, by algorithm (``--hash`` options, or a lock file's hashes)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Artifact:
     """A distribution chosen for installation and where to get it.
 
@@ -85,7 +86,7 @@ class Artifact:
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Prepared:
     """An artifact's wheel, checked and unpacked in the cache, ready to link into an environment."""
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from bale.model.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BuildOptions:
     """How the builder is called for the packages of this run (not for build requirements)."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import Enum
 from functools import lru_cache
@@ -20,6 +20,8 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from bale.model.record import record
+
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
 
@@ -28,7 +30,7 @@ class FileKind(Enum):
     SDIST = "sdist"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ParsedFilename:
     """What a distribution's file name says about it (PEP 427 wheels, PEP 625 sdists).
 
@@ -105,7 +107,7 @@ def parse_filename(filename: str) -> ParsedFilename | None:
     return None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IndexFile:
     """One file of one version of a project, as listed by a simple index page or a find-links folder.
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 
 from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
 from packaging.version import Version
 
 from bale.errors import BaleError
+from bale.model.record import record
 from bale.model.target import TargetEnv
 
 __all__ = [
@@ -35,7 +35,7 @@ _WINDOWS_TAGS = {"amd64": "win_amd64", "x86": "win32", "arm64": "win_arm64"}
 _WINDOWS_MACHINES = {"amd64": "AMD64", "x86": "x86", "arm64": "ARM64"}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Platform:
     """An operating system and CPU, as much as wheel tags and markers need to know.
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from packaging.requirements import Requirement
 
 from bale.model.names import NormalizedName
+from bale.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Origin:
     """Where a requirement was written: a file and 1-based line, or the command line."""
 
@@ -26,7 +27,7 @@ class Origin:
 COMMAND_LINE = Origin()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RequirementSpec:
     """One requirement: a PEP 508 requirement, or a local/remote archive or directory.
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
+
+from bale.model.record import record
 
 if TYPE_CHECKING:  # the tags module costs ~8 ms to import; `bale venv` needs none of it
     from packaging.tags import Tag
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TargetEnv:
     """Facts about one concrete target interpreter, enough to pick files and evaluate markers.
 

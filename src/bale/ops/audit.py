@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from packaging.version import InvalidVersion, Version
 from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 from bale.ops.project import LockSettings
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 STALE_AFTER = dt.timedelta(days=7)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DataSettings:
     """Where advisories come from: ``db`` (a file), the local database (``offline``), or the OSV API
     at ``service_url``; ``update_db`` fetches the local database from ``db_url`` first and uses it."""
@@ -42,7 +43,7 @@ class DataSettings:
     db_url: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AuditSettings:
     start: Path  # where to look for the project
     lock: LockSettings = field(default_factory=LockSettings)
@@ -61,14 +62,14 @@ class AuditSettings:
     today: dt.date | None = None  # for expiring ignores; None: today (UTC)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AuditedPackage:
     name: NormalizedName
     version: Version
     marker: str | None = None
 
 
-@dataclass
+@record
 class Audited:
     """What is audited: ``target`` names it for people, ``target_uri`` for SARIF (None: not a file)."""
 
@@ -81,7 +82,7 @@ class Audited:
     loaded: LoadedLock | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AuditResult:
     report: AuditReport
     audited: Audited

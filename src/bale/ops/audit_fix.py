@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from packaging.version import Version
 from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName
+from bale.model.record import record
 from bale.ops.audit import AuditResult, AuditSettings, advisories
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from bale.project.model import Project
 
 
-@dataclass
+@record
 class FixOutcome:
     """What ``--fix`` chose (``targets``), could not fix (``missing``: no safe version; ``blockers``: a
     declared range excludes it), widened (``widened``: old, new, file:line) and wrote. ``lock`` is the

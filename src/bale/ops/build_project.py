@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.context import Context
 from bale.errors import BaleError
+from bale.model.record import record
 from bale.ops.settings import BuildSettings, IndexSettings
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ Step = Callable[[str], None]
 """Told what is being built next ("Building source distribution..."), for the CLI to show."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BuildRequest:
     """What ``bale build`` was asked: ``path`` is a source tree or an sdist (None: the project around
     ``cwd``, or its workspace member ``package``); neither ``sdist`` nor ``wheel`` means both."""
@@ -38,13 +39,13 @@ class BuildRequest:
     build: BuildSettings = field(default_factory=BuildSettings)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BuildOutcome:
     out_dir: Path
     files: tuple[Path, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Target:
     """The resolved input: a tree or an sdist, where its files go, and the project whose indexes apply."""
 

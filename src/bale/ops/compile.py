@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +13,7 @@ from packaging.version import Version
 from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 from bale.model.requirement import RequirementSpec
 from bale.ops.pylock_install import is_pylock
 from bale.ops.request import ResolveRequest
@@ -30,7 +31,7 @@ PYLOCK = "pylock.toml"
 REQUIREMENTS_TXT = "requirements.txt"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompileSettings:
     src_files: tuple[Path, ...]
     output: Path | None
@@ -64,7 +65,7 @@ class CompileSettings:
     build: BuildSettings = field(default_factory=BuildSettings)
 
 
-@dataclass
+@record
 class CompileOutcome:
     """The requirements file written (``text``), and what it was computed from: ``inputs`` are the local
     files (absolute paths) that, with the command line and the index pages the run read, fully decide

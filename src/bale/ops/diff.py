@@ -7,11 +7,12 @@ import datetime as dt
 import os
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.pylock import Pylock
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["DiffSettings", "LockSide", "compare", "lock_sides", "revision_side"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LockSide:
     """One of the two locks: ``label`` names it for people (``HEAD:pylock.toml``, a path); ``text``
     None: there was no lock (all of the other side's packages are new); ``path``: where the lock is,
@@ -36,7 +37,7 @@ class LockSide:
     path: Path
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DiffSettings:
     lock: LockSettings | None = None  # the index settings licence reads check hosts against
     licenses: bool = True  # look up licences (metadata from the cache, else the lock's index)

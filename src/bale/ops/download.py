@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -15,6 +15,7 @@ from bale.errors import BaleError
 from bale.model.artifact import Artifact
 from bale.model.hashes import STRONG_ALGORITHMS
 from bale.model.names import NormalizedName
+from bale.model.record import record
 from bale.model.requirement import RequirementSpec
 from bale.model.target import TargetEnv
 from bale.ops.install import (
@@ -32,7 +33,7 @@ from bale.resolver.candidates import PreReleases
 _WORKERS = 8
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Download:
     """One file to save: where it comes from and the digests it must have."""
 

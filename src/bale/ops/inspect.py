@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,13 +12,14 @@ from packaging.utils import canonicalize_name
 
 from bale.context import Context
 from bale.model.names import NormalizedName
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from bale.install.installed import InstalledDist
     from bale.python.venv import PythonEnvironment
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Listed:
     name: str  # as the distribution spells it
     version: str
@@ -96,7 +97,7 @@ def freeze_lines(rows: Iterable[Listed]) -> list[str]:
     return lines
 
 
-@dataclass
+@record
 class Problem:
     text: str
 
@@ -151,7 +152,7 @@ def _req_text(req: Requirement) -> str:
     return f"{req.name}{extras}{req.specifier}"
 
 
-@dataclass
+@record
 class ShowInfo:
     fields: list[tuple[str, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from bale.dist.sources import registry_artifact
 from bale.errors import BaleError
 from bale.model.artifact import Artifact
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 from bale.model.requirement import RequirementSpec
 from bale.model.target import TargetEnv
 from bale.ops.settings import IndexSettings, InstallSettings
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 PROTECTED: frozenset[NormalizedName] = frozenset({normalize("bale")})
 
 
-@dataclass
+@record
 class InstallOutcome:
     environment: Path
     python_version: str
@@ -55,7 +56,7 @@ class InstallOutcome:
     site_packages: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Inputs:
     requirements: tuple[RequirementSpec, ...]
     constraints: tuple[RequirementSpec, ...]

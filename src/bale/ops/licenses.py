@@ -11,12 +11,13 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.pylock import Package, Pylock
@@ -45,7 +46,7 @@ __all__ = [
 _WORKERS = 16
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LicenseLookup:
     """Declared licences by lock key; ``problems``: the keys whose metadata could not be read, and
     why (their licence is unknown); ``versions``: the version each entry's metadata states."""
@@ -300,7 +301,7 @@ def license_rows(
 # ---------------------------------------------------------------------------------------------- SBOM
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SbomRequest:
     selection: Selection
     format: str  # "cyclonedx" (1.6), "cyclonedx1.5", "cyclonedx1.6" or "spdx" (2.3)

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from packaging.version import Version
@@ -18,6 +18,7 @@ from packaging.version import Version
 from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName
+from bale.model.record import record
 from bale.ops.project import LockOutcome, LockSettings
 from bale.project.model import Project
 
@@ -27,7 +28,7 @@ _GITHEAD = re.compile(r"GITHEAD_([0-9a-f]{40}|[0-9a-f]{64})")
 _MARKERS = re.compile(r"^(<{7}|>{7})( |$)", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PinConflict:
     """Both sides pinned ``name``, at different versions; ``chosen`` (the higher) was preferred."""
 
@@ -37,7 +38,7 @@ class PinConflict:
     chosen: str
 
 
-@dataclass
+@record
 class MergeOutcome:
     lock: LockOutcome
     conflicts: list[PinConflict] = field(default_factory=list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from bale.errors import BaleError
 from bale.migrate.imported import Imported
+from bale.model.record import record
 from bale.ops.project import LockOutcome, LockSettings
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ FORMATS = ("requirements", "pip-tools", "pipenv", "poetry", "pdm", "uv", "conda"
 PYPROJECT = "pyproject.toml"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ImportSettings:
     root: Path
     tool: str | None = None  # --from; else detected
@@ -41,7 +42,7 @@ class ImportSettings:
     lock: LockSettings = field(default_factory=LockSettings)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Moved:
     """A locked version the first lock did not keep: ``new`` None when the package left the lock."""
 
@@ -51,7 +52,7 @@ class Moved:
     why: str
 
 
-@dataclass
+@record
 class ImportOutcome:
     imported: Imported
     pyproject: Path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from bale.audit.licenses import DeclaredLicense
 from bale.errors import BaleError
+from bale.model.record import record
 from bale.policy.evaluate import (
     FileFacts,
     Refusal,
@@ -184,7 +185,7 @@ def check_sources(policy: Policy, specs: Iterable[RequirementSpec], home: Path |
 # ---------------------------------------------------------------------------------------------- lock files
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Violation:
     """A locked package a rule refuses."""
 
@@ -198,7 +199,7 @@ class Violation:
         return f"{label} {self.refusal.text}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LockCheck:
     """What ``bale policy check`` found: the violations, and the rules it could not check (why)."""
 

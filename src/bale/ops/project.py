@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from packaging.version import Version
 from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 from bale.model.requirement import RequirementSpec
 from bale.ops.settings import BuildSettings, IndexSettings
 
@@ -46,7 +47,7 @@ _RESOLUTION_SETTINGS = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LockSettings:
     index: IndexSettings = field(default_factory=IndexSettings)
     explicit_index: bool = False  # --index-url given: it wins over the project's indexes
@@ -70,7 +71,7 @@ class LockSettings:
     dry_run: bool = False  # resolve and return the lock's text, write nothing
 
 
-@dataclass
+@record
 class LockOutcome:
     path: Path
     count: int = 0
@@ -85,7 +86,7 @@ class LockOutcome:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LockState:
     """What the lock file says about today's inputs: ``changes`` is empty when it is fresh."""
 
@@ -99,7 +100,7 @@ class LockState:
         return self.exists and not self.changes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SyncSettings:
     lock: LockSettings = field(default_factory=LockSettings)
     locked: bool = False  # the lock must be fresh: never relock
@@ -117,7 +118,7 @@ class SyncSettings:
     only_groups: tuple[str, ...] = ()  # only these groups' packages: not the project nor its dependencies
 
 
-@dataclass
+@record
 class SyncOutcome:
     environment: Path
     created: bool = False

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -28,7 +28,7 @@ SourceEntry = dict[str, "str | bool"]
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SourceOptions:
     """``bale add``'s source flags: ``--index NAME``, ``--editable`` and one of ``--tag/--branch/--rev``."""
 
@@ -39,7 +39,7 @@ class SourceOptions:
     rev: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Addition:
     """One package to add: the dependency entry to write, its source entry (None: none to write), and
     whether the entry gets a version bound from the locked version (``--bounds``) once locked."""

@@ -4,18 +4,18 @@ versions."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from packaging.version import Version
 
 from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName
+from bale.model.record import record
 from bale.ops.project import LockSettings
 from bale.project.model import Project
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class OutdatedRow:
     """``declared``: the project's own specifiers on it (None: only a dependency of a dependency; "" a
     bare name); ``compatible``: what a fresh lock of the same pyproject.toml would take; ``latest``: the

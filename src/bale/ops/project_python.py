@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 RequestSource = Literal["option", "file", "requires-python", "default"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ProjectPython:
     """What a project asks of its interpreter, and where the ask came from (for the error message).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from bale.errors import BaleError
 from bale.model.names import NormalizedName
+from bale.model.record import record
 from bale.model.requirement import RequirementSpec
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def _source_applies(
     )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SourcedSpec(RequirementSpec):
     """A requirement ``[tool.bale.sources]`` takes from a path, URL or repository: ``requirement`` is
     the direct reference; ``wanted`` the version bound it was written with (``lib>=2``), which the
@@ -239,7 +240,7 @@ def _plain(url: str) -> str:
 # ---------------------------------------------------------------------------------------------- locking
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LockedDirect:
     """What the lock records for a package taken from a path, URL or repository."""
 

@@ -10,7 +10,7 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -19,6 +19,7 @@ from bale.context import Context
 from bale.errors import BaleError, OfflineError
 from bale.http.auth import Credentials, redact_url
 from bale.model.names import NormalizedName
+from bale.model.record import record
 
 if TYPE_CHECKING:
     import urllib3
@@ -35,7 +36,7 @@ _RETRIES = 2
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PublishSettings:
     """``bale publish``, merged from the command line and ``BALE_PUBLISH_*``; secrets never in a repr."""
 
@@ -54,7 +55,7 @@ class UploadStatus(enum.Enum):
     SKIPPED = "skipped"  # already on the index
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UploadOutcome:
     dist: Distribution
     status: UploadStatus

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from bale.ops.project_python import ProjectPython
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from bale.python.probe import Interpreter
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Pinned:
     """What ``pin`` wrote: the file, the request, the pin it replaced, the interpreter it selects."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from bale.model.names import NormalizedName
+from bale.model.record import record
 from bale.model.requirement import RequirementSpec
 from bale.model.target import TargetEnv
 from bale.ops.settings import IndexSettings
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from bale.policy.model import Policy
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ResolveRequest:
     requirements: Sequence[RequirementSpec]
     target: TargetEnv

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from bale.errors import BaleError
 from bale.model.artifact import Artifact
 from bale.model.dists import IndexFile
 from bale.model.names import NormalizedName
+from bale.model.record import record
 from bale.model.requirement import Origin, RequirementSpec
 from bale.model.target import TargetEnv
 from bale.ops.request import ResolveRequest
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from bale.resolver.universal import UniversalResolution
 
 
-@dataclass
+@record
 class Resolved:
     resolution: Resolution
     provider: IndexProvider
@@ -80,7 +81,7 @@ def _strategy(name: str) -> Strategy:
         return Strategy[name.upper().replace("-", "_")]
 
 
-@dataclass
+@record
 class _Setup:
     """What both kinds of resolution need: the provider, the overrides, the options, the origins."""
 
@@ -253,7 +254,7 @@ def _not_found(provider: IndexProvider, name: NormalizedName) -> bool:
     return isinstance(answer, Unavailable) and answer.kind is UnavailableKind.NOT_FOUND
 
 
-@dataclass
+@record
 class UniversallyResolved:
     resolution: UniversalResolution
     provider: IndexProvider

@@ -13,11 +13,12 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.errors import BaleError
+from bale.model.record import record
 from bale.ops.settings import BuildSettings, IndexSettings, InstallSettings
 from bale.project.script import ScriptMetadata, parse_script
 
@@ -35,7 +36,7 @@ OVERLAY_PTH = "_bale_overlay.pth"
 _BUCKET = "environments"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ScriptSettings:
     """How a script's environment is made: the command line's indexes (``explicit_index``: ``-i`` was
     given, which wins over the block's), ``--python``, ``--locked`` / ``--frozen``, ``--refresh``."""
@@ -50,7 +51,7 @@ class ScriptSettings:
     exclude_newer: str | None = None
 
 
-@dataclass
+@record
 class EnvironmentOutcome:
     """The environment to run in; ``installed``: what was installed now (empty when it was reused)."""
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from bale.policy.typosquat import TyposquatMode
@@ -13,7 +15,7 @@ if TYPE_CHECKING:
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GlobalSettings:
     cache_dir: Path | None = None  # None: BALE_CACHE_DIR or the platform cache directory
     no_cache: bool = False
@@ -59,7 +61,7 @@ def index_location(text: str) -> str:
     return path.resolve().as_uri()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IndexSettings:
     """Where packages come from. Indexes are searched extra indexes first (in the order given), then
     ``index_url``; ``strategy`` says how their answers combine (see ``bale.index.sources``)."""
@@ -131,7 +133,7 @@ class IndexSettings:
         )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BuildSettings:
     """How sdists and source trees are built (``--no-build-isolation``, ``-C``, ``--build-constraint``).
 
@@ -155,7 +157,7 @@ class BuildSettings:
         return config_settings_mapping(self.config_settings)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InstallSettings:
     """``bale pip install`` and ``bale pip sync``."""
 
@@ -186,7 +188,7 @@ class InstallSettings:
     typosquat: TyposquatMode | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DownloadSettings:
     packages: tuple[str, ...]
     requirement_files: tuple[Path, ...]

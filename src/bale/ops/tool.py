@@ -7,11 +7,12 @@ import dataclasses
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.errors import BaleError
+from bale.model.record import record
 from bale.ops.settings import IndexSettings, InstallSettings
 from bale.tool.layout import bin_dir, tool_dir
 
@@ -31,7 +32,7 @@ def normalize(name: str) -> NormalizedName:
     return canonical(name)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ToolInstallRequest:
     requirement: str  # NAME[extras][specifier], as typed
     with_: tuple[str, ...] = ()
@@ -41,7 +42,7 @@ class ToolInstallRequest:
     index: IndexSettings = field(default_factory=IndexSettings)
 
 
-@dataclass
+@record
 class ToolOutcome:
     name: NormalizedName
     version: str
@@ -51,7 +52,7 @@ class ToolOutcome:
     already: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InstalledTool:
     receipt: Receipt
     version: str | None
@@ -341,7 +342,7 @@ def list_tools() -> list[InstalledTool]:
 # --- tool run (bx) ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ToolRunRequest:
     command: str  # NAME or NAME@VERSION (NAME@latest: look for a newer version)
     from_: str | None = None

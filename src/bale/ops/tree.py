@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from bale.model.names import NormalizedName
+from bale.model.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Node:
     name: NormalizedName
     display: str

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.errors import BaleError
 from bale.model.names import NormalizedName
+from bale.model.record import record
 from bale.policy.typosquat import Lookalike, TyposquatMode, describe
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ __all__ = [
 MODES: tuple[TyposquatMode, ...] = ("warn", "deny", "off")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Suspect:
     """A checked name that looks like a popular one, with its first upload (None: the index has no
     upload times, or does not serve the name) and the sentence said about it."""

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import normalize
+from bale.model.record import record
 
 
-@dataclass
+@record
 class UninstallOutcome:
     environment: Path
     removed: list[tuple[str, str]] = field(default_factory=list)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 from bale.model.requirement import RequirementSpec
 from bale.ops.project import LockOutcome, LockSettings
 from bale.project.model import IndexSource, Project
 from bale.project.range_upgrade import Widen
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RangeRow:
     """One declared requirement: ``new`` its rewritten form (None: kept); ``held``: a cap keeps ``latest``
     out and no ``--bounds`` widens it."""
@@ -27,7 +28,7 @@ class RangeRow:
     held: bool = False
 
 
-@dataclass
+@record
 class UpgradeOutcome:
     ranges: list[RangeRow] = field(default_factory=list)
     lock: LockOutcome | None = None

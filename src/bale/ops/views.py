@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.context import Context
 from bale.errors import BaleError
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 from bale.ops.project import LockOutcome, LockSettings
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from bale.project.model import Project
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Selection:
     """Which groups and extras to show or export, as for ``bale sync``; ``only_groups`` leaves the
     project's own dependencies (and the project) out."""
@@ -38,7 +39,7 @@ class Selection:
     all_extras: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ViewSettings:
     lock: LockSettings = field(default_factory=LockSettings)
     locked: bool = False  # the lock must be fresh: never relock
@@ -46,7 +47,7 @@ class ViewSettings:
     member: str | None = None  # a workspace member instead of the project found from the directory
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LoadedLock:
     project: Project
     path: Path
@@ -55,7 +56,7 @@ class LoadedLock:
     relocked: LockOutcome | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TreeRequest:
     selection: Selection = field(default_factory=Selection)
     depth: int | None = None
@@ -65,7 +66,7 @@ class TreeRequest:
     dedupe: bool = True
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExportRequest:
     selection: Selection = field(default_factory=Selection)
     format: str = "requirements.txt"
@@ -164,7 +165,7 @@ def _requirements(specs: Sequence[RequirementSpec]) -> list[Requirement]:
     return [spec.requirement for spec in specs if spec.requirement is not None]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Chosen:
     """A selection decided against the project: the root origins, extras and groups it includes."""
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.context import Context
 from bale.errors import BaleError
 from bale.lock.wheelhouse import FILES_FOLDER, WheelhouseFile, WheelhouseTarget
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from bale.ops.wheelhouse_build import BuildHost
@@ -19,7 +20,7 @@ _WORKERS = 8
 _LOCK_NAME = "pylock.toml"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WheelhouseRequest:
     dest: Path
     platforms: tuple[str, ...] = ()  # none: every file the lock lists
@@ -27,7 +28,7 @@ class WheelhouseRequest:
     build: BuildHost | None = None  # --build: sdist-only packages built into wheels there
 
 
-@dataclass
+@record
 class WheelhouseOutcome:
     dest: Path
     files: list[WheelhouseFile] = field(default_factory=list)

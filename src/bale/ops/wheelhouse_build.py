@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bale.errors import BaleError
 from bale.lock.wheelhouse import WheelhouseFile
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from packaging.pylock import Pylock
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bale.python.probe import Interpreter
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BuildHost:
     """Where ``--build`` builds: this machine's interpreter for the project, and the indexes that
     serve the build requirements."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
@@ -17,6 +16,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from bale.audit.licenses import DeclaredLicense
+from bale.model.record import record
 from bale.policy.model import SEVERITIES, Layer, Policy, RuleOrigin, _duration
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Refusal:
     """A rule that refuses a candidate: ``why`` completes "<name> <version> ..." ("is denied"),
     ``rule`` is how the rule reads (``deny "alpha>=2"``), ``reason`` the policy's own words."""
@@ -51,7 +51,7 @@ class Refusal:
         return f"{self.why} (policy rule {self.rule} at {self.origin}{reason})"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FileFacts:
     """What the file rules read of one distribution file. ``index``: the index that listed it (None
     for a file given directly); ``local``: on this machine (``file://``), where no age is checked."""
@@ -65,7 +65,7 @@ class FileFacts:
     local: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Verdict:
     """One rule's word on a candidate, for ``bale policy explain``."""
 

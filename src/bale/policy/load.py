@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,7 +26,7 @@ __all__ = ["PolicySource", "load_policy", "organisation_source", "project_layer"
 PROJECT_TABLE = ("tool", "bale", "policy")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PolicySource:
     """An organisation policy's location (a path made absolute, or a URL) and who named it."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from bale.errors import BaleError
 from bale.model.describe import describe_value as _describe
+from bale.model.record import record
 
 __all__ = [
     "KEYS",
@@ -56,7 +57,7 @@ KEYS = (
 _TYPOSQUAT_RANK = {"off": 0, "warn": 1, "deny": 2}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RuleOrigin:
     """Where a rule was written: a file and its 1-based line (None when it could not be found)."""
 
@@ -67,7 +68,7 @@ class RuleOrigin:
         return f"{self.file}:{self.line}" if self.line is not None else self.file
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PackageRule:
     """One ``allow`` or ``deny`` entry: a name and the versions it covers (empty specifier: all)."""
 
@@ -83,7 +84,7 @@ class PackageRule:
         return not str(self.specifier) or self.specifier.contains(str(version), prereleases=True)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Layer:
     """The rules of one policy file (or one ``[tool.bale.policy]``); ``origins``: each key's line.
 
@@ -128,7 +129,7 @@ class Layer:
         return self.min_release_age_packages.get(name, self.min_release_age)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Policy:
     """The layers in force, the organisation's first; ``notices``: what the layering decided (a
     project key the organisation does not let it loosen)."""

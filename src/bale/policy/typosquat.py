@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+
+from bale.model.record import record
 
 __all__ = [
     "TECHNIQUES",
@@ -129,7 +130,7 @@ def _cores(name: str) -> set[str]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Lookalike:
     """``name`` looks like the popular ``popular`` (1-based ``rank`` in the list), by ``technique``."""
 

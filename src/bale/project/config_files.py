@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bale.errors import BaleError
 from bale.model.describe import describe_value as _describe
+from bale.model.record import record
 from bale.project.config_keys import CONFIG_NAME, KEYS, PROJECT_ONLY, candidate_paths
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ConfigFile:
     """One bale.toml, checked: ``scope`` is ``user``, ``system`` or ``file`` (``--config-file``);
     ``values`` holds its known keys (paths made absolute, relative to the file's folder) and
@@ -53,7 +53,7 @@ class ConfigFile:
         return f"{scope} {CONFIG_NAME} {self.path}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Searched:
     """A place a configuration file was looked for, and whether one was there (and read)."""
 

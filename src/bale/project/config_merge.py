@@ -4,8 +4,10 @@ a value wins; arrays are joined, the higher place's entries first; tables merge 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+
+from bale.model.record import record
 
 if TYPE_CHECKING:  # merge_values is also used where no project is read: keep packaging unimported
     from bale.project.model import BaleSettings, Index
@@ -13,7 +15,7 @@ if TYPE_CHECKING:  # merge_values is also used where no project is read: keep pa
 __all__ = ["Layer", "Setting", "merge_project", "merge_values"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Layer:
     """One place settings come from (``origin`` names it for the user) and the values it sets."""
 
@@ -21,7 +23,7 @@ class Layer:
     values: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Setting:
     """A value in force and where it came from (several places for a joined array or table)."""
 

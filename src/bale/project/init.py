@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from bale.errors import BaleError
 from bale.fs.atomic import write_atomic
 from bale.model.names import normalize
+from bale.model.record import record
 from bale.project.model import NAME_RULE, PYPROJECT, is_valid_name
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ wheels/
 """
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PythonChoice:
     """A new project's ``requires-python`` (``>=3.12``) and the ``.python-version`` to write (``3.12``;
     None: none). An existing ``.python-version`` in the project's folder is never replaced."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 from bale.errors import BaleError
 from bale.model.describe import describe_value as _describe
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 from bale.model.requirement import Origin, RequirementSpec
 from bale.project.inputs import load_toml
 from bale.project.notices import Notice, emit
@@ -64,7 +65,7 @@ def is_valid_name(name: str) -> bool:
 # ---------------------------------------------------------------------------------------------- values
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Index:
     """One ``[[tool.bale.index]]``: a named package index.
 
@@ -79,7 +80,7 @@ class Index:
     publish_url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class IndexSource:
     """``{ index = "name" }``: take the package from one named index.
 
@@ -90,7 +91,7 @@ class IndexSource:
     marker: Marker | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PathSource:
     """``{ path = "...", editable = bool }``; ``path`` is absolute (resolved against the project root)."""
 
@@ -99,7 +100,7 @@ class PathSource:
     marker: Marker | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GitSource:
     """``{ git = "url", tag | branch | rev = "...", subdirectory = ".." }``, one of tag/branch/rev at most."""
 
@@ -111,7 +112,7 @@ class GitSource:
     marker: Marker | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class UrlSource:
     """``{ url = "https://.../pkg.whl" }``: a wheel or sdist at a URL."""
 
@@ -120,7 +121,7 @@ class UrlSource:
     marker: Marker | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class WorkspaceSource:
     """``{ workspace = true }``: the package is a member of the same workspace (installed editable)."""
 
@@ -133,7 +134,7 @@ Source = IndexSource | PathSource | GitSource | UrlSource | WorkspaceSource
 WORKSPACE_LOCKS = ("workspace", "per-member")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class WorkspaceSettings:
     """``[tool.bale.workspace]``: member globs and exclusion globs, relative to the workspace root;
     ``lock``: one lock for the whole workspace (``"workspace"``), or one lock and environment in each
@@ -144,7 +145,7 @@ class WorkspaceSettings:
     lock: str = "workspace"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BuildSystem:
     """``[build-system]``: what builds the project (PEP 517/518)."""
 
@@ -153,7 +154,7 @@ class BuildSystem:
     backend_path: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BaleSettings:
     """``[tool.bale]`` of one pyproject.toml, validated; or its ``[tool.uv]`` where it has no
     ``[tool.bale]`` (``table`` says which, as ``tool.bale`` or ``tool.uv``).
@@ -180,7 +181,7 @@ class BaleSettings:
     notices: tuple[Notice, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Project:
     """One pyproject.toml: a project, or a workspace root without a ``[project]`` table (``name`` is None).
 
@@ -339,7 +340,7 @@ def _check_with_enclosing_workspace(project: Project) -> None:
 # ---------------------------------------------------------------------------------------------- problems
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Problem:
     text: str
     line: int | None = None

@@ -8,12 +8,13 @@ Reading a project is not an engine with a reporter of its own: the CLI registers
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+
+from bale.model.record import record
 
 __all__ = ["Notice", "emit", "listen"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Notice:
     """One line for the user: a ``warning`` (something may not be what they meant) or information."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 # PEP 723: a block opens with "# /// TYPE", every line inside is "#" or "# ...", and it closes at the
 # last "# ///" before the first line that is not a comment.
@@ -17,7 +17,7 @@ _BALE_KEYS = ("index", "indexes", "exclude-newer")
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Block:
     """Where the script block is: ``start`` is the index of the ``# /// script`` line, ``end`` that of
     the closing ``# ///`` (0-based, into ``lines``); ``toml`` is its content without the prefixes."""
@@ -27,7 +27,7 @@ class Block:
     toml: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ScriptMetadata:
     """What a script's block asks for; ``present`` is False for a script without a block."""
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 __all__ = ["Task", "parse_tasks", "read_tasks", "run_order"]
 
 _KEYS = ("cmd", "env", "depends", "help", "cwd")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Task:
     """One task: ``cmd`` (empty for a task that only runs its dependencies), extra environment
     variables, the tasks it depends on (run first, in order), a help line and a working directory

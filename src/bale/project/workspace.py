@@ -3,11 +3,12 @@ name member projects."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from bale.errors import BaleError
 from bale.model.names import NormalizedName
+from bale.model.record import record
 from bale.model.requirement import RequirementSpec
 from bale.project.inputs import load_toml
 from bale.project.model import (
@@ -26,7 +27,7 @@ from bale.project.model import (
 __all__ = ["Workspace", "discover_workspace", "find_workspace", "lock_workspace", "member_view"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Workspace:
     """A workspace root and its members by name; the root is a member too when it has a ``[project]``.
 

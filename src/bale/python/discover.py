@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from bale.errors import BaleError
+from bale.model.record import record
 from bale.python.layout import PREFIX_EXECUTABLES, WINDOWS, executable_in
 from bale.python.probe import Interpreter, probe
 
@@ -38,7 +38,7 @@ _EXECUTABLE_NAME = re.compile(
 _VERSION_PREFIX = re.compile(r"^(?:c?python-?|pypy-?|graalpy-?)?(\d+)\.(\d+)(?:\.(\d+))?")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PythonRequest:
     """What ``--python`` (or a ``.python-version`` file) asked for.
 
@@ -144,7 +144,7 @@ class PythonRequest:
         return True
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Candidate:
     """An executable that may be a Python; ``hint`` is the version its name or folder tells, if any."""
 

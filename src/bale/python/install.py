@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import tarfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
 from bale.errors import BaleError, HashMismatchError
+from bale.model.record import record
 from bale.python.managed import ManagedPython, Platform, install_name, installed_pythons
 from bale.python.mirror import MIRROR_SETTING, Build, Listing, all_builds, published_sha256
 
@@ -26,7 +26,7 @@ _MIRROR_HINT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Installed:
     """What ``install`` did: the build it chose, where it went, and whether a sha256 vouched for it."""
 

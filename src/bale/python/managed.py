@@ -6,11 +6,11 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from bale.model.record import record
 from bale.python.layout import WINDOWS
 
 # ``cpython-3.12.1-linux-x86_64-gnu``: implementation, version, os, arch, libc (uv names its own so).
@@ -29,7 +29,7 @@ def install_dir(env: Mapping[str, str] = os.environ) -> Path:
     return Path(user_data_dir(env)) / "python"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Platform:
     """A python-build-standalone target: ``triple`` (``x86_64-unknown-linux-gnu``) and the short
     ``os``-``arch``-``libc`` a managed install's folder name carries (``linux-x86_64-gnu``)."""
@@ -82,7 +82,7 @@ def install_name(version: Version, target: Platform) -> str:
     return f"cpython-{version}-{target.key}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ManagedPython:
     """One installed managed Python: its folder, version and platform key."""
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -22,6 +21,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from packaging.version import InvalidVersion, Version
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 MIRROR_SETTING = "BALE_PYTHON_INSTALL_MIRROR"
 
@@ -33,7 +33,7 @@ _RELEASE = re.compile(r"^\d{8}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Build:
     """One archive on the mirror and the URL to fetch it from."""
 

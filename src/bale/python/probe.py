@@ -7,13 +7,14 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from bale.errors import BaleError
+from bale.model.record import record
 from bale.model.target import TargetEnv
 
 # Bump whenever _probe_script.py or the cached fields change: old cache entries then read as misses.
@@ -31,7 +32,7 @@ _BOOTSTRAP = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Interpreter:
     """What one Python executable reported about itself.
 

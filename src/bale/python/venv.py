@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bale.errors import BaleError
+from bale.model.record import record
 from bale.model.scheme import InstallScheme
 from bale.python.layout import PYTHON_NAME, SCRIPTS_DIR, executable_in
 from bale.python.probe import Interpreter, probe
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from bale.python.discover import PythonRequest
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PythonEnvironment:
     """A virtual environment: its root folder and the interpreter inside it."""
 
@@ -293,7 +293,7 @@ def venv_facts(interpreter: Interpreter, base: Path | None = None) -> dict[str, 
     }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Layout:
     """Everything that goes into one new environment, independent of the folder it is written to."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -17,6 +17,7 @@ from packaging.version import InvalidVersion, Version
 from bale.errors import BaleError
 from bale.model.dists import SDIST_SUFFIXES, FileKind, parse_filename
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 from bale.model.requirement import COMMAND_LINE, Origin, RequirementSpec
 
 ReadText = Callable[[str], str]
@@ -55,7 +56,7 @@ def config_settings_mapping(pairs: Iterable[tuple[str, str]]) -> dict[str, str |
     return result
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RequirementOptions:
     """What a requirement line says that RequirementSpec has no field for.
 
@@ -75,7 +76,7 @@ class RequirementOptions:
 NO_OPTIONS = RequirementOptions()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RequirementsFile:
     """A requirements file with everything it includes: requirements in order, constraints, index options.
 

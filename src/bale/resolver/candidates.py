@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
@@ -11,6 +10,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from bale.model.dists import FileKind, IndexFile, parse_filename
+from bale.model.record import record
 from bale.model.target import TargetEnv
 
 
@@ -47,7 +47,7 @@ def prerelease_selection(policy: PreReleases, explicit: bool) -> PreReleaseSelec
     return PreReleaseSelection.PREFER_STABLE
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Rejection:
     """Why one version of a package cannot be used; ``detail`` completes "name version: ..."."""
 
@@ -55,7 +55,7 @@ class Rejection:
     detail: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Choice:
     """The chosen file, plus a warning when the choice deserves one (a yanked exact pin)."""
 
@@ -63,7 +63,7 @@ class Choice:
     warning: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class NoCandidate:
     """No file fits: every version considered with the reason it was turned down."""
 
@@ -72,7 +72,7 @@ class NoCandidate:
     total_versions: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SelectOptions:
     """``allow_sdist``: a version whose only fitting file is an sdist may be chosen (the caller can
     build it); a fitting wheel is always preferred to the sdist of the same version, as pip and uv do."""

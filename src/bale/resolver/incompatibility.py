@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from packaging.version import Version
 
+from bale.model.record import record
 from bale.resolver.provider import PackageId, UnavailableKind
 from bale.resolver.term import Term
 
@@ -24,12 +24,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RootCause:
     """The root must be selected."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DependencyCause:
     """``{package in R, not dependency in S}``: versions R of ``package`` depend on ``dependency`` in S."""
 
@@ -37,14 +37,14 @@ class DependencyCause:
     dependency: PackageId
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ConstraintCause:
     """``{root, package in S}``: a constraint keeps ``package`` out of S if it is selected at all."""
 
     package: PackageId
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class NoVersionsCause:
     """No usable version in the term's range. Versions in range that the options turned down are kept
     for hints: ``prereleases`` (not allowed by the pre-release policy) and ``yanked`` (with reasons)."""
@@ -53,7 +53,7 @@ class NoVersionsCause:
     yanked: tuple[tuple[Version, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class UnavailableCause:
     """The provider said these versions (or the whole package) cannot be used."""
 
@@ -61,7 +61,7 @@ class UnavailableCause:
     kind: UnavailableKind = UnavailableKind.OTHER
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RequiresPythonCause:
     """The version's ``Requires-Python`` excludes the target interpreter."""
 
@@ -69,7 +69,7 @@ class RequiresPythonCause:
     python: Version
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class MergedCause:
     """Several one-package facts (unavailable versions, requires-python, no versions) merged into one
     statement by the explanation, so that "a 2.0 and a 2.1 require Python>=3.12" reads as one line."""
@@ -77,7 +77,7 @@ class MergedCause:
     parts: tuple[Incompatibility, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DerivedCause:
     """Learned during conflict resolution from two earlier incompatibilities."""
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from packaging.ranges import VersionRange
 from packaging.version import Version
 
+from bale.model.record import record
 from bale.resolver.incompatibility import Incompatibility
 from bale.resolver.provider import PackageId
 from bale.resolver.term import Relation, Term
@@ -14,7 +13,7 @@ from bale.resolver.term import Relation, Term
 __all__ = ["Assignment", "PartialSolution"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Assignment:
     """One step: a decision (``cause`` None, ``version`` set) or a term derived from ``cause``.
 

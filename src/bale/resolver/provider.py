@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
@@ -15,6 +15,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from bale.model.record import record
 from bale.resolver.candidates import names_prerelease
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class PackageKind(Enum):
     __hash__ = object.__hash__
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(frozen=True, slots=True, order=True)
 class PackageId:
     """What the solver picks a version for: the root, a distribution (maybe one of its extras), or Python.
 
@@ -129,7 +130,7 @@ def _spec_range(text: str) -> VersionRange:
     return SpecifierSet(text, prereleases=True).to_range() & full_range()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Dependency:
     """One requirement of a package version (or of the root), its marker already evaluated to true.
 
@@ -171,7 +172,7 @@ class Dependency:
         return f"{self.package}{text}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Dependencies:
     """What one package version needs: its dependencies and its ``Requires-Python`` (None: any)."""
 
@@ -189,7 +190,7 @@ class UnavailableKind(Enum):
     OTHER = "other"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Unavailable:
     """A version (or a whole package) that cannot be used, as data the explanation quotes.
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from bale.model.record import record
 from bale.resolver.provider import (
     Dependencies,
     Dependency,
@@ -34,7 +35,7 @@ Universe = Mapping[str, Mapping[str, Sequence[str] | Mapping[str, object]]]
 _KEYS = {"requires", "requires_python", "yanked", "unavailable"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ScenarioVersion:
     """One declared version: its requirements, ``Requires-Python``, yank reason, or unavailability."""
 
@@ -85,7 +86,7 @@ def marker_environment(python: str | Version) -> dict[str, str]:
     }
 
 
-@dataclass
+@record
 class ScenarioProvider:
     """A :class:`~bale.resolver.provider.Provider` over a declared universe.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import Protocol
 
@@ -14,6 +14,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from bale.errors import BaleError
+from bale.model.record import record
 from bale.resolver.candidates import PreReleases, PreReleaseSelection, prerelease_selection, python_allows
 from bale.resolver.incompatibility import (
     ConstraintCause,
@@ -59,7 +60,7 @@ class Strategy(Enum):
     LOWEST_DIRECT = "lowest-direct"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SolverOptions:
     """How to choose among the versions a range allows.
 
@@ -108,7 +109,7 @@ class NullSolverReporter:
         pass
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Via:
     """Why a package is in the resolution: ``parent`` (the root, a package or ``pkg[extra]``) requires it."""
 
@@ -116,7 +117,7 @@ class Via:
     requirement: Dependency
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SolverStats:
     """How much work a resolution took. ``decisions`` includes the root's; ``steps`` is what
     ``max_steps`` bounds (decision rounds plus conflict-resolution steps); ``propagations`` counts
@@ -130,7 +131,7 @@ class SolverStats:
     incompatibilities: int = 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Resolution:
     """The chosen version of each distribution, the extras used, and who required what."""
 

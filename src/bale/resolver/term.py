@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from packaging.ranges import VersionRange
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from bale.model.record import record
 from bale.resolver.provider import PackageId, full_range
 
 __all__ = ["Relation", "Term", "describe_range"]
@@ -109,7 +109,7 @@ def _empty(value: VersionRange) -> bool:
     return found is True
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Term:
     """``package`` has a version in ``allowed`` -- and, when ``positive``, the package is selected at all.
 
@@ -178,7 +178,7 @@ def _base(version: Version) -> str:
     return str(version.__replace__(dev=None))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Edge:
     """One end of an interval: a version (None: unbounded), whether it is included, and for a
     boundary point ("just above V and its local/post releases") which one."""

@@ -13,7 +13,7 @@ reachability in that fork, the ``or`` over its parents of "parent needed and edg
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
@@ -33,6 +33,7 @@ from bale.markers import (
     python_range_marker,
     restrict_python,
 )
+from bale.model.record import record
 from bale.resolver.provider import (
     Dependencies,
     Dependency,
@@ -89,7 +90,7 @@ class ForkableProvider(Provider, Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UniversalPackage:
     """One pinned version and when it is needed.
 
@@ -105,7 +106,7 @@ class UniversalPackage:
     extras: frozenset[NormalizedName]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UniversalResolution:
     """Every package of every fork. A package with different versions in different forks appears
     once per version, with disjoint markers. ``forks`` are the forks' markers when the resolution
@@ -274,7 +275,7 @@ class _ForkView:
         return Dependencies(kept, requires_python)
 
 
-@dataclass
+@record
 class _Solved:
     fork: MarkerExpr
     resolution: Resolution
@@ -426,7 +427,7 @@ def _reachability(solved: _Solved) -> dict[PackageId, MarkerExpr]:
     return reach
 
 
-@dataclass
+@record
 class _Entry:
     marker: MarkerExpr
     extras: set[NormalizedName]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bale.errors import BaleError
 from bale.lock.toml_writer import dumps
 from bale.model.names import NormalizedName, normalize
+from bale.model.record import record
 
 RECEIPT_NAME = "bale-tool.toml"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Entrypoint:
     """One executable of the tool: its name in the bin dir and the link's path there."""
 
@@ -19,7 +18,7 @@ class Entrypoint:
     install_path: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Receipt:
     """Everything ``bale tool install`` was given, so that an upgrade or a reinstall reproduces it.
 

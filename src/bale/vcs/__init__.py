@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from bale.model.record import record
 
 GIT_PREFIX = "git+"
 # The transports bale checks out through the git binary (``git+git://`` too: git speaks it itself).
 GIT_SCHEMES = ("https", "http", "file", "ssh", "git")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class VcsInfo:
     """Where a distribution installed from git comes from: what was asked and what was checked out.
 
@@ -49,7 +50,7 @@ class VcsInfo:
         return data
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GitRequest:
     """A ``git+URL[@rev][#subdirectory=...]`` requirement URL taken apart (nothing resolved yet)."""
 

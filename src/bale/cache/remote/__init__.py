@@ -9,10 +9,10 @@ never pay for it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Protocol
 
 from bale.errors import BaleError
+from bale.model.record import record
 
 __all__ = ["ObjectInfo", "RemoteStore", "StoreUnavailable", "open_store"]
 
@@ -22,7 +22,7 @@ class StoreUnavailable(Exception):
     once and carries on with local work."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ObjectInfo:
     """One stored object: its key (relative to the store's prefix), size and modification time."""
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bale.cache.remote.remote import RemoteCache, build_key, manifest_origin
+from bale.model.record import record
 
 if TYPE_CHECKING:
     from bale.cache.cache import Cache
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SharedBuild:
     """The builds of one sdist (``sdist``, with ``sha256``, of project ``project``) as the remote
     cache keys them: by the interpreter's first wheel ``tag`` (interpreter, ABI, platform), the PEP

@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from bale.cache.remote import ObjectInfo, RemoteStore
 from bale.cache.remote.remote import ROOT, cas_key
+from bale.model.record import record
 
 _KINDS = ("cas", "builds", "metadata")
 
 
-@dataclass
+@record
 class Stats:
     """Objects and bytes per kind: ``cas`` (payloads), ``builds`` and ``metadata`` (manifests)."""
 
@@ -42,7 +43,7 @@ def stats(store: RemoteStore) -> Stats:
     return result
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pruned:
     manifests: int
     payloads: int
@@ -84,7 +85,7 @@ def prune(store: RemoteStore, *, older_than: float, now: float, dry_run: bool = 
     return Pruned(manifests, payloads, nbytes)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     key: str
     reason: str
