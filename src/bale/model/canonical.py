@@ -8,9 +8,13 @@ from typing import Any
 
 
 def canonical(value: Any) -> Any:
-    """Dataclasses as their fields, mappings with sorted keys, sets sorted, anything else as its text."""
+    """Dataclasses as their fields, mappings with sorted keys, sets sorted, anything else as its text.
+
+    A field the constructor does not take (``init=False``) is derived from the others (a target's tag
+    ranks: 800 entries, most of a resolution key's cost), so it is left out.
+    """
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: canonical(getattr(value, f.name)) for f in fields(value)}
+        return {f.name: canonical(getattr(value, f.name)) for f in fields(value) if f.init}
     if isinstance(value, dict):
         return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda item: str(item[0]))}
     if isinstance(value, (set, frozenset)):
