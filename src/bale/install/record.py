@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import io
 from collections.abc import Iterable
@@ -29,6 +28,8 @@ def parse_record(text: str) -> list[RecordRow]:
 
 
 def _parse_csv(text: str) -> list[RecordRow]:
+    import csv  # only for RECORDs with quoted fields: the fast paths above need no csv module
+
     rows: list[RecordRow] = []
     for fields in csv.reader(io.StringIO(text)):
         if not fields or not fields[0]:
@@ -56,6 +57,8 @@ def format_record(rows: Iterable[RecordRow]) -> str:
         and "\r" not in text
     ):
         return text
+    import csv
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerows(rows)

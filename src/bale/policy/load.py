@@ -12,11 +12,6 @@ from typing import TYPE_CHECKING, Any
 from bale.errors import BaleError
 from bale.model.record import record
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 if TYPE_CHECKING:
     from bale.http.client import HttpClient
     from bale.policy.model import Layer, Policy
@@ -100,6 +95,11 @@ def read_policy_file(source: PolicySource, http: Callable[[], HttpClient]) -> La
 
 
 def _parse(text: str, where: str) -> dict[str, Any]:
+    # Imported here: most runs have no policy file, and every install looks for one.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         data: dict[str, Any] = tomllib.loads(text)
         return data
