@@ -1,7 +1,7 @@
 """Change an environment so that a crash at any point leaves each package old or new: stage, journal, swap.
 
 A transaction first links every new package into a staging folder that mirrors the environment's
-prefix (``<site-packages>/.bale-journal/<id>/stage-N/``); nothing the environment uses changes. Then it
+prefix (``<site-packages>/.bale-journal/<id>/stage-0/``); nothing the environment uses changes. Then it
 writes ``journal.json`` there (atomically: it exists whole or not at all), naming every file of the old
 versions to delete and the staged trees to move in. From that point on the change is rolled forward:
 delete the old files (idempotent), drop a ``removed`` marker, move each staged tree into the prefix
@@ -90,12 +90,23 @@ class Transaction:
         return self.directory
 
     def stage(self, plans: Sequence[WheelInstall], linker: Linker) -> list[InstalledDist]:
-        """Write every package of ``plans`` into its own staging folder, in parallel."""
-        directory = self._open()
-        names = [f"stage-{index}" for index in range(len(plans))]
+        """Write every package of ``plans`` into one staging folder, in parallel.
 
-        def write(item: tuple[WheelInstall, str]) -> InstalledDist:
-            return write_install(item[0], linker, os.path.join(directory, item[1]))
+        One folder for all: each folder a package needs is made once, as in the environment, and not
+        once per package (with ``lib/pythonX.Y/site-packages`` above it) to be removed again at the
+        commit: 750 fewer mkdir and rmdir calls for jupyter's 97 wheels, ~0.2 ms each on a disk. Where
+        two packages ship the same file the later one in ``plans`` writes it (as pip: the last
+        installed wins), decided here, so that the threads never race for it.
+        """
+        directory = self._open()
+        name = "stage-0"
+        base = os.path.join(directory, name)
+        os.mkdir(base)
+        others = _overwritten(plans)
+        made = _make_roots(base, {plan.root for plan in plans})
+
+        def write(index: int) -> InstalledDist:
+            return write_install(plans[index], linker, base, others=others.get(index, _NONE), made=made)
 
         # Linking is kernel work (link, mkdir) that releases the GIL, so one thread per core: jupyter's
         # 97 wheels (13,800 paths) on 2 cores link in 152 ms on 2 threads, 193 ms on 1 and 219 ms on 8,
@@ -104,13 +115,13 @@ class Transaction:
         try:
             if workers > 1:
                 with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bale-link") as pool:
-                    added = list(pool.map(write, zip(plans, names, strict=True)))
+                    added = list(pool.map(write, range(len(plans))))
             else:
-                added = [write(item) for item in zip(plans, names, strict=True)]
+                added = [write(index) for index in range(len(plans))]
         except BaseException:
             self.abort()
             raise
-        self.stages = names
+        self.stages = [name]
         self.installs = [plan.label for plan in plans]
         _crash("staged")
         return added
@@ -144,6 +155,37 @@ class Transaction:
             shutil.rmtree(self.directory, ignore_errors=True)
             self.directory = None
         _drop_home(self.home)
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _overwritten(plans: Sequence[WheelInstall]) -> dict[int, frozenset[str]]:
+    """Per package (by index), the destinations a later package of ``plans`` writes instead."""
+    owner: dict[str, int] = {}
+    lost: dict[int, set[str]] = {}
+    for index, plan in enumerate(plans):
+        for destination in [entry[1] for entry in plan.files] + [entry[0] for entry in plan.launchers]:
+            previous = owner.get(destination)
+            owner[destination] = index
+            if previous is not None and previous != index:
+                lost.setdefault(previous, set()).add(destination)
+    return {index: frozenset(destinations) for index, destinations in lost.items()}
+
+
+def _make_roots(base: str, roots: set[str]) -> frozenset[str]:
+    """Make the site-packages folders (``roots``, relative to the prefix) under ``base``; the folders
+    made, with the ones above them, for ``write_install`` to skip."""
+    made = {base}
+    for root in roots:
+        if not root:
+            continue
+        path = os.path.join(base, root)
+        os.makedirs(path, exist_ok=True)
+        while path != base and path not in made:
+            made.add(path)
+            path = os.path.dirname(path)
+    return frozenset(made)
 
 
 def _drop_home(home: str) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -354,24 +355,38 @@ def plan_tree(
     )
 
 
-def write_install(plan: WheelInstall, linker: Linker, base: str | None = None) -> InstalledDist:
+def write_install(
+    plan: WheelInstall,
+    linker: Linker,
+    base: str | None = None,
+    *,
+    others: frozenset[str] = frozenset(),
+    made: Iterable[str] = (),
+) -> InstalledDist:
     """Write ``plan`` under ``base`` (the prefix by default; a staging folder mirroring it otherwise).
 
     Files are linked from the cache; scripts and the dist-info files bale owns (INSTALLER, REQUESTED,
     direct_url.json, RECORD) are written as new files. On any failure everything this call wrote is
     removed before re-raising. Returns the distribution as it is (or will be) at the prefix.
+
+    ``others``: destinations (relative to the prefix) another package installed with this one writes
+    instead; they stay in this RECORD, as when the other one overwrites them. ``made``: folders under
+    ``base`` known to exist already.
     """
     base = plan.prefix if base is None else base
     writes = _Writes()
+    writes.known.update(made)
     record: dict[str, RecordRow] = {}
     try:
-        _link_files(plan, base, writes, record, linker)
+        _link_files(plan, base, writes, record, linker, others)
         for destination, relative, content in plan.launchers:
+            record[relative] = row_for(relative, content)
+            if destination in others:
+                continue
             path = base + "/" + destination
             writes.ensure_dir(os.path.dirname(path))
             _write_new(path, content, 0o755)
             writes.files.append(path)
-            record[relative] = row_for(relative, content)
 
         info_target = os.path.join(base, plan.root, plan.dist_info)
         writes.ensure_dir(info_target)
@@ -429,7 +444,12 @@ def install_tree(
 
 
 def _link_files(
-    plan: WheelInstall, base: str, writes: _Writes, record: dict[str, RecordRow], linker: Linker
+    plan: WheelInstall,
+    base: str,
+    writes: _Writes,
+    record: dict[str, RecordRow],
+    linker: Linker,
+    others: frozenset[str],
 ) -> None:
     """The hot loop: one link per file, parent folders made once each."""
     # 4,104 small files on tmpfs: 26 ms for the whole install, 19 ms of it in link() syscalls, so the
@@ -443,6 +463,9 @@ def _link_files(
     base_prefix = base + "/"
     python = plan.python
     for path, relative_destination, relative, row, is_script in plan.files:
+        if others and relative_destination in others:
+            record[relative] = row if relative == path else (relative, row[1], row[2])
+            continue
         destination = base_prefix + relative_destination
         parent = destination.rpartition("/")[0]
         if parent not in known:
