@@ -103,7 +103,9 @@ class Transaction:
         base = os.path.join(directory, name)
         os.mkdir(base)
         others = _overwritten(plans)
-        made = _make_roots(base, {plan.root for plan in plans})
+        roots = {plan.root for plan in plans}
+        roots.update(os.path.dirname(entry[0]) for plan in plans for entry in plan.launchers)
+        made = _make_roots(base, roots)
 
         def write(index: int) -> InstalledDist:
             return write_install(plans[index], linker, base, others=others.get(index, _NONE), made=made)
@@ -174,8 +176,8 @@ def _overwritten(plans: Sequence[WheelInstall]) -> dict[int, frozenset[str]]:
 
 
 def _make_roots(base: str, roots: set[str]) -> frozenset[str]:
-    """Make the site-packages folders (``roots``, relative to the prefix) under ``base``; the folders
-    made, with the ones above them, for ``write_install`` to skip."""
+    """Make the site-packages and scripts folders (``roots``, relative to the prefix) under ``base``;
+    the folders made, with the ones above them, for ``write_install`` to skip."""
     made = {base}
     for root in roots:
         if not root:

@@ -102,13 +102,28 @@ def _root_is_purelib(wheel_text: str) -> bool:
 class _Writes:
     """What one install_tree call created, so a failure can take exactly that back."""
 
-    def __init__(self) -> None:
+    def __init__(self, fresh: bool = False) -> None:
         self.files: list[str] = []
         self.dirs: list[str] = []  # parents before children
         self.known: set[str] = set()
+        # Writing into a new staging folder: a folder not known to exist does not, so its parent is
+        # made first instead of after a failed mkdir (246 of them for jupyter).
+        self.fresh = fresh
 
     def ensure_dir(self, path: str) -> None:
         if path in self.known:
+            return
+        if self.fresh:
+            parent = os.path.dirname(path)
+            if parent not in self.known:
+                self.ensure_dir(parent)
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                pass  # another package's thread made it
+            else:
+                self.dirs.append(path)
+            self.known.add(path)
             return
         try:
             os.mkdir(path)
@@ -370,11 +385,12 @@ def write_install(
     removed before re-raising. Returns the distribution as it is (or will be) at the prefix.
 
     ``others``: destinations (relative to the prefix) another package installed with this one writes
-    instead; they stay in this RECORD, as when the other one overwrites them. ``made``: folders under
-    ``base`` known to exist already.
+    instead; they stay in this RECORD, as when the other one overwrites them. ``made``: the folders
+    that exist under ``base``, a new staging folder (any other folder there is made by this call or
+    a concurrent one).
     """
     base = plan.prefix if base is None else base
-    writes = _Writes()
+    writes = _Writes(fresh=bool(made))
     writes.known.update(made)
     record: dict[str, RecordRow] = {}
     try:
