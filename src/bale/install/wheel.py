@@ -113,18 +113,8 @@ class _Writes:
     def ensure_dir(self, path: str) -> None:
         if path in self.known:
             return
-        if self.fresh:
-            parent = os.path.dirname(path)
-            if parent not in self.known:
-                self.ensure_dir(parent)
-            try:
-                os.mkdir(path)
-            except FileExistsError:
-                pass  # another package's thread made it
-            else:
-                self.dirs.append(path)
-            self.known.add(path)
-            return
+        if self.fresh and os.path.dirname(path) not in self.known:
+            self.ensure_dir(os.path.dirname(path))
         try:
             os.mkdir(path)
         except FileExistsError:
