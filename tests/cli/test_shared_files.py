@@ -44,3 +44,24 @@ def test_the_same_file_from_two_packages_is_the_later_ones_every_time(
         done = subprocess.run([str(venv.python), "-c", "import alpha, beta, gamma"], check=False)
         assert done.returncode == 0
     assert winners == {"from gamma\n", "gamma"}, winners
+
+
+def test_a_file_of_one_package_where_another_has_a_folder_is_refused_before_the_install(
+    make_pkg, find_links_dir, run_bale, tmp_path: Path
+) -> None:
+    # ``clash/data`` is a file in one wheel and a folder (``clash/data/x.txt``) in the other.
+    first = make_pkg("filer", "1.0", files={"filer.py": "", "clash/data": "a file\n"})
+    second = make_pkg("folderer", "1.0", files={"folderer.py": "", "clash/data/x.txt": "in a folder\n"})
+    links = find_links_dir([first, second])
+    venv = make_stdlib_venv(tmp_path / "venv")
+    result = run_bale(
+        "pip", "install", "filer", "folderer", "--no-index", "--find-links", links,
+        virtual_env=venv.root,
+    )  # fmt: skip
+    assert result.code != 0
+    assert "Traceback" not in result.stderr
+    words = " ".join(result.stderr.split())
+    assert "filer 1.0" in words and "folderer 1.0" in words and "clash/data" in words, result.stderr
+    site = venv.site_packages()
+    # Nothing half-done: neither package, and no staging folder, is in the (empty) environment.
+    assert sorted(p.name for p in site.iterdir()) == []
