@@ -72,3 +72,28 @@ def test_a_venv_from_the_running_interpreter_runs_no_process(
         check=True,
     )
     assert done.stdout.split() == [str(tmp_path / "v"), sys.base_prefix]
+
+
+@pytest.mark.parametrize(("script", "argv"), [("bale", ["--quiet", "--version"]), ("bx", ["--help"])])
+def test_commands_run_with_rare_cycle_collections(script: str, argv: list[str]) -> None:
+    from bale.cli.entry import GC_THRESHOLDS
+
+    module, function = ("entry", "entry") if script == "bale" else ("bx", "bx")
+    call = f"from bale.cli.{module} import {function} as run"
+    code = (
+        "import gc, io, sys\n"
+        "default = gc.get_threshold()\n"
+        f"sys.argv = [{script!r}, *{argv!r}]\n"
+        "sys.stdout = io.StringIO()\n"
+        f"{call}\n"
+        "try:\n"
+        "    run()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stdout = sys.__stdout__\n"
+        "print(default, gc.get_threshold())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    default, tuned = done.stdout.strip().split(") (")
+    assert default + ")" != str(GC_THRESHOLDS)
+    assert "(" + tuned == str(GC_THRESHOLDS)

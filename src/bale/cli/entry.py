@@ -29,6 +29,7 @@ def _run(argv: list[str]) -> int:
 
         sys.stdout.write(f"bale {__version__}\n")
         return _flushed(0)
+    tune_gc()
     from bale.cli.replay import replay
 
     try:
@@ -50,6 +51,24 @@ def _run(argv: list[str]) -> int:
 
         code = main(argv)
     return _flushed(code)
+
+
+# The cycle collector's thresholds for a command: (young, middle, old), CPython's default (700, 10, 10).
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+def tune_gc() -> None:
+    """Collect cycles rarely: a command makes millions of objects, nearly all acyclic and alive until it
+    ends (pages, metadata, the resolver's terms), which the default thresholds rescan again and again.
+
+    A universal resolve of 525 packages after an edit spent 0.46 s of 2.2 s in 855 collections (6 full
+    ones: 0.33 s), with these thresholds 0.08 s in 2; an edited resolve of an empty input spent 12 ms of
+    ~100. The peak memory stays the same (54 MB): that garbage holds few cycles. Builds and ``bale run``
+    run in their own processes, with the default.
+    """
+    import gc
+
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _flushed(code: int) -> int:
