@@ -322,3 +322,38 @@ def test_config_settings_reach_the_backend(bale, venv: Venv, tmp_path: Path) -> 
     bad = bale("pip", "install", tmp_path / "configured", "--no-index", "-C", "novalue")
     assert bad.code == 1
     assert bad.stderr.startswith("error: Invalid --config-settings 'novalue': expected KEY=VALUE")
+
+
+def test_a_warm_resolve_takes_an_sdists_built_metadata_without_reading_the_archive(
+    make_pkg,
+    static_index,
+    run_bale,
+    tmp_path: Path,
+) -> None:
+    # The metadata cache is keyed by the sdist's sha256, which the index names: a warm resolve that
+    # reaches the sdist needs neither the archive in the cache nor a download (a 300 MB sdist cost
+    # ~0.3 s of hashing on every resolve).
+    server = static_index([make_pkg(Pkg("srcmeta", "1.0"), sdist=True)])
+    (tmp_path / "requirements.in").write_text("srcmeta\n")
+    args = ("pip", "compile", "requirements.in", "-i", server.url, "--no-header", "-v")
+    first = run_bale(*args)
+    assert first.code == 0, str(first)
+    assert first.stdout == "srcmeta==1.0\n    # via -r requirements.in\n"
+
+    cache = tmp_path / "bale-home" / "cache"
+    (kept,) = cache.glob("sdists-v1/srcmeta/*/srcmeta-1.0.tar.gz")
+    kept.unlink()
+    server.fail("srcmeta-1.0.tar.gz", status=404, times=None)
+    server.requests.clear()
+    (tmp_path / "requirements.in").write_text("srcmeta>=0.5\n")  # an edit: no replay, no memo
+    second = run_bale(*args)
+    assert second.code == 0, str(second)
+    assert second.stdout == "srcmeta==1.0\n    # via -r requirements.in\n"
+    assert _lines(second.stderr, "metadata of srcmeta-1.0.tar.gz from the cache")
+    assert not [r for r in server.requests if "srcmeta-1.0.tar.gz" in r.path]
+
+    # With --hash the archive itself is checked, as before: gone here, and the index answers 404.
+    (tmp_path / "requirements.in").write_text("srcmeta==1.0 --hash=sha256:" + "0" * 64 + "\n")
+    checked = run_bale(*args[:-1])
+    assert checked.code != 0
+    assert "Traceback" not in checked.stderr and "srcmeta-1.0.tar.gz" in checked.stderr

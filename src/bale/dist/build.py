@@ -284,6 +284,23 @@ class Builder:
         with self._lock:
             return self._stats
 
+    def cached_source_metadata(self, filename: str, sha256: str) -> bytes | None:
+        """The METADATA an earlier run made from the sdist ``filename`` with this sha256, or None.
+
+        Read without opening the sdist: the entry is keyed by the digest its content had when it was
+        built from. A warm resolve then need not hash the archive again (pyspark's 300 MB sdist took
+        ~0.3 s of every universal resolve that reached it).
+        """
+        parsed = parse_filename(filename)
+        if parsed is None or not filename.lower().endswith(SDIST_SUFFIXES):
+            return None
+        try:
+            data = (self.cache.package_dir("builds", parsed.name) / sha256 / "METADATA").read_bytes()
+        except OSError:
+            return None
+        self.reporter.debug(f"build: metadata of {filename} from the cache")
+        return data
+
     def source_metadata(self, source: Path, *, isolation: bool = True) -> bytes:
         """The core metadata (METADATA bytes) of an sdist or a source tree.
 

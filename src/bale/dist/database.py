@@ -385,6 +385,15 @@ class DistributionDatabase:
             if data is None:
                 data = memo[key] = builder.source_metadata(local, isolation=isolation)
             return data, None
+        from bale.cache.cache import is_sha256
+
+        known = (file.hashes.get("sha256") or "").lower()
+        if is_sha256(known) and local is None and not allowed:
+            # The index names the digest, and the metadata built from that content is cached: the
+            # archive (downloaded or not) is not read. With --hash the archive is checked as before.
+            cached = builder.cached_source_metadata(file.filename, known)
+            if cached is not None:
+                return cached, known
         path, sha256 = self.source_archive(file, allowed, label=label)
         return builder.source_metadata(path, isolation=isolation), sha256
 
