@@ -295,7 +295,7 @@ class Builder:
         if parsed is None or not filename.lower().endswith(SDIST_SUFFIXES):
             return None
         try:
-            data = (self.cache.package_dir("builds", parsed.name) / sha256 / "METADATA").read_bytes()
+            data = (self._build_dir(parsed.name, sha256) / "METADATA").read_bytes()
         except OSError:
             return None
         self.reporter.debug(f"build: metadata of {filename} from the cache")
@@ -805,7 +805,11 @@ class Builder:
 
     def _sdist_dir(self, src: _Source) -> Path:
         assert src.sha256 is not None
-        return self.cache.package_dir("builds", src.name) / src.sha256
+        return self._build_dir(src.name, src.sha256)
+
+    def _build_dir(self, name: str, sha256: str) -> Path:
+        """What is built from the sdist of ``name`` with this sha256: its METADATA, its wheels."""
+        return self.cache.package_dir("builds", name) / sha256
 
     def _wheel_key(
         self, config: dict[str, str | list[str]] | None, *, editable: bool, isolation: bool
